@@ -1,0 +1,78 @@
+/**
+ * The hosts of one vmigrate run: configuration loaded once, each host resolved, connected and
+ * wrapped as a Remote on first use, and everything closed together at the end.
+ */
+import { loadConfig } from '../config/load.js';
+import type { VmigrateConfig } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { SshRemote } from '../remote/ssh-remote.js';
+import type { Remote } from '../remote/remote.js';
+import type { PassphraseSource } from '../ssh/auth.js';
+import type { HostSpec } from '../ssh/host-spec.js';
+import { ConnectionPool } from '../ssh/pool.js';
+import { resolveHost } from '../ssh/resolve-host.js';
+import { defaultResolver, type SshConfigResolver } from '../ssh/ssh-config.js';
+
+export interface SessionOptions {
+  configFile?: string | undefined;
+  sshConfigFile?: string | undefined;
+  acceptNewHostKeys: boolean;
+  /** Force legacy algorithms on every host, whatever the profiles say. */
+  legacyAlgorithms: boolean;
+  passphrase: PassphraseSource;
+  log: Logger;
+  /** Injected in tests; otherwise `ssh -G` or the library, whichever is available. */
+  sshResolver?: SshConfigResolver;
+}
+
+export interface ConnectedHost {
+  spec: HostSpec;
+  pool: ConnectionPool;
+  remote: Remote;
+}
+
+export class HostSession {
+  private config: VmigrateConfig | undefined;
+  private resolver: SshConfigResolver | undefined;
+  private readonly hosts = new Map<string, Promise<ConnectedHost>>();
+
+  constructor(private readonly opts: SessionOptions) {}
+
+  async resolve(arg: string): Promise<HostSpec> {
+    this.config ??= loadConfig(this.opts.configFile).config;
+    this.resolver ??= this.opts.sshResolver ?? (await defaultResolver(this.opts.sshConfigFile));
+    const spec = await resolveHost(arg, { config: this.config, ssh: this.resolver });
+    if (this.opts.legacyAlgorithms) {
+      spec.legacyAlgorithms = true;
+      spec.jump.forEach((j) => (j.legacyAlgorithms = true));
+    }
+    return spec;
+  }
+
+  /** Resolve and connect (once per name); the first connection is made before returning. */
+  open(arg: string): Promise<ConnectedHost> {
+    let entry = this.hosts.get(arg);
+    if (!entry) {
+      entry = (async () => {
+        const spec = await this.resolve(arg);
+        const pool = new ConnectionPool(spec, {
+          acceptNewHostKeys: this.opts.acceptNewHostKeys,
+          passphrase: this.opts.passphrase,
+          log: this.opts.log,
+        });
+        await pool.connect();
+        return { spec, pool, remote: new SshRemote(pool, this.opts.log) };
+      })();
+      this.hosts.set(arg, entry);
+      // A failed open may be retried later with the same name.
+      entry.catch(() => this.hosts.delete(arg));
+    }
+    return entry;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.hosts.values()];
+    this.hosts.clear();
+    await Promise.allSettled(all.map(async (h) => (await h).pool.close()));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * One JSON log file per run (mode 0600), written synchronously so that a killed process still
+ * leaves a complete log. Terminal output is separate (src/ui): the log is for after the fact.
+ */
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { REDACTED, SECRET_KEYS, scrubText, scrubValue } from './redact.js';
+
+export type { Logger };
+
+export interface RunLog {
+  logger: Logger;
+  file: string;
+  close(): void;
+}
+
+function timestamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+export function createLogger(destination: pino.DestinationStream, level = 'debug'): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: {
+        paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+        censor: REDACTED,
+      },
+      formatters: {
+        log: (obj) => scrubValue(obj) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubText(a) : a)) as Parameters<
+            typeof method
+          >;
+          method.apply(this, scrubbed);
+        },
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+export function openRunLog(dir: string, command: string): RunLog {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(
+    dir,
+    `${timestamp(new Date())}-${command.replace(/[^a-z0-9-]/gi, '-')}-${process.pid}.log`,
+  );
+  const dest = pino.destination({ dest: file, sync: true, mode: 0o600, mkdir: true });
+  chmodSync(file, 0o600);
+  const logger = createLogger(dest);
+  return {
+    logger,
+    file,
+    close: () => dest.flushSync(),
+  };
+}
+
+/** A logger that writes nowhere, for library use and tests that do not inspect logs. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

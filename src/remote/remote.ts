@@ -1,0 +1,49 @@
+/**
+ * The narrow seam between vmigrate and a server: run an argv, or stream through one.
+ * Everything above this file speaks argv arrays; the command line is built by quote.ts only.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+import type { Arg } from './quote.js';
+
+export interface ExitStatus {
+  /** null when the process died of a signal or the server sent no status (treated as failure). */
+  code: number | null;
+  signal: string | null;
+  /** Captured standard error, capped (head kept) so a chatty command cannot exhaust memory. */
+  stderr: string;
+}
+
+export interface ExecResult extends ExitStatus {
+  stdout: Buffer;
+  /** The command as shown in logs and errors (secrets redacted). */
+  command: string;
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer | Readable;
+  /** Kill the remote process and fail after this many milliseconds. */
+  timeoutMs?: number;
+  /** Fail rather than buffer more stdout than this (default 64 MiB). */
+  maxStdout?: number;
+}
+
+export interface RemoteProcess {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  /** Resolves when the channel closes, whatever the exit status. */
+  readonly done: Promise<ExitStatus>;
+  readonly command: string;
+  /** Ask the server to kill the process and close the channel. */
+  kill(): void;
+}
+
+export interface Remote {
+  /** The host as the operator named it. */
+  readonly label: string;
+  exec(argv: readonly Arg[], options?: ExecOptions): Promise<ExecResult>;
+  /** exec, throwing RemoteCommandError unless the exit status is 0. */
+  run(argv: readonly Arg[], options?: ExecOptions): Promise<ExecResult>;
+  spawn(argv: readonly Arg[]): Promise<RemoteProcess>;
+  close(): Promise<void>;
+}

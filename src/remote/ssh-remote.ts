@@ -1,0 +1,202 @@
+/** Remote over an SSH connection pool: one exec channel per command. */
+import { Readable } from 'node:stream';
+import { ConnectionError, RemoteCommandError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { ConnectionPool } from '../ssh/pool.js';
+import { commandLine, displayCommand, type Arg } from './quote.js';
+import type { ExecOptions, ExecResult, ExitStatus, Remote, RemoteProcess } from './remote.js';
+
+const STDERR_CAP = 64 * 1024;
+const DEFAULT_MAX_STDOUT = 64 * 1024 * 1024;
+
+/**
+ * Collects stderr up to a cap. It must always be read: an unread stderr stalls stdout.
+ * The first line is the remote pid, written by the launcher (see launcher()), and is taken off.
+ */
+class StderrSink {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private dropped = 0;
+  private head: Buffer | undefined = Buffer.alloc(0);
+  pid: number | undefined;
+  onPid: ((pid: number) => void) | undefined;
+
+  push(chunk: Buffer) {
+    if (this.head !== undefined) {
+      const joined = Buffer.concat([this.head, chunk]);
+      const nl = joined.indexOf(10);
+      if (nl < 0 && joined.length < 64) {
+        this.head = joined;
+        return;
+      }
+      this.head = undefined;
+      const m = /^vmigrate-pid (\d+)$/.exec(joined.subarray(0, Math.max(nl, 0)).toString('latin1'));
+      if (m?.[1]) {
+        this.pid = Number(m[1]);
+        this.onPid?.(this.pid);
+        chunk = joined.subarray(nl + 1);
+      } else chunk = joined;
+    }
+    if (this.size < STDERR_CAP) {
+      const part = chunk.subarray(0, STDERR_CAP - this.size);
+      this.chunks.push(part);
+      this.size += part.length;
+      this.dropped += chunk.length - part.length;
+    } else this.dropped += chunk.length;
+  }
+  text(): string {
+    const t = Buffer.concat([...this.chunks, ...(this.head ? [this.head] : [])]).toString('utf8');
+    return this.dropped > 0 ? `${t}\n[... ${this.dropped} more bytes of stderr dropped]` : t;
+  }
+}
+
+/**
+ * sshd refuses "signal" requests for many logins (root among them), and closing a channel does
+ * not stop a process that is not writing. So every command reports its pid first, and is
+ * killed, with its process group, through a second channel when needed.
+ */
+const LAUNCHER = 'echo "vmigrate-pid $$" >&2; exec "$@"';
+const KILLER =
+  'pg=$(ps -o pgid= -p "$1" 2>/dev/null | tr -d " "); ' +
+  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL -- "-$pg" 2>/dev/null; fi; kill -KILL "$1" 2>/dev/null; true';
+
+export class SshRemote implements Remote {
+  constructor(
+    private readonly pool: ConnectionPool,
+    private readonly log: Logger,
+  ) {}
+
+  get label(): string {
+    return this.pool.spec.label;
+  }
+
+  /** sudo and a fixed C locale are applied here, so callers never think about either. */
+  private wrap(argv: readonly Arg[]): Arg[] {
+    const base: Arg[] = ['sh', '-c', LAUNCHER, 'vmigrate', 'env', 'LC_ALL=C', ...argv];
+    return this.pool.spec.sudo ? ['sudo', '-n', '--', ...base] : base;
+  }
+
+  private killRemote(pid: number): void {
+    const argv: Arg[] = ['sh', '-c', KILLER, 'vmigrate-kill', String(pid)];
+    const full = this.pool.spec.sudo ? ['sudo', '-n', '--', ...argv] : argv;
+    void this.pool
+      .exec(commandLine(full))
+      .then(({ channel }) => {
+        channel.on('data', () => undefined);
+        channel.stderr.on('data', () => undefined);
+        channel.end();
+      })
+      .catch((err: Error) =>
+        this.log.warn({ host: this.label, pid, err: err.message }, 'could not kill a remote process'),
+      );
+  }
+
+  async spawn(argv: readonly Arg[]): Promise<RemoteProcess> {
+    const full = this.wrap(argv);
+    const shown = displayCommand(argv);
+    const { channel, closed } = await this.pool.exec(commandLine(full));
+    const stderr = new StderrSink();
+    channel.stderr.on('data', (d: Buffer) => stderr.push(d));
+    const done: Promise<ExitStatus> = closed.then((exit) => ({ ...exit, stderr: stderr.text() }));
+    let killRequested = false;
+    stderr.onPid = (pid) => {
+      if (killRequested) this.killRemote(pid);
+    };
+    return {
+      stdin: channel,
+      stdout: channel,
+      done,
+      command: shown,
+      kill: () => {
+        if (killRequested) return;
+        killRequested = true;
+        if (stderr.pid !== undefined) this.killRemote(stderr.pid);
+        // Without a pid yet, onPid kills it as soon as it is known.
+      },
+    };
+  }
+
+  async exec(argv: readonly Arg[], options: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const proc = await this.spawn(argv);
+    const maxStdout = options.maxStdout ?? DEFAULT_MAX_STDOUT;
+    const out: Buffer[] = [];
+    let outSize = 0;
+    let overflow = false;
+    let timedOut = false;
+    proc.stdout.on('data', (d: Buffer) => {
+      outSize += d.length;
+      if (outSize > maxStdout) {
+        if (!overflow) proc.kill();
+        overflow = true;
+      } else out.push(d);
+    });
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            proc.kill();
+          }, options.timeoutMs);
+    const { stdin } = options;
+    if (stdin === undefined) proc.stdin.end();
+    else if (stdin instanceof Readable) stdin.pipe(proc.stdin);
+    else proc.stdin.end(stdin);
+    const status = await proc.done;
+    if (timer) clearTimeout(timer);
+    const result: ExecResult = { ...status, stdout: Buffer.concat(out), command: proc.command };
+    this.log.debug(
+      {
+        host: this.label,
+        cmd: proc.command,
+        code: status.code,
+        signal: status.signal,
+        ms: Date.now() - started,
+        bytes: outSize,
+      },
+      'exec',
+    );
+    if (timedOut) {
+      throw new ConnectionError(
+        `"${proc.command}" on ${this.label} did not finish within ${options.timeoutMs! / 1000} s`,
+        {
+          host: this.label,
+        },
+      );
+    }
+    if (overflow) {
+      throw new RemoteCommandError(
+        `"${proc.command}" on ${this.label} printed more than ${maxStdout} bytes`,
+        {
+          ...result,
+          code: result.code,
+        },
+      );
+    }
+    return result;
+  }
+
+  async run(argv: readonly Arg[], options: ExecOptions = {}): Promise<ExecResult> {
+    const result = await this.exec(argv, options);
+    if (result.code !== 0) {
+      const why =
+        result.code === null
+          ? `was killed by signal ${result.signal ?? '(none reported)'}`
+          : `exited with status ${result.code}`;
+      const detail = result.stderr.trim() || result.stdout.toString('utf8').trim().slice(0, 2000);
+      throw new RemoteCommandError(
+        `"${result.command}" on ${this.label} ${why}${detail ? `: ${detail}` : ''}`,
+        result,
+        {
+          host: this.label,
+        },
+      );
+    }
+    return result;
+  }
+
+  close(): Promise<void> {
+    this.pool.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,35 @@
+/** Connecting to lab hosts from tests, with the lab's own known_hosts, ssh_config and key. */
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { HostSession, type SessionOptions } from '../../src/hosts/session.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { LabInfo } from '../lab/lab.js';
+
+export function lab(): LabInfo {
+  return inject('lab');
+}
+
+export function labSession(overrides: Partial<SessionOptions> = {}): HostSession {
+  const l = lab();
+  return new HostSession({
+    configFile: l.client.vmigrateConfig,
+    sshConfigFile: l.client.sshConfig,
+    acceptNewHostKeys: false,
+    legacyAlgorithms: false,
+    passphrase: () => Promise.resolve(undefined),
+    log: silentLogger(),
+    ...overrides,
+  });
+}
+
+/** A scratch directory with a vmigrate config of the given YAML text and a copy of known_hosts. */
+export function scratchConfig(yaml: string): { dir: string; config: string; knownHosts: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'vmigrate-test-'));
+  const config = join(dir, 'vmigrate.yaml');
+  writeFileSync(config, yaml);
+  const knownHosts = join(dir, 'known_hosts');
+  copyFileSync(lab().client.knownHosts, knownHosts);
+  return { dir, config, knownHosts };
+}

@@ -1,0 +1,89 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HostKeyError } from '../../src/errors.js';
+import type { HostSession } from '../../src/hosts/session.js';
+import { knownHostsLine } from '../../src/ssh/known-hosts.js';
+import { lab, labSession, scratchConfig } from '../helpers/lab-session.js';
+
+let session: HostSession | undefined;
+afterEach(() => session?.close());
+
+function profileWith(knownHosts: string): string {
+  return ['hosts:', '  target:', '    host: old', `    knownHostsFile: ${knownHosts}`, ''].join('\n');
+}
+
+function oldHostKey(type = 'ssh-ed25519') {
+  const key = lab().hosts.old.hostKeys.find((k) => k.type === type)!;
+  const [, b64] = key.publicKey.split(' ');
+  return { type, blob: Buffer.from(b64!, 'base64') };
+}
+
+describe('host key verification', () => {
+  it('refuses an unknown host and prints its SHA256 fingerprint', async () => {
+    const { dir, config } = scratchConfig('');
+    const empty = join(dir, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    writeFileSync(config, profileWith(empty));
+    session = labSession({ configFile: config });
+    const err = await session.open('target').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect((err as HostKeyError).message).toMatch(
+      /not in known_hosts; its fingerprint is SHA256:[A-Za-z0-9+/]{43}/,
+    );
+    expect((err as HostKeyError).hint).toMatch(/--accept-new-host-keys/);
+    expect(readFileSync(empty, 'utf8')).toBe('');
+  });
+
+  it('refuses a changed key, even with accept-new, and leaves known_hosts alone', async () => {
+    const { dir, config } = scratchConfig('');
+    const file = join(dir, 'kh');
+    const other = lab()
+      .hosts.new.hostKeys.find((k) => k.type === 'ssh-ed25519')!
+      .publicKey.split(' ');
+    const content = `${lab().hosts.old.address} ${other[0]} ${other[1]}\n`;
+    writeFileSync(file, content);
+    writeFileSync(config, profileWith(file));
+    session = labSession({ configFile: config, acceptNewHostKeys: true });
+    const err = await session.open('target').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect((err as Error).message).toMatch(/CHANGED/);
+    expect(readFileSync(file, 'utf8')).toBe(content);
+  });
+
+  it('accept-new records an unknown key, and the next connection needs no flag', async () => {
+    const { dir, config } = scratchConfig('');
+    const file = join(dir, 'sub', 'known_hosts');
+    writeFileSync(config, profileWith(file));
+    session = labSession({ configFile: config, acceptNewHostKeys: true });
+    const first = await session.open('target');
+    expect(first.pool.hostKey?.recordedIn).toBe(file);
+    await session.close();
+    const recorded = readFileSync(file, 'utf8');
+    expect(recorded).toContain(`${lab().hosts.old.address} ssh-ed25519 `);
+    session = labSession({ configFile: config });
+    const second = await session.open('target');
+    expect(second.pool.hostKey?.recordedIn).toBeUndefined();
+    expect((await second.remote.run(['uname', '-n'])).stdout.toString()).toBe('old\n');
+  });
+
+  it('accepts a hashed known_hosts entry', async () => {
+    const { dir, config } = scratchConfig('');
+    const file = join(dir, 'hashed');
+    writeFileSync(file, knownHostsLine(lab().hosts.old.address, oldHostKey(), true) + '\n');
+    expect(readFileSync(file, 'utf8')).toMatch(/^\|1\|/);
+    writeFileSync(config, profileWith(file));
+    session = labSession({ configFile: config });
+    await expect(session.open('target')).resolves.toBeDefined();
+  });
+
+  it('prefers a key type already known: an RSA-only known_hosts still matches', async () => {
+    const { dir, config } = scratchConfig('');
+    const file = join(dir, 'rsa_only');
+    writeFileSync(file, knownHostsLine(lab().hosts.old.address, oldHostKey('ssh-rsa'), false) + '\n');
+    writeFileSync(config, profileWith(file));
+    session = labSession({ configFile: config });
+    const { pool } = await session.open('target');
+    expect(pool.hostKey?.keyType).toBe('ssh-rsa');
+  });
+});
