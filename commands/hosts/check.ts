@@ -23,9 +23,12 @@ export default class HostsCheck extends VmigrateCommand {
     const { flags, argv } = await this.parse(HostsCheck);
     const session = this.openSession(flags);
     const rows = await checkHosts(session, argv as string[]);
-    if (flags.json) this.log(JSON.stringify({ status: 'ok', hosts: rows }, null, 2));
-    else this.log(renderHostChecks(rows));
     const code = checkExitCode(rows);
+    if (flags.json)
+      this.log(
+        JSON.stringify({ status: code === 0 ? 'ok' : 'failed', exitCode: code, hosts: rows }, null, 2),
+      );
+    else this.log(renderHostChecks(rows));
     if (code !== 0) this.exitWith(code);
   }
 }

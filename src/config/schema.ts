@@ -11,7 +11,7 @@ const absolutePath = z
   .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p));
 
 export const hostProfileSchema = z.strictObject({
-  /** Host name, address, or an alias from the OpenSSH client configuration. Defaults to the profile name. */
+  /** `[user@]host[:port]`, where host is a name, an address or an OpenSSH alias. Defaults to the profile name. */
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   user: z.string().min(1).optional(),

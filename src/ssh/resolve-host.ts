@@ -55,10 +55,9 @@ export async function resolveHost(arg: string, ctx: ResolveContext, depth = 0): 
   const profile: HostProfile | undefined = Object.hasOwn(ctx.config.hosts, arg)
     ? ctx.config.hosts[arg]
     : undefined;
-  const target: Target = profile
-    ? { host: profile.host ?? arg, user: profile.user, port: profile.port }
-    : parseTarget(arg);
-  if (profile?.host !== undefined) parseTarget(profile.host); // same validation for what the file says
+  let target = parseTarget(profile?.host ?? arg);
+  if (profile)
+    target = { host: target.host, user: profile.user ?? target.user, port: profile.port ?? target.port };
   const ssh = await ctx.ssh.resolve({ host: target.host, user: target.user, port: target.port });
   if (ssh.proxyCommand) {
     throw new UsageError(

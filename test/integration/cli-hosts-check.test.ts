@@ -1,0 +1,70 @@
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { HostCheckRow } from '../../src/hosts/check.js';
+import { runCli } from '../helpers/cli.js';
+import { lab } from '../helpers/lab-session.js';
+
+function labArgs(state: string): string[] {
+  const c = lab().client;
+  return ['--config', c.vmigrateConfig, '--ssh-config', c.sshConfig, '--state', state];
+}
+
+describe('vmigrate hosts check', () => {
+  it('verifies, logs in and probes each host; --json gives the rows', () => {
+    const state = mkdtempSync(join(tmpdir(), 'state-'));
+    const r = runCli(['hosts', 'check', 'old', 'new', '--json', ...labArgs(state)]);
+    const out = JSON.parse(r.stdout) as { status: string; hosts: HostCheckRow[] };
+    const [old, neu] = out.hosts;
+    expect(old?.hostKey?.fingerprint).toMatch(/^SHA256:/);
+    expect(old?.capabilities?.hostname).toBe('old');
+    expect(old?.capabilities?.vpopmail).toMatchObject({ dir: '/home/vpopmail', uid: 89, gid: 89 });
+    expect(neu?.capabilities?.vpopmail).toMatchObject({ dir: '/var/vpopmail', uid: 1089, gid: 1090 });
+    expect(old?.capabilities?.tar.gnu).toBe(true);
+    // The lab's vpopmail programs are not installed on these hosts here, so both are unfit.
+    expect(old?.problems).toEqual(['no vpopmail programs in /home/vpopmail/bin']);
+    expect(r.code).toBe(5);
+    const logLine = /log: (.+)$/m.exec(r.stderr);
+    expect(logLine?.[1]).toBeDefined();
+    expect(statSync(logLine![1]!).mode & 0o777).toBe(0o600);
+  });
+
+  it('exits 4 and prints the fingerprint for an unknown host key', () => {
+    const state = mkdtempSync(join(tmpdir(), 'state-'));
+    const empty = join(state, 'known_hosts');
+    writeFileSync(empty, '');
+    const cfg = join(state, 'vmigrate.yaml');
+    writeFileSync(cfg, `hosts:\n  old:\n    host: old\n    knownHostsFile: ${empty}\n`);
+    const r = runCli([
+      'hosts',
+      'check',
+      'old',
+      '--config',
+      cfg,
+      '--ssh-config',
+      lab().client.sshConfig,
+      '--state',
+      state,
+    ]);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/not in known_hosts; its fingerprint is SHA256:/);
+    expect(r.stdout).toMatch(/--accept-new-host-keys/);
+  });
+
+  it('exits 2 for a malformed host argument, touching nothing', () => {
+    const state = mkdtempSync(join(tmpdir(), 'state-'));
+    const r = runCli(['hosts', 'check', 'old;reboot', ...labArgs(state)]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/"old;reboot" is not a valid host name/);
+  });
+
+  it('exits 2 for an invalid configuration file, naming the field', () => {
+    const state = mkdtempSync(join(tmpdir(), 'state-'));
+    const cfg = join(state, 'bad.yaml');
+    writeFileSync(cfg, 'hosts:\n  old:\n    port: "twenty-two"\n');
+    const r = runCli(['hosts', 'check', 'old', '--config', cfg, '--state', state]);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toMatch(/hosts\.old\.port/);
+  });
+});
