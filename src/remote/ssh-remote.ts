@@ -8,35 +8,47 @@ import type { ExecOptions, ExecResult, ExitStatus, Remote, RemoteProcess } from 
 
 const STDERR_CAP = 64 * 1024;
 const DEFAULT_MAX_STDOUT = 64 * 1024 * 1024;
+const PID_SEARCH_LIMIT = 8 * 1024;
 
 /**
  * Collects stderr up to a cap. It must always be read: an unread stderr stalls stdout.
- * The first line is the remote pid, written by the launcher (see launcher()), and is taken off.
+ * The launcher (see LAUNCHER) writes the remote pid as a line of its own; it is taken off here.
+ * It is usually the first line, but sudo or a login shell may write warnings before it.
  */
 class StderrSink {
   private chunks: Buffer[] = [];
   private size = 0;
   private dropped = 0;
-  private head: Buffer | undefined = Buffer.alloc(0);
+  /** Bytes held back while the pid line is still expected. */
+  private pending: Buffer | undefined = Buffer.alloc(0);
   pid: number | undefined;
   onPid: ((pid: number) => void) | undefined;
 
   push(chunk: Buffer) {
-    if (this.head !== undefined) {
-      const joined = Buffer.concat([this.head, chunk]);
-      const nl = joined.indexOf(10);
-      if (nl < 0 && joined.length < 64) {
-        this.head = joined;
-        return;
-      }
-      this.head = undefined;
-      const m = /^vmigrate-pid (\d+)$/.exec(joined.subarray(0, Math.max(nl, 0)).toString('latin1'));
+    if (this.pending === undefined) return this.store(chunk);
+    let buf = Buffer.concat([this.pending, chunk]);
+    for (;;) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) break;
+      const line = buf.subarray(0, nl);
+      buf = buf.subarray(nl + 1);
+      const m = /^vmigrate-pid (\d+)$/.exec(line.toString('latin1'));
       if (m?.[1]) {
         this.pid = Number(m[1]);
+        this.pending = undefined;
         this.onPid?.(this.pid);
-        chunk = joined.subarray(nl + 1);
-      } else chunk = joined;
+        if (buf.length > 0) this.store(buf);
+        return;
+      }
+      this.store(Buffer.concat([line, Buffer.from('\n')]));
     }
+    if (buf.length > PID_SEARCH_LIMIT) {
+      this.pending = undefined;
+      this.store(buf);
+    } else this.pending = buf;
+  }
+
+  private store(chunk: Buffer) {
     if (this.size < STDERR_CAP) {
       const part = chunk.subarray(0, STDERR_CAP - this.size);
       this.chunks.push(part);
@@ -44,8 +56,9 @@ class StderrSink {
       this.dropped += chunk.length - part.length;
     } else this.dropped += chunk.length;
   }
+
   text(): string {
-    const t = Buffer.concat([...this.chunks, ...(this.head ? [this.head] : [])]).toString('utf8');
+    const t = Buffer.concat([...this.chunks, ...(this.pending ? [this.pending] : [])]).toString('utf8');
     return this.dropped > 0 ? `${t}\n[... ${this.dropped} more bytes of stderr dropped]` : t;
   }
 }

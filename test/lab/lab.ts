@@ -28,8 +28,12 @@ import {
   netnsName,
   netnsPids,
   sh,
+  subnet,
 } from './network.js';
 import { sshdConfig } from './sshd-config.js';
+
+/** The non-root login of every lab host; it may run anything through `sudo -n`. */
+export const LAB_OPERATOR = { name: 'vmig', uid: 2000 } as const;
 
 export const DEFAULT_LAB_BASE = process.env.VMIGRATE_LAB_DIR ?? '/srv/vmigrate-lab';
 
@@ -84,6 +88,14 @@ function labPasswd(def: LabHostDefinition): { passwd: string; group: string; sha
   let passwd = keep('/etc/passwd', ['vpopmail']);
   let group = keep('/etc/group', ['vchkpw']);
   let shadow = keep('/etc/shadow', ['vpopmail']);
+  // A non-root login with password-less sudo, for the sudo wrapping.
+  passwd = passwd
+    .split('\n')
+    .filter((l) => !l.startsWith(`${LAB_OPERATOR.name}:`))
+    .join('\n');
+  passwd += `${LAB_OPERATOR.name}:x:${LAB_OPERATOR.uid}:${LAB_OPERATOR.uid}::/home/${LAB_OPERATOR.name}:/bin/sh\n`;
+  group += `${LAB_OPERATOR.name}:x:${LAB_OPERATOR.uid}:\n`;
+  shadow += `${LAB_OPERATOR.name}:*:20000:0:99999:7:::\n`;
   if (def.vpopmail) {
     const v = def.vpopmail;
     passwd += `vpopmail:x:${v.uid}:${v.gid}:vpopmail:${v.home}:/usr/sbin/nologin\n`;
@@ -132,8 +144,11 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 function namespaceScript(name: string, hostDir: string): string {
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const lines = ['set -e'];
-  for (const f of ['passwd', 'group', 'shadow'])
+  for (const f of ['passwd', 'group', 'shadow', 'hosts'])
     lines.push(`mount --bind ${q(join(hostDir, 'etc', f))} /etc/${f}`);
+  lines.push(
+    `if [ -e /etc/sudoers ]; then mount --bind ${q(join(hostDir, 'etc', 'sudoers'))} /etc/sudoers; fi`,
+  );
   // A home of its own for root: the lab machine's rc files are not the lab host's.
   lines.push(`mount --bind ${q(join(hostDir, 'root'))} /root`);
   for (const d of ['home', 'var', 'tmp']) {
@@ -171,6 +186,26 @@ async function startHost(
   writeFileSync(join(dir, 'etc/passwd'), files.passwd, { mode: 0o644 });
   writeFileSync(join(dir, 'etc/group'), files.group, { mode: 0o644 });
   writeFileSync(join(dir, 'etc/shadow'), files.shadow, { mode: 0o640 });
+  // Host names resolve locally: the lab has no DNS, and sudo looks its own host name up.
+  writeFileSync(
+    join(dir, 'etc/hosts'),
+    [
+      '127.0.0.1 localhost',
+      '::1 localhost',
+      ...LAB_HOSTS.map((h) => `${subnet(id)}.${h.octet} ${h.name}`),
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'etc/sudoers'),
+    `root ALL=(ALL:ALL) ALL\n${LAB_OPERATOR.name} ALL=(ALL:ALL) NOPASSWD: ALL\n`,
+    {
+      mode: 0o440,
+    },
+  );
+  const operatorHome = join(dir, 'fs/home/upper', LAB_OPERATOR.name);
+  mkdirSync(operatorHome, { recursive: true, mode: 0o755 });
+  sh('chown', [`${LAB_OPERATOR.uid}:${LAB_OPERATOR.uid}`, operatorHome]);
   keygen(join(dir, 'ssh_host_rsa_key'), 'rsa', `lab-${def.name}`);
   if (!def.legacyOnly) keygen(join(dir, 'ssh_host_ed25519_key'), 'ed25519', `lab-${def.name}`);
   writeFileSync(join(dir, 'sshd_config'), sshdConfig(def, dir, authorizedKeys));
@@ -312,12 +347,16 @@ export async function startLab(name: string, base = DEFAULT_LAB_BASE): Promise<L
   if (existsSync(join(dir, 'lab.json')))
     throw new Error(`a lab already exists in ${dir}; stop it first (npm run lab -- down)`);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'client'), { recursive: true, mode: 0o700 });
+  // The lab directory is on the path of authorized_keys, which non-root logins must reach.
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'client'), { mode: 0o700 });
   chmodSync(base, 0o755);
   const key = join(dir, 'client', 'id_ed25519');
   keygen(key, 'ed25519', 'vmigrate-lab-client');
   const authorizedKeys = join(dir, 'authorized_keys');
-  writeFileSync(authorizedKeys, readFileSync(`${key}.pub`), { mode: 0o600 });
+  // Readable by the non-root login too: sshd reads it with that user's rights.
+  writeFileSync(authorizedKeys, readFileSync(`${key}.pub`), { mode: 0o644 });
 
   const id = freeLabId();
   createBridge(id);
