@@ -33,3 +33,11 @@ export function scratchConfig(yaml: string): { dir: string; config: string; know
   copyFileSync(lab().client.knownHosts, knownHosts);
   return { dir, config, knownHosts };
 }
+
+/** Write a vmigrate config holding one profile with the given fields; returns its path. */
+export function writeProfile(dir: string, name: string, fields: Record<string, string | boolean>): string {
+  const config = join(dir, `${name}.yaml`);
+  const lines = Object.entries(fields).map(([k, v]) => `    ${k}: ${String(v)}`);
+  writeFileSync(config, ['hosts:', `  ${name}:`, ...lines, ''].join('\n'));
+  return config;
+}

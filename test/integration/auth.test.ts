@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthenticationError } from '../../src/errors.js';
 import type { HostSession } from '../../src/hosts/session.js';
 import { defaultPassphraseSource } from '../../src/ssh/auth.js';
-import { lab, labSession, scratchConfig } from '../helpers/lab-session.js';
+import { lab, labSession, scratchConfig, writeProfile } from '../helpers/lab-session.js';
 
 let session: HostSession | undefined;
 let agent: ChildProcess | undefined;
@@ -23,19 +23,11 @@ afterEach(async () => {
 
 function profile(dir: string, identityFile: string): string {
   const l = lab();
-  const config = join(dir, 'auth.yaml');
-  writeFileSync(
-    config,
-    [
-      'hosts:',
-      '  target:',
-      `    host: root@${l.hosts.old.address}`,
-      `    identityFile: ${identityFile}`,
-      `    knownHostsFile: ${l.client.knownHosts}`,
-      '',
-    ].join('\n'),
-  );
-  return config;
+  return writeProfile(dir, 'target', {
+    host: `root@${l.hosts.old.address}`,
+    identityFile,
+    knownHostsFile: l.client.knownHosts,
+  });
 }
 
 async function waitFor(path: string) {

@@ -1,30 +1,19 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostSession } from '../../src/hosts/session.js';
 import { LAB_OPERATOR } from '../lab/lab.js';
-import { lab, labSession, scratchConfig } from '../helpers/lab-session.js';
+import { lab, labSession, scratchConfig, writeProfile } from '../helpers/lab-session.js';
 
 let session: HostSession | undefined;
 afterEach(() => session?.close());
 
 function operatorProfile(sudo: boolean): string {
-  const { dir } = scratchConfig('');
   const l = lab();
-  const config = join(dir, 'sudo.yaml');
-  writeFileSync(
-    config,
-    [
-      'hosts:',
-      '  op:',
-      `    host: ${LAB_OPERATOR.name}@${l.hosts.old.address}`,
-      `    identityFile: ${l.client.key}`,
-      `    knownHostsFile: ${l.client.knownHosts}`,
-      `    sudo: ${sudo}`,
-      '',
-    ].join('\n'),
-  );
-  return config;
+  return writeProfile(scratchConfig('').dir, 'op', {
+    host: `${LAB_OPERATOR.name}@${l.hosts.old.address}`,
+    identityFile: l.client.key,
+    knownHostsFile: l.client.knownHosts,
+    sudo,
+  });
 }
 
 describe('sudo wrapping', () => {
