@@ -1,4 +1,5 @@
 /** `npm run lab -- up|down|status`: the lab for manual use, under VMIGRATE_LAB_DIR/manual. */
+import { loadNamedFixture } from './fixtures/index.js';
 import { labStatus, readLab, startLab, stopLab, type LabInfo } from './lab.js';
 
 const NAME = process.env.VMIGRATE_LAB_NAME ?? 'manual';
@@ -24,7 +25,11 @@ function howToReach(lab: LabInfo): string {
 }
 
 async function main(): Promise<number> {
-  const [verb] = process.argv.slice(2);
+  const [verb, ...rest] = process.argv.slice(2);
+  const fixtureAt = rest.indexOf('--fixture');
+  const fixture = fixtureAt >= 0 ? rest[fixtureAt + 1] : undefined;
+  const seedAt = rest.indexOf('--seed');
+  const seed = seedAt >= 0 ? Number(rest[seedAt + 1]) : 1;
   switch (verb) {
     case 'up': {
       const existing = readLab(NAME);
@@ -33,6 +38,20 @@ async function main(): Promise<number> {
         return 0;
       }
       const lab = await startLab(NAME);
+      if (fixture) {
+        const started = Date.now();
+        try {
+          const { plan } = await loadNamedFixture(lab, fixture, seed);
+          const msgs = Object.values(plan.summary.messages).reduce((a, b) => a + b, 0);
+          console.log(
+            `fixture ${fixture} (seed ${seed}) on old: ${plan.summary.domains} domains, ${msgs} messages, ` +
+              `${(plan.summary.messageBytes / 1048576).toFixed(1)} MiB, in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+          );
+        } catch (err) {
+          stopLab(lab);
+          throw err;
+        }
+      }
       console.log(howToReach(lab));
       return 0;
     }
@@ -58,7 +77,7 @@ async function main(): Promise<number> {
       return status.every((s) => s.running) ? 0 : 1;
     }
     default:
-      console.error('usage: npm run lab -- up|down|status');
+      console.error('usage: npm run lab -- up [--fixture standard [--seed N]] | down | status');
       return 2;
   }
 }

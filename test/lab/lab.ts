@@ -31,6 +31,7 @@ import {
   subnet,
 } from './network.js';
 import { sshdConfig } from './sshd-config.js';
+import { installEmulator, mailServerStartLine } from './vpopmail/install.js';
 
 /** The non-root login of every lab host; it may run anything through `sudo -n`. */
 export const LAB_OPERATOR = { name: 'vmig', uid: 2000 } as const;
@@ -48,6 +49,8 @@ export interface LabHost {
   upper: { home: string; var: string; tmp: string };
   vpopmail: { uid: number; gid: number; home: string } | undefined;
   qmailDir: string | undefined;
+  /** The emulated mail server's SMTP port on hosts with vpopmail. */
+  smtpPort: number | undefined;
   hostKeys: { type: string; publicKey: string }[];
 }
 
@@ -141,7 +144,7 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 }
 
 /** The shell run inside the host's namespaces before sshd takes over. */
-function namespaceScript(name: string, hostDir: string): string {
+function namespaceScript(name: string, hostDir: string, daemons: string[]): string {
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const lines = ['set -e'];
   for (const f of ['passwd', 'group', 'shadow', 'hosts'])
@@ -157,6 +160,7 @@ function namespaceScript(name: string, hostDir: string): string {
     lines.push(`mount -t overlay overlay -o ${q(`lowerdir=/${d},upperdir=${up},workdir=${work}`)} /${d}`);
   }
   lines.push(`hostname ${q(name)}`);
+  lines.push(...daemons);
   lines.push(`exec /usr/sbin/sshd -D -e -f ${q(join(hostDir, 'sshd_config'))}`);
   return lines.join('\n');
 }
@@ -215,16 +219,25 @@ async function startHost(
     var: join(dir, 'fs/var/upper'),
     tmp: join(dir, 'fs/tmp/upper'),
   };
-  if (def.vpopmail) {
-    const home = join(
-      def.vpopmail.home.startsWith('/home/') ? upper.home : upper.var,
-      def.vpopmail.home.replace(/^\/(home|var)\//, ''),
-    );
+  const outside = (hostPath: string): string => {
+    const m = /^\/(home|var|tmp)\/(.*)$/.exec(hostPath);
+    if (!m) throw new Error(`${hostPath} is not under an overlaid directory of the lab host`);
+    return join(upper[m[1] as 'home' | 'var' | 'tmp'], m[2] ?? '');
+  };
+  const daemons: string[] = [];
+  if (def.vpopmail && def.qmailDir) {
+    const home = outside(def.vpopmail.home);
     mkdirSync(home, { recursive: true, mode: 0o755 });
     sh('chown', [`${def.vpopmail.uid}:${def.vpopmail.gid}`, home]);
+    installEmulator({
+      name: def.name,
+      addons: def.name === 'old',
+      vpopmail: def.vpopmail,
+      qmailDir: def.qmailDir,
+      outside,
+    });
+    daemons.push(mailServerStartLine(def.qmailDir));
   }
-  if (def.qmailDir)
-    mkdirSync(join(upper.var, def.qmailDir.replace(/^\/var\//, ''), 'control'), { recursive: true });
 
   const address = createHostNetns(id, def.name, def.octet);
   const ns = netnsName(id, def.name);
@@ -242,7 +255,7 @@ async function startHost(
       '--',
       '/bin/sh',
       '-c',
-      namespaceScript(def.name, dir),
+      namespaceScript(def.name, dir, daemons),
     ],
     { detached: true, stdio: ['ignore', logFd, logFd] },
   );
@@ -252,6 +265,7 @@ async function startHost(
     const log = readFileSync(join(dir, 'sshd.log'), 'utf8');
     throw new Error(`${err.message}\n${log}`);
   });
+  if (daemons.length > 0) await waitForPort(address, 25, 10_000);
   const hostKeys = (def.legacyOnly ? ['rsa'] : ['ed25519', 'rsa']).map((t) => {
     const publicKey = readFileSync(join(dir, `ssh_host_${t}_key.pub`), 'utf8').trim();
     return { type: publicKey.split(' ')[0] ?? '', publicKey };
@@ -266,6 +280,7 @@ async function startHost(
     upper,
     vpopmail: def.vpopmail,
     qmailDir: def.qmailDir,
+    smtpPort: daemons.length > 0 ? 25 : undefined,
     hostKeys,
   };
 }

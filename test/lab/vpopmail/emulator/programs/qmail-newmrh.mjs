@@ -1,0 +1,5 @@
+import { qmailNewmrh } from '../qmail-files.mjs';
+
+export default function qmailNewmrhProgram() {
+  qmailNewmrh();
+}

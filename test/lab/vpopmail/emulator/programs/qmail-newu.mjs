@@ -1,0 +1,5 @@
+import { qmailNewu } from '../qmail-files.mjs';
+
+export default function qmailNewuProgram() {
+  qmailNewu();
+}
