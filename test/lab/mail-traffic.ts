@@ -27,7 +27,7 @@ export interface TrafficReport {
 }
 
 /** One SMTP conversation for one message; resolves with the final reply line. */
-function submit(
+export function submit(
   host: string,
   port: number,
   sender: string,
@@ -70,6 +70,18 @@ function submit(
       }
     });
   });
+}
+
+/** Sends one traffic message now; resolves with the server's last reply (250 … when queued). */
+export function sendMessage(o: {
+  host: string;
+  port?: number;
+  recipient: string;
+  id: string;
+  sender?: string;
+}): Promise<string> {
+  const sender = o.sender ?? 'traffic@remote.example';
+  return submit(o.host, o.port ?? 25, sender, o.recipient, messageBody(o.id, sender, o.recipient));
 }
 
 export function messageBody(id: string, sender: string, recipient: string): string {

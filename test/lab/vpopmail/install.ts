@@ -11,32 +11,12 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const EMULATOR_SOURCE = join(HERE, 'emulator');
 
-export const VPOPMAIL_PROGRAMS = [
-  'vadddomain',
-  'vdeldomain',
-  'vaddaliasdomain',
-  'vadduser',
-  'vdeluser',
-  'vmoduser',
-  'vpasswd',
-  'vsetuserquota',
-  'vuserinfo',
-  'vdominfo',
-  'valias',
-  'vmoddomlimits',
-  'vmkpasswd',
-  'vdelivermail',
-] as const;
-
-export const QMAIL_PROGRAMS = [
-  'qmail-newu',
-  'qmail-newmrh',
-  'qmail-inject',
-  'qmail-local',
-  'qmail-qread',
-  'qmail-qstat',
-  'qmail-send',
-] as const;
+/** One wrapper per program file of the emulator: qmail's in qmail's bin, the rest in ~vpopmail/bin. */
+const PROGRAM_NAMES = readdirSync(join(EMULATOR_SOURCE, 'programs'))
+  .filter((f) => f.endsWith('.mjs'))
+  .map((f) => f.slice(0, -'.mjs'.length));
+export const QMAIL_PROGRAMS = PROGRAM_NAMES.filter((p) => p.startsWith('qmail-'));
+export const VPOPMAIL_PROGRAMS = PROGRAM_NAMES.filter((p) => !p.startsWith('qmail-'));
 
 /** Programs the fixture's .qmail files call; only the source host has them, as often in life. */
 export const ADDON_PROGRAMS = [

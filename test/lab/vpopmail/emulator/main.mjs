@@ -1,34 +1,10 @@
-// Entry point: `main.mjs <program> [args…]`. Each ~vpopmail/bin and ~qmail/bin wrapper
-// execs this with its own name, as one multi-call binary.
+// Entry point: `main.mjs <program> [args…]`, one multi-call binary: each wrapper in
+// ~vpopmail/bin and qmail's bin execs it with its own name, found in programs/<name>.mjs.
+import { existsSync } from 'node:fs';
 import process from 'node:process';
+import { URL } from 'node:url';
 import { Exit } from './io.mjs';
 import { withHostLock } from './lock.mjs';
-
-const PROGRAMS = {
-  vadddomain: './programs/vadddomain.mjs',
-  vdeldomain: './programs/vdeldomain.mjs',
-  vaddaliasdomain: './programs/vaddaliasdomain.mjs',
-  vadduser: './programs/vadduser.mjs',
-  vdeluser: './programs/vdeluser.mjs',
-  vmoduser: './programs/vmoduser.mjs',
-  vpasswd: './programs/vpasswd.mjs',
-  vsetuserquota: './programs/vsetuserquota.mjs',
-  vuserinfo: './programs/vuserinfo.mjs',
-  vdominfo: './programs/vdominfo.mjs',
-  valias: './programs/valias.mjs',
-  vmoddomlimits: './programs/vmoddomlimits.mjs',
-  vmkpasswd: './programs/vmkpasswd.mjs',
-  vdelivermail: './programs/vdelivermail.mjs',
-  'qmail-newu': './programs/qmail-newu.mjs',
-  'qmail-newmrh': './programs/qmail-newmrh.mjs',
-  'qmail-inject': './programs/qmail-inject.mjs',
-  'qmail-local': './programs/qmail-local.mjs',
-  'qmail-qread': './programs/qmail-qread.mjs',
-  'qmail-qstat': './programs/qmail-qstat.mjs',
-  'qmail-send': './programs/qmail-send.mjs',
-};
-
-export const PROGRAM_NAMES = Object.keys(PROGRAMS);
 
 /** Tools that change vpopmail's or qmail's files run one at a time on a host. */
 const WRITERS = new Set([
@@ -50,8 +26,8 @@ const WRITERS = new Set([
 
 async function main() {
   const [name, ...argv] = process.argv.slice(2);
-  const path = PROGRAMS[name ?? ''];
-  if (!path) {
+  const path = new URL(`./programs/${name}.mjs`, import.meta.url);
+  if (!/^[a-z][a-z-]*$/.test(name ?? '') || !existsSync(path)) {
     process.stderr.write(`vpopmail emulator: unknown program ${name ?? '(none)'}\n`);
     return 127;
   }

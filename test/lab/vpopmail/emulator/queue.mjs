@@ -37,22 +37,34 @@ export function inject({ sender, recipients, message }) {
   return id;
 }
 
+const incomingNames = () =>
+  existsSync(queueDir('incoming'))
+    ? readdirSync(queueDir('incoming'))
+        .filter((f) => f.endsWith('.msg'))
+        .sort()
+    : [];
+
+export const incomingCount = () => incomingNames().length;
+
 /** Messages waiting to be preprocessed, oldest first. */
 export function incoming() {
-  if (!existsSync(queueDir('incoming'))) return [];
-  return readdirSync(queueDir('incoming'))
-    .filter((f) => f.endsWith('.msg'))
-    .sort()
-    .map((f) => {
-      const raw = readFileSync(queueDir('incoming', f));
-      const nl = raw.indexOf(10);
-      return {
+  return incomingNames().flatMap((f) => {
+    let raw;
+    try {
+      raw = readFileSync(queueDir('incoming', f));
+    } catch {
+      return []; // taken meanwhile
+    }
+    const nl = raw.indexOf(10);
+    return [
+      {
         id: f.slice(0, -4),
         file: queueDir('incoming', f),
         envelope: JSON.parse(raw.subarray(0, nl).toString()),
         message: raw.subarray(nl + 1),
-      };
-    });
+      },
+    ];
+  });
 }
 
 /**
