@@ -56,9 +56,10 @@ describe('exec against a lab host', () => {
 
   it('kills a command that overruns its timeout', async () => {
     const started = Date.now();
-    await expect(old.exec(['sleep', '30'], { timeoutMs: 300 })).rejects.toThrow(/did not finish/);
+    await expect(old.exec(['sleep', '31.7'], { timeoutMs: 300 })).rejects.toThrow(/did not finish/);
     expect(Date.now() - started).toBeLessThan(10_000);
-    const left = await old.exec(['sh', '-c', 'pgrep -x sleep || true']);
+    // Lab hosts share the machine's process table: look for this very sleep only.
+    const left = await old.exec(['sh', '-c', "pgrep -fx 'sleep 31.7' || true"]);
     expect(left.stdout.toString().trim()).toBe('');
   });
 

@@ -34,8 +34,9 @@ describe('sudo wrapping', () => {
   it('with sudo, a timed-out command is killed as root', async () => {
     session = labSession({ configFile: operatorProfile(true) });
     const { remote } = await session.open('op');
-    await expect(remote.exec(['sleep', '97'], { timeoutMs: 300 })).rejects.toThrow(/did not finish/);
-    const left = await remote.exec(['sh', '-c', 'pgrep -x sleep || true']);
+    await expect(remote.exec(['sleep', '97.3'], { timeoutMs: 300 })).rejects.toThrow(/did not finish/);
+    // Lab hosts share the machine's process table: look for this very sleep only.
+    const left = await remote.exec(['sh', '-c', "pgrep -fx 'sleep 97.3' || true"]);
     expect(left.stdout.toString().trim()).toBe('');
   });
 });

@@ -1,15 +1,16 @@
+import { Buffer } from 'node:buffer';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lower } from '../address.mjs';
 import { findUser, noSuchUser, printVersion, usage } from '../common.mjs';
 import { lookupDomain } from '../domains.mjs';
 import { GID, LIMIT_LINES } from '../flags.mjs';
-import { readText } from '../files.mjs';
+import { readLines, readText } from '../files.mjs';
 import { getopt } from '../getopt.mjs';
 import { out } from '../io.mjs';
 import { domainGidMask, readDomainLimits } from '../limits.mjs';
 import { usagePercent } from '../quota.mjs';
-import { listUsers } from '../vpasswd.mjs';
+import { listUsers, vpasswdFile } from '../vpasswd.mjs';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -82,6 +83,9 @@ export default function vuserinfo(argv) {
     const domain = lookupDomain(lower(listDomain));
     if (!domain) return;
     const mask = domainGidMask(readDomainLimits(domain));
+    // The listing reads vpasswd through a 300-byte buffer: an overlong line ends it before
+    // anything is printed (outputs §23).
+    if (readLines(vpasswdFile(domain.dir)).some((l) => Buffer.byteLength(l) >= 300)) return;
     for (const pw of listUsers(domain.dir)) show(pw, mask);
     return;
   }
