@@ -1,0 +1,249 @@
+/** Parses the inventory script's output (inventory-script.sh) into an Inventory. Pure. */
+import { PreconditionError, VmigrateError } from '../errors.js';
+import { Buffer } from 'node:buffer';
+import { Secret } from '../remote/quote.js';
+import { parseCatchAll, parseDotQmail, roleOf } from './dot-qmail.js';
+import type { DomainDotQmail, FolderStats, Inventory, InventoryUser, TreeEntry } from './inventory-types.js';
+
+/** Files vpopmail itself keeps in a domain directory: never copied, always recreated. */
+const VPOPMAIL_OWN =
+  /^(vpasswd|vpasswd\.cdb|\.vpasswd\.lock|cdb\.tmp|\.dir-control|\.dir_control_free(\.lock)?|\.qmailadmin-limits)$/;
+
+function sections(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of text.split('\n')) {
+    const m = /^@@(\S+)(?: (.*))?$/.exec(line);
+    if (m && !line.startsWith('@@file ') && !line.startsWith('@@status ')) {
+      current = [];
+      out.set(m[1] ?? '', current);
+      continue;
+    }
+    current?.push(line);
+  }
+  return out;
+}
+
+function statusOf(lines: string[]): number {
+  const s = lines.findLast((l) => l.startsWith('@@status '));
+  return s ? Number(s.slice('@@status '.length)) : NaN;
+}
+
+export function passwordScheme(hash: string): string {
+  if (hash === '') return 'none';
+  if (hash.startsWith('$1$')) return 'md5-crypt';
+  if (hash.startsWith('$5$')) return 'sha256-crypt';
+  if (hash.startsWith('$6$')) return 'sha512-crypt';
+  if (hash.startsWith('$2')) return 'bcrypt';
+  if (/^[./0-9A-Za-z]{13}$/.test(hash)) return 'des-crypt';
+  return 'other';
+}
+
+function parseTree(lines: string[]): TreeEntry[] {
+  return lines
+    .filter((l) => l.includes('\t'))
+    .map((l) => {
+      const [type = '', mode = '', uid = '', gid = '', size = '', mtime = '', path = '', target = ''] =
+        l.split('\t');
+      const e: TreeEntry = {
+        type,
+        mode: mode.padStart(4, '0'),
+        uid: Number(uid),
+        gid: Number(gid),
+        size: Number(size),
+        mtime: Math.floor(Number(mtime)),
+        path,
+      };
+      if (type === 'l') e.target = target;
+      return e;
+    });
+}
+
+function parseContents(lines: string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  let name: string | undefined;
+  let hex: string[] = [];
+  const flush = () => {
+    if (name !== undefined)
+      files.set(name, Buffer.from(hex.join('').replace(/\s+/g, ''), 'hex').toString('utf8'));
+  };
+  for (const line of lines) {
+    if (line.startsWith('@@file ')) {
+      flush();
+      name = line.slice('@@file '.length);
+      hex = [];
+    } else hex.push(line);
+  }
+  flush();
+  return files;
+}
+
+/** The user whose directory holds a path (longest matching directory). */
+function ownerOf<T extends { dir: string }>(path: string, users: T[]): T | undefined {
+  let best: T | undefined;
+  for (const u of users)
+    if ((path === u.dir || path.startsWith(`${u.dir}/`)) && (!best || u.dir.length > best.dir.length))
+      best = u;
+  return best;
+}
+
+function folderName(userDir: string, folderPath: string): string | undefined {
+  const rel = folderPath.slice(userDir.length + 1);
+  if (rel === 'Maildir') return '';
+  const m = /^Maildir\/(\.[^/]+)$/.exec(rel);
+  return m?.[1];
+}
+
+export function parseInventory(
+  text: string,
+  o: { host: string; domain: string; vpopmailDir: string },
+): Inventory {
+  const s = sections(text);
+  if (!s.has('vmigrate-inventory') || !s.has('end'))
+    throw new VmigrateError(`the inventory of ${o.domain} on ${o.host} came back incomplete`, {
+      host: o.host,
+    });
+  const dominfo = s.get('vdominfo') ?? [];
+  if (statusOf(dominfo) !== 0)
+    throw new PreconditionError(
+      `${o.domain} does not exist on ${o.host} (vdominfo: ${dominfo[0] ?? 'no answer'})`,
+      {
+        host: o.host,
+      },
+    );
+  const body = dominfo.filter((l) => !l.startsWith('@@status'));
+  const [realDomain = '', uid = '', gid = '', dir = '', counter = ''] = body;
+  const aliasDomains = body.filter((l) => l.startsWith('alias: ')).map((l) => l.slice('alias: '.length));
+
+  // Every field is one line, an empty quota included: nothing may be trimmed here.
+  const info = (s.get('vuserinfo') ?? []).filter((l) => !l.startsWith('@@status'));
+  if (info.length % 8 !== 0)
+    throw new VmigrateError(
+      `vuserinfo -D ${o.domain} on ${o.host} gave output that is not 8 lines per user`,
+      {
+        host: o.host,
+      },
+    );
+  const users: InventoryUser[] = [];
+  for (let i = 0; i < info.length; i += 8) {
+    const [name = '', hash = '', clear = '', uidField = '', flags = '', gecos = '', udir = '', quota = ''] =
+      info.slice(i, i + 8);
+    users.push({
+      name,
+      password: new Secret(hash),
+      passwordScheme: passwordScheme(hash),
+      clearPassword: clear ? new Secret(clear) : undefined,
+      hasClearPassword: clear !== '',
+      uidField,
+      flags: Number(flags) || 0,
+      gecos,
+      dir: udir,
+      quota,
+      dotQmail: undefined,
+      folders: [],
+      messages: 0,
+      bytes: 0,
+      extra: [],
+    });
+  }
+
+  const contents = parseContents(s.get('contents') ?? []);
+  for (const u of users) {
+    const c = contents.get(`${u.dir}/.qmail`);
+    if (c !== undefined) u.dotQmail = { content: c, lines: parseDotQmail(c) };
+  }
+
+  const folders = new Map<InventoryUser, Map<string, FolderStats>>();
+  for (const path of (s.get('folders') ?? []).filter(Boolean)) {
+    const u = ownerOf(path, users);
+    const name = u && folderName(u.dir, path);
+    if (!u || name === undefined) continue;
+    const map = folders.get(u) ?? new Map<string, FolderStats>();
+    map.set(name, { name, messages: 0, bytes: 0 });
+    folders.set(u, map);
+  }
+  for (const line of (s.get('messages') ?? []).filter(Boolean)) {
+    const [path = '', count = '0', bytes = '0'] = line.split('\t');
+    const folderPath = path.replace(/\/(cur|new)$/, '');
+    const u = ownerOf(folderPath, users);
+    const name = u && folderName(u.dir, folderPath);
+    if (!u || name === undefined) continue;
+    const map = folders.get(u) ?? new Map<string, FolderStats>();
+    const f = map.get(name) ?? { name, messages: 0, bytes: 0 };
+    f.messages += Number(count);
+    f.bytes += Number(bytes);
+    map.set(name, f);
+    folders.set(u, map);
+  }
+  for (const u of users) {
+    u.folders = [...(folders.get(u)?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
+    u.messages = u.folders.reduce((n, f) => n + f.messages, 0);
+    u.bytes = u.folders.reduce((n, f) => n + f.bytes, 0);
+  }
+
+  const tree = parseTree(s.get('tree') ?? []);
+  const dotQmail: DomainDotQmail[] = [];
+  const extra: TreeEntry[] = [];
+  for (const e of tree) {
+    const owner = ownerOf(e.path, users);
+    if (owner) {
+      const rel = e.path.slice(owner.dir.length + 1);
+      if (
+        rel !== '' &&
+        rel !== 'Maildir' &&
+        rel !== 'lastauth' &&
+        rel !== '.qmail' &&
+        !rel.startsWith('Maildir/')
+      )
+        owner.extra.push({ ...e, path: rel });
+      continue;
+    }
+    if (!e.path.startsWith(`${dir}/`)) continue;
+    const rel = e.path.slice(dir.length + 1);
+    if (VPOPMAIL_OWN.test(rel) || /^[0-9A-Za-z]$/.test(rel) || /^[0-9A-Za-z](\/[0-9A-Za-z])*$/.test(rel))
+      continue;
+    const dq = /^\.qmail-(.+)$/.exec(rel);
+    if (dq?.[1] && !rel.includes('/')) {
+      const content = contents.get(e.path);
+      const lines = parseDotQmail(content ?? '');
+      dotQmail.push({
+        name: dq[1].replaceAll(':', '.'),
+        file: rel,
+        role: roleOf(dq[1], lines, e.target),
+        symlinkTarget: e.target,
+        content,
+        lines,
+      });
+      continue;
+    }
+    extra.push({ ...e, path: rel });
+  }
+  dotQmail.sort((a, b) => (a.file < b.file ? -1 : 1));
+  extra.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const limits = s.get('limits') ?? [];
+  return {
+    schema: 1,
+    host: o.host,
+    domain: o.domain,
+    realDomain,
+    vpopmailDir: o.vpopmailDir,
+    dir,
+    uid: Number(uid),
+    gid: Number(gid),
+    userCounter: Number(counter),
+    aliasDomains,
+    catchAll: parseCatchAll(contents.get(`${dir}/.qmail-default`)),
+    dotQmail,
+    limits:
+      limits[0] === 'own'
+        ? { source: 'domain', show: limits.slice(1).join('\n').trimEnd() }
+        : { source: 'default', show: undefined },
+    users,
+    extra,
+    totals: {
+      users: users.length,
+      messages: users.reduce((n, u) => n + u.messages, 0),
+      bytes: users.reduce((n, u) => n + u.bytes, 0),
+    },
+  };
+}

@@ -1,0 +1,61 @@
+# vmigrate inventory: read-only, POSIX sh + GNU find, one round trip whatever the number of
+# users. $1 = vpopmail directory, $2 = domain (validated by the caller). Sections start with
+# "@@"; file contents travel as od hex, so any byte survives.
+vd=$1
+d=$2
+bin=$vd/bin
+echo '@@vmigrate-inventory 1'
+echo '@@vdominfo'
+"$bin/vdominfo" -n -u -g -d -t "$d"
+echo "@@status $?"
+ddir=$("$bin/vdominfo" -d "$d" 2>/dev/null | head -n 1)
+if [ -z "$ddir" ] || [ ! -d "$ddir" ]; then
+  echo '@@end'
+  exit 0
+fi
+echo '@@vuserinfo'
+"$bin/vuserinfo" -n -p -C -u -g -c -d -q -D "$d"
+echo "@@status $?"
+echo '@@limits'
+if [ -f "$ddir/.qmailadmin-limits" ]; then
+  echo own
+  "$bin/vmoddomlimits" -S "$d"
+else
+  echo default
+fi
+# The domain directory, then user directories outside it (vmoduser -D): nothing is written,
+# not even a temporary file, so the list is made again where needed.
+bases() {
+  printf '%s\n' "$ddir"
+  "$bin/vuserinfo" -d -D "$d" | while IFS= read -r u; do
+    case $u in "$ddir"/*) ;; *) [ -d "$u" ] && printf '%s\n' "$u" ;; esac
+  done
+}
+fmt='%y\t%m\t%U\t%G\t%s\t%T@\t%p\t%l\n'
+echo '@@tree'
+bases | while IFS= read -r base; do
+  find "$base" -mindepth 1 \( -name Maildir -type d -prune -printf "$fmt" \) -o -printf "$fmt"
+done
+echo '@@folders'
+bases | while IFS= read -r base; do
+  find "$base" -type d -name Maildir -prune -print | while IFS= read -r m; do
+    printf '%s\n' "$m"
+    find "$m" -mindepth 1 -maxdepth 1 -type d -name '.?*' -print
+  done
+done
+echo '@@messages'
+bases | while IFS= read -r base; do
+  find "$base" -type f -path '*/Maildir/*' \( -path '*/cur/*' -o -path '*/new/*' \) -printf '%h\t%s\n'
+done | awk -F '\t' '{ c[$1]++; b[$1] += $2 } END { for (k in c) printf "%s\t%d\t%.0f\n", k, c[k], b[k] }'
+echo '@@contents'
+for f in "$ddir"/.qmail* "$ddir"/.no-user.msg "$ddir"/.over-quota.msg "$ddir"/.quotawarn.msg; do
+  [ -f "$f" ] && [ ! -L "$f" ] || continue
+  printf '@@file %s\n' "$f"
+  od -An -v -tx1 <"$f"
+done
+"$bin/vuserinfo" -d -D "$d" | while IFS= read -r u; do
+  [ -f "$u/.qmail" ] || continue
+  printf '@@file %s\n' "$u/.qmail"
+  od -An -v -tx1 <"$u/.qmail"
+done
+echo '@@end'

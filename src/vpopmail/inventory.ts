@@ -1,0 +1,20 @@
+/** Reading a domain from a server: one script, one round trip, whatever the number of users. */
+import { readFileSync } from 'node:fs';
+import { PreconditionError } from '../errors.js';
+import type { Capabilities } from '../remote/probe.js';
+import type { Remote } from '../remote/remote.js';
+import { parseInventory } from './inventory-parse.js';
+import type { Inventory } from './inventory-types.js';
+
+const SCRIPT = readFileSync(new URL('./inventory-script.sh', import.meta.url), 'utf8');
+
+export async function readInventory(remote: Remote, caps: Capabilities, domain: string): Promise<Inventory> {
+  const vp = caps.vpopmail;
+  if (!vp?.bin)
+    throw new PreconditionError(`no vpopmail programs on ${remote.label}`, {
+      host: remote.label,
+      hint: 'run `vmigrate hosts check` for what the host offers',
+    });
+  const r = await remote.run(['sh', '-s', vp.dir, domain], { stdin: SCRIPT, timeoutMs: 30 * 60_000 });
+  return parseInventory(r.stdout.toString(), { host: remote.label, domain, vpopmailDir: vp.dir });
+}

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/errors.js';
+import { parseCatchAll, parseDotQmail, roleOf } from '../../src/vpopmail/dot-qmail.js';
+import { parseInventory, passwordScheme } from '../../src/vpopmail/inventory-parse.js';
+import { validateDomain, validateUser } from '../../src/vpopmail/names.js';
+
+const D = '/v/domains/0/ex.example';
+const hex = (s: string) =>
+  Buffer.from(s)
+    .toString('hex')
+    .replace(/(..)/g, ' $1')
+    .replace(/((?: ..){16})/g, '$1\n')
+    .trimEnd();
+const row = (type: string, mode: string, path: string, target = '') =>
+  `${type}\t${mode}\t89\t89\t10\t1700000000.5\t${path}\t${target}`;
+
+/** What inventory-script.sh prints for a small domain, written out by hand. */
+function scriptOutput(over: { vdominfoStatus?: number; vuserinfo?: string[]; end?: boolean } = {}): string {
+  return [
+    '@@vmigrate-inventory 1',
+    '@@vdominfo',
+    'ex.example',
+    '89',
+    '89',
+    D,
+    '4',
+    'alias: ex.net',
+    `@@status ${over.vdominfoStatus ?? 0}`,
+    '@@vuserinfo',
+    ...(over.vuserinfo ?? [
+      ...['al', '$1$abcdefgh$CSiVTZddYDOMinbJG4io/1', 'clear-1', '1', '10', 'Al Ex', `${D}/al`, '5000S'],
+      ...['moved', '$6$salt$xyz', '', '1', '0', 'moved', '/elsewhere/moved', 'NOQUOTA'],
+      ...['postmaster', '', '', '1', '0', 'Postmaster', `${D}/postmaster`, ''],
+    ]),
+    '@@status 0',
+    '@@limits',
+    'default',
+    '@@tree',
+    row('f', '600', `${D}/vpasswd`),
+    row('f', '644', `${D}/.dir-control`),
+    row('d', '700', `${D}/0`),
+    row('f', '600', `${D}/.qmail-default`),
+    row('f', '600', `${D}/.qmail-dot:name`),
+    row('l', '777', `${D}/.qmail-list`, `${D}/list/editor`),
+    row('d', '700', `${D}/list`),
+    row('f', '600', `${D}/list/editor`),
+    row('d', '700', `${D}/al`),
+    row('d', '700', `${D}/al/Maildir`),
+    row('f', '600', `${D}/al/lastauth`),
+    row('f', '644', `${D}/al/.qmail`),
+    row('d', '700', `${D}/al/vacation`),
+    row('d', '700', `/elsewhere/moved/Maildir`),
+    '@@folders',
+    `${D}/al/Maildir`,
+    `${D}/al/Maildir/.My Stuff`,
+    `${D}/al/Maildir/.Empty`,
+    '/elsewhere/moved/Maildir',
+    '@@messages',
+    `${D}/al/Maildir/cur\t3\t3000`,
+    `${D}/al/Maildir/new\t1\t500`,
+    `${D}/al/Maildir/.My Stuff/cur\t2\t20`,
+    '/elsewhere/moved/Maildir/new\t1\t7',
+    '@@contents',
+    `@@file ${D}/.qmail-default`,
+    hex("| /v/bin/vdelivermail '' bounce-no-mailbox\n"),
+    `@@file ${D}/.qmail-dot:name`,
+    hex('&al@ex.example\n'),
+    `@@file ${D}/al/.qmail`,
+    hex(`&x@remote.example\n${D}/al/Maildir/\n`),
+    ...(over.end === false ? [] : ['@@end']),
+    '',
+  ].join('\n');
+}
+
+const parse = (text: string) =>
+  parseInventory(text, { host: 'old', domain: 'ex.example', vpopmailDir: '/v' });
+
+describe('parseInventory', () => {
+  it('reads the domain, users, folders, files and keeps secrets out of JSON', () => {
+    const inv = parse(scriptOutput());
+    expect(inv).toMatchObject({
+      realDomain: 'ex.example',
+      dir: D,
+      uid: 89,
+      gid: 89,
+      userCounter: 4,
+      aliasDomains: ['ex.net'],
+    });
+    expect(inv.users.map((u) => [u.name, u.passwordScheme, u.hasClearPassword, u.flags, u.quota])).toEqual([
+      ['al', 'md5-crypt', true, 10, '5000S'],
+      ['moved', 'sha512-crypt', false, 0, 'NOQUOTA'],
+      ['postmaster', 'none', false, 0, ''],
+    ]);
+    const al = inv.users[0]!;
+    expect(al.password.value).toBe('$1$abcdefgh$CSiVTZddYDOMinbJG4io/1');
+    expect(al.folders).toEqual([
+      { name: '', messages: 4, bytes: 3500 },
+      { name: '.Empty', messages: 0, bytes: 0 },
+      { name: '.My Stuff', messages: 2, bytes: 20 },
+    ]);
+    expect(inv.users[1]?.messages).toBe(1);
+    expect(al.dotQmail?.lines).toEqual([
+      { kind: 'forward', address: 'x@remote.example' },
+      { kind: 'maildir', path: `${D}/al/Maildir/` },
+    ]);
+    expect(al.extra.map((e) => e.path)).toEqual(['vacation']);
+    expect(inv.dotQmail.map((d) => [d.name, d.role, d.symlinkTarget])).toEqual([
+      ['default', 'catch-all', undefined],
+      ['dot.name', 'forward', undefined],
+      ['list', 'mailing-list', `${D}/list/editor`],
+    ]);
+    expect(inv.extra.map((e) => [e.path, e.mode])).toEqual([
+      ['list', '0700'],
+      ['list/editor', '0600'],
+    ]);
+    expect(inv.catchAll).toEqual({ kind: 'bounce' });
+    expect(inv.totals).toEqual({ users: 3, messages: 7, bytes: 3527 });
+    const json = JSON.stringify(inv);
+    expect(json).not.toContain('$1$');
+    expect(json).not.toContain('clear-1');
+  });
+
+  it('refuses an unknown domain (exit 5), a cut output and a malformed user listing', () => {
+    let thrown: unknown;
+    try {
+      parse(scriptOutput({ vdominfoStatus: 245 }));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toMatch(/does not exist on old/);
+    expect((thrown as { exitCode?: number }).exitCode).toBe(ExitCode.precondition);
+    expect(() => parse(scriptOutput({ end: false }))).toThrow(/incomplete/);
+    expect(() => parse(scriptOutput({ vuserinfo: ['only', 'seven', 'lines', '1', '0', 'g', '/d'] }))).toThrow(
+      /8 lines per user/,
+    );
+  });
+
+  it('names password schemes', () => {
+    expect(['', '$1$a$b', '$5$a$b', '$6$a$b', '$2y$10$x', 'abcdefghijklm', 'x'].map(passwordScheme)).toEqual([
+      'none',
+      'md5-crypt',
+      'sha256-crypt',
+      'sha512-crypt',
+      'bcrypt',
+      'des-crypt',
+      'other',
+    ]);
+  });
+});
+
+describe('.qmail files', () => {
+  it('parses the four kinds of line, quoted and unquoted programs, and blank lines', () => {
+    expect(
+      parseDotQmail(
+        "# note\n\n&a@b.example\nc@d.example\n/x/Maildir/\n./Maildir/\n/x/mbox\n| prog 'a b'\n|prog2\n",
+      ),
+    ).toEqual([
+      { kind: 'comment', text: '# note' },
+      { kind: 'forward', address: 'a@b.example' },
+      { kind: 'forward', address: 'c@d.example' },
+      { kind: 'maildir', path: '/x/Maildir/' },
+      { kind: 'maildir', path: './Maildir/' },
+      { kind: 'mbox', path: '/x/mbox' },
+      { kind: 'program', command: "prog 'a b'" },
+      { kind: 'program', command: 'prog2' },
+    ]);
+  });
+
+  it('tells roles apart', () => {
+    const r = (name: string, text: string, link?: string) => roleOf(name, parseDotQmail(text), link);
+    expect(r('help', '|/usr/bin/autorespond 10000 5 /d/HELP/message /d/HELP\n&s@x\n')).toBe('autoresponder');
+    expect(r('list', "|/usr/local/bin/ezmlm/ezmlm-send '/d/list'\n")).toBe('mailing-list');
+    expect(r('list-owner', '', '/d/list/owner')).toBe('mailing-list');
+    expect(r('sales', '/d/js/Maildir/\n')).toBe('alias');
+    expect(r('info', '&a@x\n&b@x\n')).toBe('forward');
+    expect(r('gone', '# retired\n')).toBe('empty');
+    expect(r('spam', '|/usr/bin/filter\n')).toBe('program');
+  });
+
+  it('reads every catch-all form vadddomain and qmailadmin write', () => {
+    expect(parseCatchAll("| /v/bin/vdelivermail '' bounce-no-mailbox\n")).toEqual({ kind: 'bounce' });
+    expect(parseCatchAll("| /v/bin/vdelivermail '' delete\n")).toEqual({ kind: 'delete' });
+    expect(parseCatchAll("| /v/bin/vdelivermail '' /v/domains/d/support\n")).toEqual({
+      kind: 'mailbox',
+      path: '/v/domains/d/support',
+    });
+    expect(parseCatchAll("|/v/bin/vdelivermail '' x@y.example")).toEqual({
+      kind: 'forward',
+      address: 'x@y.example',
+    });
+    expect(parseCatchAll('|/usr/bin/maildrop\n').kind).toBe('custom');
+    expect(parseCatchAll(undefined).kind).toBe('custom');
+  });
+});
+
+describe('names at the boundary', () => {
+  it('accepts domains and punycode, refuses the rest with a clear message', () => {
+    expect(validateDomain('Example.COM.')).toBe('example.com');
+    expect(validateDomain('xn--mller-kva.example')).toBe('xn--mller-kva.example');
+    expect(() => validateDomain('müller.example')).toThrow(/punycode: use "xn--mller-kva.example"/);
+    for (const bad of [
+      'example',
+      '-a.example',
+      'a_b.example',
+      'a..example',
+      'ex ample.com',
+      'a.example;rm',
+      `${'a'.repeat(90)}.example`,
+    ])
+      expect(() => validateDomain(bad), bad).toThrow(/not a valid domain name/);
+  });
+
+  it('refuses user names with shell metacharacters', () => {
+    expect(validateUser('John.Smith')).toBe('john.smith');
+    for (const bad of ['a', 'x;rm -rf', '$(id)', 'a b', "o'neil", 'a|b', '-flag'])
+      expect(() => validateUser(bad), bad).toThrow(/not a user name vmigrate can handle/);
+  });
+});
