@@ -108,6 +108,8 @@ export class SshRemote implements Remote {
     const full = this.wrap(argv);
     const shown = displayCommand(argv);
     const { channel, closed } = await this.pool.exec(commandLine(full));
+    // The channel is both stdin and stdout: a relay pipes into and out of it at once.
+    channel.setMaxListeners(32);
     const stderr = new StderrSink();
     channel.stderr.on('data', (d: Buffer) => stderr.push(d));
     const done: Promise<ExitStatus> = closed.then((exit) => ({ ...exit, stderr: stderr.text() }));

@@ -7,7 +7,10 @@ import type { DomainDotQmail, FolderStats, Inventory, InventoryUser, TreeEntry }
 
 /** Files vpopmail itself keeps in a domain directory: never copied, always recreated. */
 const VPOPMAIL_OWN =
-  /^(vpasswd|vpasswd\.cdb|\.vpasswd\.lock|cdb\.tmp|\.dir-control|\.dir_control_free(\.lock)?|\.qmailadmin-limits)$/;
+  /^(vpasswd|vpasswd\.cdb|\.vpasswd\.lock|cdb\.tmp|\.dir-control|\.dir_control_free(\.lock)?|\.qmailadmin-limits|\.vmigrate-origin)$/;
+
+/** The domain is not on that host: a plan for a new destination expects exactly this. */
+export class DomainMissingError extends PreconditionError {}
 
 function sections(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -78,6 +81,10 @@ function parseContents(lines: string[]): Map<string, string> {
   return files;
 }
 
+function withContent(e: TreeEntry, content: string | undefined): TreeEntry {
+  return content === undefined || e.type !== 'f' ? e : { ...e, content };
+}
+
 /** The user whose directory holds a path (longest matching directory). */
 function ownerOf<T extends { dir: string }>(path: string, users: T[]): T | undefined {
   let best: T | undefined;
@@ -103,16 +110,14 @@ export function parseInventory(
     throw new VmigrateError(`the inventory of ${o.domain} on ${o.host} came back incomplete`, {
       host: o.host,
     });
-  const dominfo = s.get('vdominfo') ?? [];
+  const dominfo = s.get('assign') ?? [];
   if (statusOf(dominfo) !== 0)
-    throw new PreconditionError(
-      `${o.domain} does not exist on ${o.host} (vdominfo: ${dominfo[0] ?? 'no answer'})`,
-      {
-        host: o.host,
-      },
-    );
+    throw new DomainMissingError(`${o.domain} does not exist on ${o.host} (not in qmail's users/assign)`, {
+      host: o.host,
+    });
   const body = dominfo.filter((l) => !l.startsWith('@@status'));
-  const [realDomain = '', uid = '', gid = '', dir = '', counter = ''] = body;
+  const [realDomain = '', uid = '', gid = '', dir = ''] = body;
+  const counter = (s.get('counter') ?? [])[0] ?? '0';
   const aliasDomains = body.filter((l) => l.startsWith('alias: ')).map((l) => l.slice('alias: '.length));
 
   // Every field is one line, an empty quota included: nothing may be trimmed here.
@@ -195,7 +200,7 @@ export function parseInventory(
         rel !== '.qmail' &&
         !rel.startsWith('Maildir/')
       )
-        owner.extra.push({ ...e, path: rel });
+        owner.extra.push(withContent({ ...e, path: rel }, contents.get(e.path)));
       continue;
     }
     if (!e.path.startsWith(`${dir}/`)) continue;
@@ -216,11 +221,12 @@ export function parseInventory(
       });
       continue;
     }
-    extra.push({ ...e, path: rel });
+    extra.push(withContent({ ...e, path: rel }, contents.get(e.path)));
   }
   dotQmail.sort((a, b) => (a.file < b.file ? -1 : 1));
   extra.sort((a, b) => (a.path < b.path ? -1 : 1));
   const limits = s.get('limits') ?? [];
+  const marker = (s.get('marker') ?? []).join('\n').trim();
   return {
     schema: 1,
     host: o.host,
@@ -240,6 +246,7 @@ export function parseInventory(
         : { source: 'default', show: undefined },
     users,
     extra,
+    provisionedBy: marker === '' ? undefined : marker,
     totals: {
       users: users.length,
       messages: users.reduce((n, u) => n + u.messages, 0),

@@ -1,18 +1,34 @@
 # vmigrate inventory: read-only, POSIX sh + GNU find, one round trip whatever the number of
-# users. $1 = vpopmail directory, $2 = domain (validated by the caller). Sections start with
-# "@@"; file contents travel as od hex, so any byte survives.
+# users. $1 = vpopmail directory, $2 = domain (validated by the caller), $3 = qmail directory.
+# Sections start with "@@"; file contents travel as od hex, so any byte survives.
+#
+# Where the domain lives comes from qmail's users/assign, as vpopmail itself looks it up:
+# vdominfo would say the same but rewrites the domain's .dir-control on every call (spec 5.10),
+# and an inventory must not write anything.
 vd=$1
 d=$2
+q=$3
 bin=$vd/bin
 echo '@@vmigrate-inventory 1'
-echo '@@vdominfo'
-"$bin/vdominfo" -n -u -g -d -t "$d"
+echo '@@assign'
+awk -F: -v key="+$d-" '
+  $1 == key { real = $2; uid = $3; gid = $4; dir = $5 }
+  { line[NR] = $0; first[NR] = $1; target[NR] = $2 }
+  END {
+    if (real == "") exit 1
+    print real; print uid; print gid; print dir
+    for (i = 1; i <= NR; i++)
+      if (target[i] == real && first[i] != "+" real "-" && first[i] ~ /^\+.*\.[^.]*-$/)
+        print "alias: " substr(first[i], 2, length(first[i]) - 2)
+  }' "$q/users/assign"
 echo "@@status $?"
-ddir=$("$bin/vdominfo" -d "$d" 2>/dev/null | head -n 1)
+ddir=$(awk -F: -v key="+$d-" '$1 == key { print $5; exit }' "$q/users/assign")
 if [ -z "$ddir" ] || [ ! -d "$ddir" ]; then
   echo '@@end'
   exit 0
 fi
+echo '@@counter'
+[ -f "$ddir/.dir-control" ] && head -n 1 "$ddir/.dir-control"
 echo '@@vuserinfo'
 "$bin/vuserinfo" -n -p -C -u -g -c -d -q -D "$d"
 echo "@@status $?"
@@ -58,4 +74,16 @@ done
   printf '@@file %s\n' "$u/.qmail"
   od -An -v -tx1 <"$u/.qmail"
 done
+# Other small control files that name a path under the vpopmail home (list and autoresponder
+# files): they are rewritten on the destination. Mailboxes and list archives hold mail, not
+# control data, and are never read here.
+bases | while IFS= read -r base; do
+  find "$base" -mindepth 1 \( -name Maildir -o -name archive \) -prune -o \
+    -type f ! -name '.qmail*' -size -64k -exec grep -lF -e "$vd" {} +
+done | while IFS= read -r f; do
+  printf '@@file %s\n' "$f"
+  od -An -v -tx1 <"$f"
+done
+echo '@@marker'
+[ -f "$ddir/.vmigrate-origin" ] && cat "$ddir/.vmigrate-origin"
 echo '@@end'

@@ -17,6 +17,8 @@ export interface TreeEntry {
   mtime: number;
   path: string;
   target?: string;
+  /** For small control files that name a path under the vpopmail home: their text. */
+  content?: string;
 }
 
 export interface FolderStats {
@@ -68,7 +70,7 @@ export interface Inventory {
   dir: string;
   uid: number;
   gid: number;
-  /** vdominfo's users: line, the bucket counter (not a count of mailboxes). */
+  /** The first line of the domain's .dir-control (vdominfo's users:), a bucket counter, not a count of mailboxes. */
   userCounter: number;
   aliasDomains: string[];
   catchAll: CatchAll;
@@ -77,5 +79,7 @@ export interface Inventory {
   users: InventoryUser[];
   /** Files and directories of the domain that are neither vpopmail's own nor a mailbox (lists, autoresponders, messages texts). */
   extra: TreeEntry[];
+  /** The marker vmigrate leaves in a domain it provisioned (destination side), if any. */
+  provisionedBy: string | undefined;
   totals: { users: number; messages: number; bytes: number };
 }

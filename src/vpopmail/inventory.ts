@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PreconditionError } from '../errors.js';
 import type { Capabilities } from '../remote/probe.js';
 import type { Remote } from '../remote/remote.js';
-import { parseInventory } from './inventory-parse.js';
+import { DomainMissingError, parseInventory } from './inventory-parse.js';
 import type { Inventory } from './inventory-types.js';
 
 const SCRIPT = readFileSync(new URL('./inventory-script.sh', import.meta.url), 'utf8');
@@ -15,6 +15,23 @@ export async function readInventory(remote: Remote, caps: Capabilities, domain: 
       host: remote.label,
       hint: 'run `vmigrate hosts check` for what the host offers',
     });
-  const r = await remote.run(['sh', '-s', vp.dir, domain], { stdin: SCRIPT, timeoutMs: 30 * 60_000 });
+  const r = await remote.run(['sh', '-s', vp.dir, domain, caps.qmail.dir], {
+    stdin: SCRIPT,
+    timeoutMs: 30 * 60_000,
+  });
   return parseInventory(r.stdout.toString(), { host: remote.label, domain, vpopmailDir: vp.dir });
+}
+
+/** The inventory, or undefined when the domain does not exist on that host. */
+export async function readInventoryIfExists(
+  remote: Remote,
+  caps: Capabilities,
+  domain: string,
+): Promise<Inventory | undefined> {
+  try {
+    return await readInventory(remote, caps, domain);
+  } catch (error) {
+    if (error instanceof DomainMissingError) return undefined;
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
 /** Running the lab hosts' vpopmail and qmail programs over SSH, as vmigrate will. */
+import { afterAll, beforeAll } from 'vitest';
 import type { Remote } from '../../src/remote/remote.js';
 import type { LabHostName } from '../lab/hosts.js';
 import { lab, labSession } from './lab-session.js';
@@ -45,4 +46,18 @@ export async function mailHost(name: LabHostName): Promise<LabMailHost> {
     sh: async (script) => toRan(await remote.exec(['sh', '-s'], { stdin: script })),
     close: () => session.close(),
   };
+}
+
+/** Both lab mail hosts for a describe block (or a file): connected before, closed after. */
+export function useMailHosts(): { old: LabMailHost; new: LabMailHost } {
+  const hosts = {} as { old: LabMailHost; new: LabMailHost };
+  beforeAll(async () => {
+    hosts.old = await mailHost('old');
+    hosts.new = await mailHost('new');
+  });
+  afterAll(async () => {
+    await hosts.old.close();
+    await hosts.new.close();
+  });
+  return hosts;
 }

@@ -3,7 +3,7 @@
  * rules and vdelivermail; the sticky-bit freeze; rerouting through smtproutes to the other
  * host; and proof that each accepted message lands exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import {
   findTrafficIds,
@@ -13,10 +13,9 @@ import {
   waitForLocalDeliveries,
 } from '../lab/mail-traffic.js';
 import { lab } from '../helpers/lab-session.js';
-import { mailHost, type LabMailHost } from '../helpers/vpopmail.js';
+import { useMailHosts } from '../helpers/vpopmail.js';
 
-let old: LabMailHost;
-let neu: LabMailHost;
+const hosts = useMailHosts();
 const run = `r${Date.now().toString(36)}`;
 const dirOf = (key: string) => {
   const d = inject('fixture').dirs.users[key];
@@ -30,16 +29,6 @@ async function send(host: 'old' | 'new', recipient: string, id: string) {
   const reply = await sendMessage({ host: lab().hosts[host].address, recipient, id });
   expect(reply, `${recipient} accepted`).toMatch(/^250 ok/);
 }
-
-beforeAll(async () => {
-  old = await mailHost('old');
-  neu = await mailHost('new');
-});
-
-afterAll(async () => {
-  await old.close();
-  await neu.close();
-});
 
 describe('delivery simulator', () => {
   it('delivers where the domain .qmail files, aliases, catch-alls and per-user .qmail say', async () => {
@@ -56,8 +45,8 @@ describe('delivery simulator', () => {
       ['help@example.com', 'robot'],
     ];
     for (const [rcpt, id] of cases) await send('old', rcpt, `${run}-${id}`);
-    await waitForLocalDeliveries(old.remote, old.qmail);
-    const found = await findTrafficIds(old.remote, `${old.home}/domains`);
+    await waitForLocalDeliveries(hosts.old.remote, hosts.old.qmail);
+    const found = await findTrafficIds(hosts.old.remote, `${hosts.old.home}/domains`);
     const at = (id: string) => (found.get(`${run}-${id}`) ?? []).map(owner).sort();
     expect(at('alice')).toEqual([dirOf('example.com/alice')]);
     expect(at('info')).toEqual([dirOf('example.com/alice'), dirOf('example.com/bob')]);
@@ -70,18 +59,20 @@ describe('delivery simulator', () => {
 
     // vdelivermail's names carry the size; files belong to the domain's uid.
     const file = found.get(`${run}-alice`)?.[0] ?? '';
-    const st = await old.sh(`stat -c '%s %u %a' '${file}'`);
-    expect(st.stdout).toBe(`${/,S=(\d+)$/.exec(file)?.[1]} ${old.uid} 600\n`);
+    const st = await hosts.old.sh(`stat -c '%s %u %a' '${file}'`);
+    expect(st.stdout).toBe(`${/,S=(\d+)$/.exec(file)?.[1]} ${hosts.old.uid} 600\n`);
     // The bounce is recorded, carol's forward waits for a route out of the lab, the robot ran.
-    expect((await old.sh(`grep -c 'nobody@example.org' ${old.qmail}/emulator/bounces.log`)).stdout).not.toBe(
-      '0\n',
-    );
     expect(
-      (await readQueue(old.remote, old.qmail)).some((r) => r.address === 'carol@external.example' && !r.done),
+      (await hosts.old.sh(`grep -c 'nobody@example.org' ${hosts.old.qmail}/emulator/bounces.log`)).stdout,
+    ).not.toBe('0\n');
+    expect(
+      (await readQueue(hosts.old.remote, hosts.old.qmail)).some(
+        (r) => r.address === 'carol@external.example' && !r.done,
+      ),
     ).toBe(true);
     expect(
       (
-        await old.sh(
+        await hosts.old.sh(
           `grep -c 'autorespond 10000 5 ${dirOf('example.com/alice').replace(/\/alice$/, '')}/HELP/message' /tmp/lab-addons.log`,
         )
       ).stdout,
@@ -90,60 +81,65 @@ describe('delivery simulator', () => {
 
   it('defers a sticky domain (qmail-local exit 111), then delivers once the bit is cleared', async () => {
     const domainDir = inject('fixture').dirs.domains['example.org'];
-    await old.sh(`chmod +t ${domainDir}`);
+    await hosts.old.sh(`chmod +t ${domainDir}`);
     try {
       await send('old', 'sam@example.org', `${run}-sticky`);
       await new Promise((r) => setTimeout(r, 2500));
-      const pending = (await readQueue(old.remote, old.qmail)).filter(
+      const pending = (await readQueue(hosts.old.remote, hosts.old.qmail)).filter(
         (r) => r.address === 'example.org-sam@example.org' && !r.done,
       );
       expect(pending).toHaveLength(1);
       expect(
-        (await old.sh(`grep -c 'Home directory is sticky' ${old.qmail}/emulator/delivery.log`)).stdout,
+        (await hosts.old.sh(`grep -c 'Home directory is sticky' ${hosts.old.qmail}/emulator/delivery.log`))
+          .stdout,
       ).not.toBe('0\n');
-      expect((await findTrafficIds(old.remote, `${old.home}/domains`)).get(`${run}-sticky`)).toBeUndefined();
+      expect(
+        (await findTrafficIds(hosts.old.remote, `${hosts.old.home}/domains`)).get(`${run}-sticky`),
+      ).toBeUndefined();
     } finally {
-      await old.sh(`chmod -t ${domainDir}`);
+      await hosts.old.sh(`chmod -t ${domainDir}`);
     }
-    await waitForLocalDeliveries(old.remote, old.qmail);
-    const found = (await findTrafficIds(old.remote, `${old.home}/domains`)).get(`${run}-sticky`) ?? [];
+    await waitForLocalDeliveries(hosts.old.remote, hosts.old.qmail);
+    const found =
+      (await findTrafficIds(hosts.old.remote, `${hosts.old.home}/domains`)).get(`${run}-sticky`) ?? [];
     expect(found.map(owner)).toEqual([dirOf('example.org/sam')]);
   });
 
   it('relays a domain that is no longer local to the host smtproutes names; mail queued before stays local', async () => {
     const d = `${run}.example`;
-    for (const h of [old, neu]) {
+    for (const h of [hosts.old, hosts.new]) {
       expect((await h.vp('vadddomain', d, 'pw-reroute')).code).toBe(0);
       expect((await h.vp('vadduser', `rita@${d}`, 'pw-rita-1')).code).toBe(0);
     }
-    const oldDir = (await old.vp('vdominfo', '-d', d)).stdout.trim();
+    const oldDir = (await hosts.old.vp('vdominfo', '-d', d)).stdout.trim();
     try {
       // Frozen on old: queued as local, deferred.
-      await old.sh(`chmod +t ${oldDir}`);
+      await hosts.old.sh(`chmod +t ${oldDir}`);
       await send('old', `rita@${d}`, `${run}-before`);
       await new Promise((r) => setTimeout(r, 1500));
       // Cut over: not local on old any more (HUP), routed to new; old still accepts it (rcpthosts).
-      await old.sh(
-        `sed -i '/^${d}:/d' ${old.qmail}/control/virtualdomains && echo '${d}:new' >> ${old.qmail}/control/smtproutes && kill -HUP "$(cat ${old.qmail}/emulator/qmail-send.pid)"`,
+      await hosts.old.sh(
+        `sed -i '/^${d}:/d' ${hosts.old.qmail}/control/virtualdomains && echo '${d}:new' >> ${hosts.old.qmail}/control/smtproutes && kill -HUP "$(cat ${hosts.old.qmail}/emulator/qmail-send.pid)"`,
       );
       await new Promise((r) => setTimeout(r, 500));
       await send('old', `rita@${d}`, `${run}-after`);
-      await waitForLocalDeliveries(neu.remote, neu.qmail);
+      await waitForLocalDeliveries(hosts.new.remote, hosts.new.qmail);
       await new Promise((r) => setTimeout(r, 1500));
-      await old.sh(`chmod -t ${oldDir}`);
-      await waitForLocalDeliveries(old.remote, old.qmail);
-      const onOld = await findTrafficIds(old.remote, oldDir);
-      const onNew = await findTrafficIds(neu.remote, `${neu.home}/domains`);
+      await hosts.old.sh(`chmod -t ${oldDir}`);
+      await waitForLocalDeliveries(hosts.old.remote, hosts.old.qmail);
+      const onOld = await findTrafficIds(hosts.old.remote, oldDir);
+      const onNew = await findTrafficIds(hosts.new.remote, `${hosts.new.home}/domains`);
       expect(onOld.get(`${run}-before`)).toHaveLength(1);
       expect(onNew.get(`${run}-before`)).toBeUndefined();
       expect(onNew.get(`${run}-after`)).toHaveLength(1);
       expect(onOld.get(`${run}-after`)).toBeUndefined();
-      expect((await old.sh(`grep -c '"relayed".*rita@${d}' ${old.qmail}/emulator/delivery.log`)).stdout).toBe(
-        '1\n',
-      );
+      expect(
+        (await hosts.old.sh(`grep -c '"relayed".*rita@${d}' ${hosts.old.qmail}/emulator/delivery.log`))
+          .stdout,
+      ).toBe('1\n');
     } finally {
-      await old.sh(`chmod -t ${oldDir}; sed -i '/^${d}:/d' ${old.qmail}/control/smtproutes`);
-      for (const h of [old, neu]) await h.vp('vdeldomain', d);
+      await hosts.old.sh(`chmod -t ${oldDir}; sed -i '/^${d}:/d' ${hosts.old.qmail}/control/smtproutes`);
+      for (const h of [hosts.old, hosts.new]) await h.vp('vdeldomain', d);
     }
   });
 
@@ -170,8 +166,8 @@ describe('delivery simulator', () => {
     const report = await traffic.stop();
     expect(report.failed).toEqual([]);
     expect(report.accepted.size).toBeGreaterThanOrEqual(15);
-    await waitForLocalDeliveries(old.remote, old.qmail);
-    const found = await findTrafficIds(old.remote, `${old.home}/domains`);
+    await waitForLocalDeliveries(hosts.old.remote, hosts.old.qmail);
+    const found = await findTrafficIds(hosts.old.remote, `${hosts.old.home}/domains`);
     for (const [id, rcpt] of report.accepted)
       expect((found.get(id) ?? []).map(owner), id).toEqual([where[rcpt]]);
     const strays = [...found.keys()].filter(

@@ -15,17 +15,18 @@ const row = (type: string, mode: string, path: string, target = '') =>
   `${type}\t${mode}\t89\t89\t10\t1700000000.5\t${path}\t${target}`;
 
 /** What inventory-script.sh prints for a small domain, written out by hand. */
-function scriptOutput(over: { vdominfoStatus?: number; vuserinfo?: string[]; end?: boolean } = {}): string {
+function scriptOutput(over: { assignStatus?: number; vuserinfo?: string[]; end?: boolean } = {}): string {
   return [
     '@@vmigrate-inventory 1',
-    '@@vdominfo',
+    '@@assign',
     'ex.example',
     '89',
     '89',
     D,
-    '4',
     'alias: ex.net',
-    `@@status ${over.vdominfoStatus ?? 0}`,
+    `@@status ${over.assignStatus ?? 0}`,
+    '@@counter',
+    '4',
     '@@vuserinfo',
     ...(over.vuserinfo ?? [
       ...['al', '$1$abcdefgh$CSiVTZddYDOMinbJG4io/1', 'clear-1', '1', '10', 'Al Ex', `${D}/al`, '5000S'],
@@ -123,7 +124,7 @@ describe('parseInventory', () => {
   it('refuses an unknown domain (exit 5), a cut output and a malformed user listing', () => {
     let thrown: unknown;
     try {
-      parse(scriptOutput({ vdominfoStatus: 245 }));
+      parse(scriptOutput({ assignStatus: 1 }));
     } catch (error) {
       thrown = error;
     }

@@ -3,10 +3,13 @@
 import {
   appendFileSync,
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
@@ -42,10 +45,25 @@ function insertSorted(file, lines, line, keyOf) {
 }
 
 /** Rewrite a qmail file in place: its owner stays, its mode becomes 0644. */
+// vpopmail's update_file() writes <file>.<pid> and renames it over the file, so a reader
+// (qmail-newu, vmigrate's inventory) never sees a half-written users/assign or rcpthosts.
+function statOrUndefined(file) {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 function writeQmailFile(file, lines, trailer = '') {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, lines.map((l) => `${l}\n`).join('') + trailer);
-  chmodSync(file, 0o644);
+  const tmp = `${file}.${process.pid}`;
+  writeFileSync(tmp, lines.map((l) => `${l}\n`).join('') + trailer);
+  chmodSync(tmp, 0o644);
+  // "Their owner does not change" (spec 2.2): the new file takes the old one's owner.
+  const old = statOrUndefined(file);
+  if (old) chownSync(tmp, old.uid, old.gid);
+  renameSync(tmp, file);
 }
 
 // users/assign -------------------------------------------------------------------------

@@ -1,0 +1,22 @@
+/** Connect and probe a run's two hosts (in parallel: they are independent). */
+import { UsageError } from '../errors.js';
+import type { HostSession } from '../hosts/session.js';
+import { probe } from '../remote/probe.js';
+import type { HostHandle } from './preflight.js';
+
+async function openOne(session: HostSession, arg: string): Promise<HostHandle> {
+  const spec = await session.resolve(arg);
+  const { remote } = await session.open(arg);
+  const caps = await probe(remote, { vpopmailDir: spec.vpopmailDir, qmailDir: spec.qmailDir });
+  return { label: remote.label, remote, caps };
+}
+
+export async function openPair(
+  session: HostSession,
+  from: string,
+  to: string,
+): Promise<{ source: HostHandle; dest: HostHandle }> {
+  if (from === to) throw new UsageError(`--from and --to name the same host (${from})`);
+  const [source, dest] = await Promise.all([openOne(session, from), openOne(session, to)]);
+  return { source, dest };
+}

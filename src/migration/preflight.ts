@@ -1,0 +1,277 @@
+/**
+ * Preflight: everything about both hosts that decides whether and how a domain can be
+ * provisioned, read without changing anything. The result drives both the printed plan
+ * (`vmigrate plan`, `--dry-run`) and the provisioning itself, so the two cannot disagree.
+ */
+import { randomUUID } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { missingRequirements, type Capabilities } from '../remote/probe.js';
+import type { Remote } from '../remote/remote.js';
+import { assignedDomains } from '../vpopmail/assign.js';
+import { describeDifference, differences } from '../vpopmail/compare.js';
+import type { Inventory } from '../vpopmail/inventory-types.js';
+import { readInventory, readInventoryIfExists } from '../vpopmail/inventory.js';
+import { validateDomain, validateUser } from '../vpopmail/names.js';
+import { PathMap, pathsUnder, type PathMapping } from '../vpopmail/path-map.js';
+import { controlTexts, locatePrograms, programPaths, type ProgramLocation } from '../vpopmail/programs.js';
+import type { ProvisionMode } from '../vpopmail/provision-steps.js';
+
+export interface HostHandle {
+  label: string;
+  remote: Remote;
+  caps: Capabilities;
+}
+
+export interface Preflight {
+  domain: string;
+  source: HostHandle;
+  dest: HostHandle;
+  sourceInventory: Inventory;
+  /** The destination's domain as it is now; undefined when it does not exist yet. */
+  destInventory: Inventory | undefined;
+  /** `identical`: the destination already holds exactly this domain. */
+  mode: ProvisionMode | 'identical';
+  /** Reasons not to start; any of them stops provisioning before it changes anything. */
+  problems: string[];
+  warnings: string[];
+  programs: ProgramLocation[];
+  /** Programs found on the destination under another path: source path -> destination path. */
+  programMappings: PathMapping[];
+  /** Source -> destination paths; predicted (no hash buckets) until the domain exists there. */
+  pathMap: PathMap;
+  predicted: boolean;
+}
+
+/** vpopmail 5.4 corrupts vpasswd lines longer than this (spec 4.4). */
+const VPASSWD_LINE_MAX = 255;
+
+export function buildPathMap(
+  source: Inventory,
+  dest: { vpopmailDir: string; dir: string; userDirs: ReadonlyMap<string, string> },
+  programs: readonly PathMapping[],
+): PathMap {
+  return new PathMap([
+    ...programs,
+    ...source.users.map((u) => ({
+      from: u.dir,
+      to: dest.userDirs.get(u.name) ?? `${dest.dir}/${u.name}`,
+      what: `user ${u.name}`,
+    })),
+    { from: source.dir, to: dest.dir, what: 'domain directory' },
+    { from: source.vpopmailDir, to: dest.vpopmailDir, what: 'vpopmail home' },
+  ]);
+}
+
+/** The destination side of a path map, real when the domain exists there. */
+export function destLayout(
+  source: Inventory,
+  dest: Inventory | undefined,
+  destVpopmailDir: string,
+): { vpopmailDir: string; dir: string; userDirs: Map<string, string> } {
+  const dir = dest?.dir ?? `${destVpopmailDir}/domains/${source.domain}`;
+  return {
+    vpopmailDir: destVpopmailDir,
+    dir,
+    userDirs: new Map((dest?.users ?? []).map((u) => [u.name, u.dir])),
+  };
+}
+
+/** Source paths that mean nothing on the destination: what must not survive rewriting. */
+export function sourceOnlyRoots(map: PathMap): string[] {
+  return map.mappings
+    .filter((m) => m.from !== m.to && !`${m.to}/`.startsWith(`${m.from}/`) && !m.what.startsWith('program'))
+    .map((m) => m.from);
+}
+
+function checkNames(inv: Inventory): void {
+  const bad: string[] = [];
+  for (const u of inv.users) {
+    try {
+      validateUser(u.name);
+    } catch (error) {
+      bad.push((error as Error).message);
+    }
+  }
+  for (const a of inv.aliasDomains) {
+    try {
+      validateDomain(a);
+    } catch (error) {
+      bad.push((error as Error).message);
+    }
+  }
+  if (bad.length > 0)
+    throw new UsageError(
+      `${inv.domain} on ${inv.host} holds names vmigrate will not handle:\n  ${bad.join('\n  ')}`,
+      {
+        hint: 'rename or remove them on the source with vpopmail, then run again',
+      },
+    );
+}
+
+export async function preflight(
+  domain: string,
+  source: HostHandle,
+  dest: HostHandle,
+  options: { merge: boolean },
+): Promise<Preflight> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const h of [source, dest]) {
+    for (const p of missingRequirements(h.caps)) problems.push(`${h.label}: ${p}`);
+    if (!h.caps.vpopmail?.bin) problems.push(`${h.label}: no vpopmail programs found`);
+  }
+  if (problems.length > 0 || !dest.caps.vpopmail) {
+    // Without vpopmail on both sides nothing else can be read.
+    const sourceInventory = await readInventory(source.remote, source.caps, domain);
+    return {
+      domain,
+      source,
+      dest,
+      sourceInventory,
+      destInventory: undefined,
+      mode: 'create',
+      problems,
+      warnings,
+      programs: [],
+      programMappings: [],
+      pathMap: new PathMap([]),
+      predicted: true,
+    };
+  }
+  const sourceInventory = await readInventory(source.remote, source.caps, domain);
+  if (sourceInventory.realDomain !== domain)
+    throw new UsageError(
+      `${domain} is an alias domain of ${sourceInventory.realDomain} on ${source.label}: move ${sourceInventory.realDomain}, its alias domains come with it`,
+    );
+  checkNames(sourceInventory);
+  const destVp = dest.caps.vpopmail.dir;
+  const destInventory = await readInventoryIfExists(dest.remote, dest.caps, domain);
+
+  let mode: Preflight['mode'] = 'create';
+  if (destInventory) {
+    if (destInventory.realDomain !== domain)
+      problems.push(`${domain} is an alias domain of ${destInventory.realDomain} on ${dest.label}`);
+    else if (destInventory.provisionedBy !== undefined) mode = 'converge';
+    else mode = options.merge ? 'merge' : 'identical';
+  }
+
+  // Programs: where the destination has what the domain's files run.
+  const baseMap = buildPathMap(sourceInventory, destLayout(sourceInventory, destInventory, destVp), []);
+  const wanted = programPaths(controlTexts(sourceInventory));
+  const located = await locatePrograms(
+    dest.remote,
+    wanted.map((p) => baseMap.rewrite(p)),
+    { qmailDir: dest.caps.qmail.dir, vpopmailDir: destVp },
+  );
+  const programMappings: PathMapping[] = [];
+  const missing = located.filter((l) => l.found === undefined).map((l) => l.wanted);
+  if (missing.length > 0)
+    warnings.push(
+      `${dest.label} lacks ${missing.length === 1 ? 'a program' : 'programs'} that the domain's delivery files run ` +
+        `(${missing.join(', ')}): that mail will fail there until ${missing.length === 1 ? 'it is' : 'they are'} installed`,
+    );
+  located.forEach((loc, i) => {
+    const original = wanted[i] ?? loc.wanted;
+    if (loc.found === undefined) return;
+    if (loc.found !== loc.wanted)
+      programMappings.push({
+        from: original,
+        to: loc.found,
+        what: `program ${loc.found.split('/').pop() ?? ''}`,
+      });
+  });
+  const pathMap = buildPathMap(
+    sourceInventory,
+    destLayout(sourceInventory, destInventory, destVp),
+    programMappings,
+  );
+
+  if (destInventory && mode === 'identical') {
+    const diffs = differences(sourceInventory, destInventory, {
+      source: new Map(programMappings.map((m) => [m.what, m.from])),
+      destination: new Map(programMappings.map((m) => [m.what, m.to])),
+    }).filter((d) => !d.key.startsWith('owner of '));
+    if (diffs.length > 0)
+      problems.push(
+        `${domain} already exists on ${dest.label} with different content (use --merge to add only what is missing):\n    ` +
+          diffs.slice(0, 30).map(describeDifference).join('\n    ') +
+          (diffs.length > 30 ? `\n    … and ${diffs.length - 30} more` : ''),
+      );
+  }
+
+  const owners = await assignedDomains(dest.remote, dest.caps.qmail.dir, sourceInventory.aliasDomains);
+  for (const [alias, real] of owners)
+    if (real !== '' && real !== domain)
+      problems.push(`alias domain ${alias} already exists on ${dest.label} (as ${real})`);
+
+  // vpasswd lines on the destination, with its longer or shorter paths.
+  for (const u of sourceInventory.users) {
+    const dir = pathMap.rewrite(u.dir);
+    const line = [
+      u.name,
+      u.password.value,
+      '1',
+      String(u.flags),
+      u.gecos,
+      dir,
+      u.quota,
+      u.clearPassword?.value ?? '',
+    ].join(':').length;
+    // Up to two hash-bucket levels may still be added to the predicted directory.
+    if (line + (destInventory ? 0 : 4) > VPASSWD_LINE_MAX)
+      problems.push(
+        `${u.name}@${domain}: its vpasswd line would be about ${line} bytes on ${dest.label}; vpopmail 5.4 corrupts lines over ${VPASSWD_LINE_MAX}`,
+      );
+  }
+
+  // Space: the domain's bytes and files, with a tenth to spare.
+  const bytes = sourceInventory.totals.bytes + sourceInventory.extra.reduce((n, e) => n + e.size, 0);
+  const files =
+    sourceInventory.totals.messages +
+    sourceInventory.extra.length +
+    sourceInventory.users.reduce((n, u) => n + u.extra.length + u.folders.length * 3 + 8, 0);
+  const { diskFreeBytes, inodesFree } = dest.caps;
+  if (diskFreeBytes !== undefined && diskFreeBytes < bytes * 1.1)
+    problems.push(
+      `${dest.label} has ${mib(diskFreeBytes)} free under ${destVp}; ${domain} needs about ${mib(bytes * 1.1)}`,
+    );
+  if (inodesFree !== undefined && inodesFree > 0 && inodesFree < files * 1.1)
+    problems.push(
+      `${dest.label} has ${inodesFree} free inodes under ${destVp}; ${domain} needs about ${Math.ceil(files * 1.1)}`,
+    );
+
+  // Paths that rewriting cannot map (a user directory outside the vpopmail home, …).
+  const roots = sourceOnlyRoots(pathMap);
+  for (const text of controlTexts(sourceInventory))
+    for (const p of pathsUnder(pathMap.rewrite(text), roots))
+      warnings.push(`${p} is named in a delivery file and does not exist on ${dest.label}`);
+  for (const u of sourceInventory.users)
+    if (!u.dir.startsWith(`${sourceInventory.dir}/`))
+      warnings.push(
+        `${u.name}@${domain} lives outside the domain directory (${u.dir}); on ${dest.label} it is created inside it`,
+      );
+
+  return {
+    domain,
+    source,
+    dest,
+    sourceInventory,
+    destInventory,
+    mode,
+    problems,
+    warnings: [...new Set(warnings)],
+    programs: located,
+    programMappings,
+    pathMap,
+    predicted: destInventory === undefined,
+  };
+}
+
+function mib(n: number): string {
+  return `${(n / 1048576).toFixed(1)} MiB`;
+}
+
+/** The marker text a domain created by vmigrate carries on the destination. */
+export function markerText(domain: string, sourceLabel: string): string {
+  return `vmigrate ${domain} from ${sourceLabel} ${new Date().toISOString()} ${randomUUID()}`;
+}

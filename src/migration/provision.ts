@@ -1,0 +1,108 @@
+/**
+ * Provisioning: the domain, its users and every file that is not a message, made on the
+ * destination with vpopmail's commands, then read back and compared with the source.
+ */
+import { randomBytes } from 'node:crypto';
+import { PreconditionError, VerificationError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { relayTree } from '../maildir/tar-relay.js';
+import { runBatch, type BatchStep } from '../remote/batch.js';
+import { describeDifference, differences } from '../vpopmail/compare.js';
+import type { Inventory } from '../vpopmail/inventory-types.js';
+import { readInventory } from '../vpopmail/inventory.js';
+import { accountSteps, fileSteps, type ProvisionMode, type RelayJob } from '../vpopmail/provision-steps.js';
+import { buildPathMap, destLayout, markerText, type Preflight } from './preflight.js';
+
+export interface ProvisionReport {
+  domain: string;
+  mode: Preflight['mode'];
+  /** Commands run and trees copied; 0 on a destination that already matched. */
+  changes: number;
+  warnings: string[];
+  notes: string[];
+  destInventory: Inventory;
+}
+
+/** 16 characters from a 62-letter alphabet: long enough for vpopmail 5.6's minimum of 12. */
+export function dummyPassword(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(16)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+export interface ProvisionEvents {
+  step?: (title: string) => void;
+}
+
+export async function provision(
+  pf: Preflight,
+  log: Logger,
+  events: ProvisionEvents = {},
+): Promise<ProvisionReport> {
+  if (pf.problems.length > 0)
+    throw new PreconditionError(
+      `${pf.domain} cannot be provisioned on ${pf.dest.label}:\n  ${pf.problems.join('\n  ')}`,
+    );
+  const { source, dest, sourceInventory: src } = pf;
+  const bin = dest.caps.vpopmail?.bin ?? '';
+  const vp = dest.caps.vpopmail?.dir ?? '';
+  const notes: string[] = [];
+  let changes = 0;
+  const onStep = (s: { step: BatchStep }) => {
+    changes += 1;
+    log.info({ host: dest.label, step: s.step.title }, 'provisioned');
+    events.step?.(s.step.title);
+  };
+
+  if (pf.mode === 'identical') {
+    return {
+      domain: pf.domain,
+      mode: pf.mode,
+      changes: 0,
+      warnings: pf.warnings,
+      notes,
+      destInventory: pf.destInventory as Inventory,
+    };
+  }
+  const mode: ProvisionMode = pf.mode;
+  const accounts = accountSteps({
+    source: src,
+    dest: pf.destInventory,
+    mode,
+    destBin: bin,
+    marker: markerText(pf.domain, source.label),
+    dummyPassword,
+  });
+  notes.push(...accounts.notes);
+  await runBatch(dest.remote, accounts.steps, onStep);
+
+  // The destination chose its own directories: read them back before writing any path.
+  const destNow =
+    accounts.steps.length === 0 && pf.destInventory
+      ? pf.destInventory
+      : await readInventory(dest.remote, dest.caps, pf.domain);
+  const map = buildPathMap(src, destLayout(src, destNow, vp), pf.programMappings);
+  const files = fileSteps({ source: src, dest: destNow, mode, destBin: bin, map });
+  notes.push(...files.notes);
+  for (const job of files.relays) {
+    await relayTree(source.remote, dest.remote, { ...job, owner: { uid: destNow.uid, gid: destNow.gid } });
+    changes += 1;
+    log.info({ host: dest.label, step: job.title, files: job.members.length }, 'provisioned');
+    events.step?.(job.title);
+  }
+  await runBatch(dest.remote, files.steps, onStep);
+
+  const after = changes === 0 ? destNow : await readInventory(dest.remote, dest.caps, pf.domain);
+  if (mode !== 'merge') {
+    const diffs = differences(src, after, {
+      source: new Map(pf.programMappings.map((m) => [m.what, m.from])),
+      destination: new Map(pf.programMappings.map((m) => [m.what, m.to])),
+    }).filter((d) => !(d.source === undefined && !d.key.startsWith('owner of ')));
+    if (diffs.length > 0)
+      throw new VerificationError(
+        `${pf.domain} on ${dest.label} still differs from ${source.label} after provisioning:\n  ${diffs.map(describeDifference).join('\n  ')}`,
+      );
+  }
+  return { domain: pf.domain, mode, changes, warnings: pf.warnings, notes, destInventory: after };
+}
+
+export type { RelayJob };

@@ -1,0 +1,58 @@
+/** `vmigrate plan` for a terminal: hosts, path map, every step and command, warnings. */
+import type { Plan } from '../migration/plan.js';
+import { formatBytes } from './table.js';
+
+const MODE_TEXT: Record<Plan['mode'], string> = {
+  create: 'create the domain on the destination',
+  converge: 'complete the domain vmigrate created earlier',
+  merge: 'add what is missing to an existing domain (--merge)',
+  identical: 'nothing to do: the destination already matches',
+};
+
+export function renderPlan(p: Plan): string {
+  const out: string[] = [];
+  out.push(`Plan for ${p.domain}: ${p.source.host} -> ${p.destination.host} (${MODE_TEXT[p.mode]})`);
+  out.push('', 'Hosts');
+  out.push(
+    `  ${p.source.host}  vpopmail ${p.source.vpopmailDir}, uid ${p.source.uid ?? '?'}, gid ${p.source.gid ?? '?'}`,
+  );
+  out.push(
+    `  ${p.destination.host}  vpopmail ${p.destination.vpopmailDir}, uid ${p.destination.uid ?? '?'}, gid ${p.destination.gid ?? '?'}, ` +
+      `${formatBytes(p.destination.diskFreeBytes)} free, ${p.destination.inodesFree ?? '?'} inodes free`,
+  );
+  out.push(
+    '',
+    `Path map${p.predictedPaths ? ' (predicted: the destination may add hash buckets; read back before any path is written)' : ''}`,
+  );
+  for (const m of p.pathMap)
+    out.push(`  ${m.from} -> ${m.to}${m.from === m.to ? ' (same)' : ''}  [${m.what}]`);
+  if (p.problems.length > 0) {
+    out.push('', 'Problems (nothing will be changed until they are solved)');
+    for (const x of p.problems) out.push(`  ! ${x}`);
+  }
+  if (p.steps.length > 0 || p.copies.length > 0) {
+    out.push(
+      '',
+      `Steps on ${p.destination.host} (${p.steps.length} commands, ${p.copies.length} tree copies)`,
+    );
+    let n = 0;
+    let phase = '';
+    for (const s of p.steps) {
+      if (s.phase !== phase) {
+        phase = s.phase;
+        if (phase === 'files')
+          for (const c of p.copies)
+            out.push(`  ${++n}. ${c.title}: ${p.source.host}:${c.sourceBase} -> ${c.destBase} (tar stream)`);
+      }
+      out.push(`  ${++n}. ${s.title}`, `       $ ${s.command}`);
+    }
+    if (!p.steps.some((s) => s.phase === 'files'))
+      for (const c of p.copies)
+        out.push(`  ${++n}. ${c.title}: ${p.source.host}:${c.sourceBase} -> ${c.destBase} (tar stream)`);
+  } else if (p.problems.length === 0) out.push('', 'No changes needed.');
+  if (p.warnings.length + p.notes.length > 0) {
+    out.push('', 'Warnings');
+    for (const w of [...p.warnings, ...p.notes]) out.push(`  - ${w}`);
+  }
+  return out.join('\n');
+}
