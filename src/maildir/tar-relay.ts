@@ -5,7 +5,7 @@
  * files land with the right uid/gid and no chown pass is needed.
  */
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { Buffer } from 'node:buffer';
 import { RemoteCommandError } from '../errors.js';
 import type { ExitStatus, Remote } from '../remote/remote.js';
@@ -16,6 +16,22 @@ export interface TreeRelay {
   /** Paths relative to both bases; directories are copied as entries, not recursively. */
   members: readonly string[];
   owner: { uid: number; gid: number };
+  /** A live Maildir changes while it is read: files that vanish or change are skipped, not fatal. */
+  live?: boolean;
+  /** Called with each chunk's size as the archive passes through the controller. */
+  onBytes?: (n: number) => void;
+}
+
+/** GNU tar's complaints about a live directory; the next delta pass catches up. */
+const VANISHED =
+  /^tar: .*(File removed before we read it|file changed as we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory|Warning: Cannot stat|Exiting with failure status due to previous errors)/;
+
+/** tar -c's status, accepting exit 1 when every complaint is about a file that moved away. */
+export function tarCreateOk(code: number | null, stderr: string, live: boolean): boolean {
+  if (code === 0) return true;
+  if (!live || code !== 1) return false;
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  return lines.length > 0 && lines.every((l) => VANISHED.test(l));
 }
 
 function fail(remote: Remote, what: string, command: string, st: ExitStatus): never {
@@ -34,13 +50,25 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     `--owner=:${job.owner.uid}`,
     `--group=:${job.owner.gid}`,
     '--no-recursion',
+    // A message moved from new/ to cur/ after the listing is a warning, not a failure.
+    ...(job.live ? ['--ignore-failed-read'] : []),
     '--null',
     '-C',
     job.sourceBase,
     '-T',
     '-',
   ]);
-  const writer = await dest.spawn(['tar', '-x', '--numeric-owner', '-p', '-C', job.destBase]);
+  // --ignore-zeros: read to the end of the stream, not only to the end-of-archive blocks, so
+  // the source's last record is consumed and both channels end in order.
+  const writer = await dest.spawn([
+    'tar',
+    '-x',
+    '--ignore-zeros',
+    '--numeric-owner',
+    '-p',
+    '-C',
+    job.destBase,
+  ]);
   // tar -x prints nothing on stdout, but the channel only closes once stdout is drained.
   writer.stdout.resume();
   const list = Buffer.from(job.members.map((m) => `${m}\0`).join(''));
@@ -51,12 +79,22 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     writer.kill();
   };
   const sending = pipeline(Readable.from([list]), reader.stdin);
-  const moving = pipeline(reader.stdout, writer.stdin);
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      job.onBytes?.(chunk.length);
+      done(null, chunk);
+    },
+  });
+  const moving = pipeline(reader.stdout, count, writer.stdin);
   moving.catch(stopBoth);
-  void reader.done.then((st) => st.code !== 0 && writer.kill());
+  // ssh2 emits a channel's close only after its stdout ended: when the destination stops
+  // early (an error), whatever the source still sends must be read, or its channel never
+  // closes and the relay waits forever.
+  void moving.finally(() => reader.stdout.resume()).catch(() => {});
+  void reader.done.then((st) => !tarCreateOk(st.code, st.stderr, job.live ?? false) && writer.kill());
   void writer.done.then((st) => st.code !== 0 && reader.kill());
   const [sent, moved, r, w] = await Promise.allSettled([sending, moving, reader.done, writer.done]);
-  if (r.status === 'fulfilled' && r.value.code !== 0) {
+  if (r.status === 'fulfilled' && !tarCreateOk(r.value.code, r.value.stderr, job.live ?? false)) {
     writer.kill();
     fail(source, 'tar -c', reader.command, r.value);
   }

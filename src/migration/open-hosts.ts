@@ -2,6 +2,8 @@
 import { UsageError } from '../errors.js';
 import type { HostSession } from '../hosts/session.js';
 import { probe } from '../remote/probe.js';
+import type { Inventory } from '../vpopmail/inventory-types.js';
+import { readInventory } from '../vpopmail/inventory.js';
 import type { HostHandle } from './preflight.js';
 
 async function openOne(session: HostSession, arg: string): Promise<HostHandle> {
@@ -19,4 +21,19 @@ export async function openPair(
   if (from === to) throw new UsageError(`--from and --to name the same host (${from})`);
   const [source, dest] = await Promise.all([openOne(session, from), openOne(session, to)]);
   return { source, dest };
+}
+
+/** Both hosts and the domain as each has it now (sync and verify work on both sides). */
+export async function openDomainOnBoth(
+  session: HostSession,
+  domain: string,
+  from: string,
+  to: string,
+): Promise<{ hosts: { source: HostHandle; dest: HostHandle }; source: Inventory; dest: Inventory }> {
+  const hosts = await openPair(session, from, to);
+  const [source, dest] = await Promise.all([
+    readInventory(hosts.source.remote, hosts.source.caps, domain),
+    readInventory(hosts.dest.remote, hosts.dest.caps, domain),
+  ]);
+  return { hosts, source, dest };
 }

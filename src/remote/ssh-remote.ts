@@ -112,7 +112,15 @@ export class SshRemote implements Remote {
     channel.setMaxListeners(32);
     const stderr = new StderrSink();
     channel.stderr.on('data', (d: Buffer) => stderr.push(d));
-    const done: Promise<ExitStatus> = closed.then((exit) => ({ ...exit, stderr: stderr.text() }));
+    const started = Date.now();
+    this.log.debug({ host: this.label, cmd: shown }, 'spawn');
+    const done: Promise<ExitStatus> = closed.then((exit) => {
+      this.log.debug(
+        { host: this.label, cmd: shown, code: exit.code, ms: Date.now() - started },
+        'spawn closed',
+      );
+      return { ...exit, stderr: stderr.text() };
+    });
     let killRequested = false;
     stderr.onPid = (pid) => {
       if (killRequested) this.killRemote(pid);
@@ -125,6 +133,8 @@ export class SshRemote implements Remote {
       kill: () => {
         if (killRequested) return;
         killRequested = true;
+        // Nobody reads its output any more; ssh2 closes a channel only once stdout has ended.
+        channel.resume();
         if (stderr.pid !== undefined) this.killRemote(stderr.pid);
         // Without a pid yet, onPid kills it as soon as it is known.
       },

@@ -1,0 +1,12 @@
+/** Flags of the commands that move messages (move, sync). */
+import { Flags } from '@oclif/core';
+import { DEFAULT_CONCURRENCY } from '../migration/transfer.js';
+
+export const transferFlags = {
+  concurrency: Flags.integer({
+    description: `mailboxes copied at once (default ${DEFAULT_CONCURRENCY}; more helps on high-latency links)`,
+    default: DEFAULT_CONCURRENCY,
+    min: 1,
+    max: 64,
+  }),
+};

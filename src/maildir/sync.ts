@@ -1,0 +1,75 @@
+/**
+ * One delta pass over one mailbox: list both sides, rename what only changed its flags or
+ * moved from new/ to cur/, stream what the destination lacks. Repeatable at will: a second
+ * pass over an unchanged mailbox sends nothing.
+ */
+import { runBatch } from '../remote/batch.js';
+import type { Remote } from '../remote/remote.js';
+import { planDelta } from './delta.js';
+import { listMaildir } from './listing.js';
+import { relayTree } from './tar-relay.js';
+
+export interface Mailbox {
+  /** user@domain, for progress and errors. */
+  label: string;
+  sourceDir: string;
+  destDir: string;
+  owner: { uid: number; gid: number };
+}
+
+export interface MailboxResult {
+  label: string;
+  messagesCopied: number;
+  /** Message content bytes sent (what the source listing said those messages weigh). */
+  contentBytes: number;
+  /** Bytes of the tar stream that went through the controller (headers included). */
+  streamBytes: number;
+  renamed: number;
+  otherFiles: number;
+}
+
+export interface SyncEvents {
+  /** Called once the delta is known: what this pass will send. */
+  planned?: (box: Mailbox, totals: { messages: number; bytes: number }) => void;
+  bytes?: (box: Mailbox, n: number) => void;
+}
+
+export async function syncMailbox(
+  source: Remote,
+  dest: Remote,
+  box: Mailbox,
+  events: SyncEvents = {},
+): Promise<MailboxResult> {
+  const [from, to] = await Promise.all([listMaildir(source, box.sourceDir), listMaildir(dest, box.destDir)]);
+  const delta = planDelta(from, to);
+  events.planned?.(box, { messages: delta.messages, bytes: delta.bytes });
+  if (delta.renames.length > 0)
+    await runBatch(
+      dest,
+      delta.renames.map(([a, b]) => ({
+        title: `rename ${a} to ${b} in ${box.label}`,
+        argv: ['mv', '-f', '--', `${box.destDir}/${a}`, `${box.destDir}/${b}`],
+      })),
+    );
+  let streamBytes = 0;
+  if (delta.copy.length > 0)
+    await relayTree(source, dest, {
+      sourceBase: box.sourceDir,
+      destBase: box.destDir,
+      members: delta.copy,
+      owner: box.owner,
+      live: true,
+      onBytes: (n) => {
+        streamBytes += n;
+        events.bytes?.(box, n);
+      },
+    });
+  return {
+    label: box.label,
+    messagesCopied: delta.messages,
+    contentBytes: delta.bytes,
+    streamBytes,
+    renamed: delta.renames.length,
+    otherFiles: delta.files,
+  };
+}

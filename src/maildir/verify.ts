@@ -1,0 +1,113 @@
+/**
+ * Verification of one mailbox: per folder, messages and bytes on both sides, and exactly which
+ * messages are missing on the destination or differ there (size, flags, folder, and with
+ * checksums the content). Messages only the destination has are counted, not failed: mail
+ * delivered to the new server during a live move is expected. The comparison is pure.
+ */
+import { createInterface } from 'node:readline';
+import { RemoteCommandError } from '../errors.js';
+import type { Remote } from '../remote/remote.js';
+import { messageKey } from './delta.js';
+import type { MaildirEntry } from './listing.js';
+
+export interface FolderCount {
+  folder: string;
+  source: { messages: number; bytes: number };
+  destination: { messages: number; bytes: number };
+}
+
+export interface MessageProblem {
+  /** The source's path, relative to the user directory. */
+  path: string;
+  problem: 'missing' | 'size' | 'flags' | 'checksum';
+  destinationPath?: string;
+}
+
+export interface MailboxVerdict {
+  label: string;
+  folders: FolderCount[];
+  problems: MessageProblem[];
+  onlyOnDestination: number;
+}
+
+function folderName(folder: string): string {
+  return folder === 'Maildir' ? 'INBOX' : folder.slice('Maildir/'.length);
+}
+
+export function compareMailbox(
+  label: string,
+  source: readonly MaildirEntry[],
+  dest: readonly MaildirEntry[],
+  checksums?: { source: ReadonlyMap<string, string>; destination: ReadonlyMap<string, string> },
+): MailboxVerdict {
+  const folders = new Map<string, FolderCount>();
+  const count = (folder: string) => {
+    let f = folders.get(folder);
+    if (!f) {
+      f = {
+        folder: folderName(folder),
+        source: { messages: 0, bytes: 0 },
+        destination: { messages: 0, bytes: 0 },
+      };
+      folders.set(folder, f);
+    }
+    return f;
+  };
+  const destByKey = new Map<string, MaildirEntry>();
+  for (const e of dest) {
+    const k = e.type === 'f' ? messageKey(e.path) : undefined;
+    if (!k) continue;
+    destByKey.set(`${k.folder}\0${k.unique}`, e);
+    const f = count(k.folder);
+    f.destination.messages += 1;
+    f.destination.bytes += e.size;
+  }
+  const problems: MessageProblem[] = [];
+  let matched = 0;
+  for (const e of source) {
+    const k = e.type === 'f' ? messageKey(e.path) : undefined;
+    if (!k) continue;
+    const f = count(k.folder);
+    f.source.messages += 1;
+    f.source.bytes += e.size;
+    const d = destByKey.get(`${k.folder}\0${k.unique}`);
+    if (!d) {
+      problems.push({ path: e.path, problem: 'missing' });
+      continue;
+    }
+    matched += 1;
+    if (d.size !== e.size) problems.push({ path: e.path, problem: 'size', destinationPath: d.path });
+    else if (d.path !== e.path) problems.push({ path: e.path, problem: 'flags', destinationPath: d.path });
+    else if (checksums && checksums.source.get(e.path) !== checksums.destination.get(d.path))
+      problems.push({ path: e.path, problem: 'checksum', destinationPath: d.path });
+  }
+  return {
+    label,
+    folders: [...folders.values()].sort((a, b) => (a.folder < b.folder ? -1 : 1)),
+    problems,
+    onlyOnDestination: destByKey.size - matched,
+  };
+}
+
+/** SHA-256 of every message of a Maildir, streamed; keys relative to the user directory. */
+export async function messageChecksums(remote: Remote, userDir: string): Promise<Map<string, string>> {
+  const script =
+    'cd "$1" 2>/dev/null && [ -d Maildir ] || exit 0\n' +
+    "find Maildir -name tmp -prune -o -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -print0 | xargs -0 -r sha256sum";
+  const proc = await remote.spawn(['sh', '-c', script, 'sh', userDir]);
+  proc.stdin.end();
+  const sums = new Map<string, string>();
+  for await (const line of createInterface({ input: proc.stdout, crlfDelay: Infinity })) {
+    const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+    if (m?.[1] && m[2]) sums.set(m[2], m[1]);
+  }
+  const st = await proc.done;
+  // xargs exits 123 when a message vanished between find and sha256sum: a live mailbox.
+  if (st.code !== 0 && st.code !== 123)
+    throw new RemoteCommandError(
+      `checksums of ${userDir}/Maildir on ${remote.label} failed: ${st.stderr.trim() || `exit status ${st.code}`}`,
+      { command: proc.command, code: st.code, signal: st.signal, stderr: st.stderr },
+      { host: remote.label },
+    );
+  return sums;
+}

@@ -1,0 +1,126 @@
+/**
+ * The messages of a domain: every mailbox synced with bounded concurrency (one failing mailbox
+ * does not stop the others), then quota files rebuilt by vpopmail on the destination; and the
+ * verification of every mailbox.
+ */
+import pLimit from 'p-limit';
+import { PreconditionError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { listMaildir } from '../maildir/listing.js';
+import { syncMailbox, type Mailbox, type MailboxResult, type SyncEvents } from '../maildir/sync.js';
+import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
+import { runBatch } from '../remote/batch.js';
+import type { Inventory } from '../vpopmail/inventory-types.js';
+import type { HostHandle } from './preflight.js';
+
+/** Mailboxes at once. Over a 20 ms link one ssh2 channel moves ~23 MB/s and 8 move ~94. */
+export const DEFAULT_CONCURRENCY = 8;
+
+export function mailboxesOf(source: Inventory, dest: Inventory): Mailbox[] {
+  const destUsers = new Map(dest.users.map((u) => [u.name, u]));
+  const missing = source.users.filter((u) => !destUsers.has(u.name)).map((u) => u.name);
+  if (missing.length > 0)
+    throw new PreconditionError(
+      `${source.domain} on ${dest.host} lacks ${missing.length} user(s) of the source (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`,
+      { hint: `run \`vmigrate provision ${source.domain}\` first (move does it for you)` },
+    );
+  return source.users.map((u) => ({
+    label: `${u.name}@${source.domain}`,
+    sourceDir: u.dir,
+    destDir: destUsers.get(u.name)?.dir ?? '',
+    owner: { uid: dest.uid, gid: dest.gid },
+  }));
+}
+
+export interface TransferEvents extends SyncEvents {
+  started?: (box: Mailbox) => void;
+  finished?: (box: Mailbox, result: MailboxResult | Error) => void;
+}
+
+export interface TransferReport {
+  domain: string;
+  mailboxes: MailboxResult[];
+  failures: Array<{ label: string; error: string }>;
+  messagesCopied: number;
+  contentBytes: number;
+  streamBytes: number;
+  renamed: number;
+}
+
+export async function transferDomain(
+  hosts: { source: HostHandle; dest: HostHandle },
+  source: Inventory,
+  dest: Inventory,
+  options: { concurrency: number; log: Logger; events?: TransferEvents; signal?: AbortSignal },
+): Promise<TransferReport> {
+  const boxes = mailboxesOf(source, dest);
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const ev = options.events ?? {};
+  const results: MailboxResult[] = [];
+  const failures: TransferReport['failures'] = [];
+  await Promise.all(
+    boxes.map((box) =>
+      limit(async () => {
+        if (options.signal?.aborted) return;
+        ev.started?.(box);
+        try {
+          const r = await syncMailbox(hosts.source.remote, hosts.dest.remote, box, ev);
+          results.push(r);
+          options.log.info({ mailbox: box.label, ...r }, 'mailbox synced');
+          ev.finished?.(box, r);
+        } catch (error) {
+          const e = error instanceof Error ? error : new Error(String(error));
+          failures.push({ label: box.label, error: e.message });
+          options.log.error({ mailbox: box.label, err: e.message }, 'mailbox failed');
+          ev.finished?.(box, e);
+        }
+      }),
+    ),
+  );
+  // vpopmail rebuilds maildirsize from the messages now there and the user's quota.
+  const bin = hosts.dest.caps.vpopmail?.bin;
+  const quotaSteps = source.users
+    .filter((u) => u.quota !== 'NOQUOTA' && u.quota !== '')
+    .map((u) => ({
+      title: `rebuild the quota file of ${u.name}@${source.domain}`,
+      argv: [`${bin}/vsetuserquota`, `${u.name}@${source.domain}`, u.quota],
+    }));
+  if (bin && quotaSteps.length > 0) await runBatch(hosts.dest.remote, quotaSteps);
+  const sum = (f: (r: MailboxResult) => number) => results.reduce((n, r) => n + f(r), 0);
+  return {
+    domain: source.domain,
+    mailboxes: results.sort((a, b) => (a.label < b.label ? -1 : 1)),
+    failures,
+    messagesCopied: sum((r) => r.messagesCopied),
+    contentBytes: sum((r) => r.contentBytes),
+    streamBytes: sum((r) => r.streamBytes),
+    renamed: sum((r) => r.renamed),
+  };
+}
+
+export async function verifyDomain(
+  hosts: { source: HostHandle; dest: HostHandle },
+  source: Inventory,
+  dest: Inventory,
+  options: { concurrency: number; checksum: boolean },
+): Promise<MailboxVerdict[]> {
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const verdicts = await Promise.all(
+    mailboxesOf(source, dest).map((box) =>
+      limit(async () => {
+        const [a, b] = await Promise.all([
+          listMaildir(hosts.source.remote, box.sourceDir),
+          listMaildir(hosts.dest.remote, box.destDir),
+        ]);
+        const sums = options.checksum
+          ? {
+              source: await messageChecksums(hosts.source.remote, box.sourceDir),
+              destination: await messageChecksums(hosts.dest.remote, box.destDir),
+            }
+          : undefined;
+        return compareMailbox(box.label, a, b, sums);
+      }),
+    ),
+  );
+  return verdicts.sort((a, b) => (a.label < b.label ? -1 : 1));
+}
