@@ -51,10 +51,14 @@ describe('move, sync and verify', () => {
     expect(v.code, v.stdout).toBe(0);
     expect((JSON.parse(v.stdout) as { problems: number }).problems).toBe(0);
 
+    // Where each host keeps alice: the destination chose its own hash buckets.
+    const aliceDir = async (h: typeof hosts.old) =>
+      (await h.vp('vuserinfo', '-d', `alice@${DOMAIN}`)).stdout.trim();
     const listing = (dir: string) =>
-      `cd ${dir}/alice && find Maildir -name tmp -prune -o -printf '%p %s\\n' | sort`;
-    const oldAlice = await hosts.old.sh(listing(`${hosts.old.home}/domains/0/${DOMAIN}`));
-    const newAlice = await hosts.new.sh(listing(`${hosts.new.home}/domains/${DOMAIN}`));
+      `cd ${dir} && find Maildir -name tmp -prune -o -printf '%p %s\\n' | sort`;
+    const oldAlice = await hosts.old.sh(listing(await aliceDir(hosts.old)));
+    const newAlice = await hosts.new.sh(listing(await aliceDir(hosts.new)));
+    expect(oldAlice.stdout).toContain('Maildir/cur/');
     // Everything but the quota file vpopmail rebuilt is byte for byte the same set of names and sizes.
     const drop = (s: string) =>
       s
@@ -66,8 +70,10 @@ describe('move, sync and verify', () => {
     expect(newAlice.stdout).toMatch(/Maildir\/\.My Stuff\/cur\//);
     expect(newAlice.stdout).toMatch(/Maildir\/courierimapkeywords\/:list/);
 
+    const domainDir = (await hosts.new.vp('vdominfo', '-d', DOMAIN)).stdout.split('\n')[0] ?? '';
+    expect(domainDir).toMatch(/example\.com$/);
     const owners = await hosts.new.sh(
-      `find ${hosts.new.home}/domains/${DOMAIN} ! -user ${hosts.new.uid} -print; find ${hosts.new.home}/domains/${DOMAIN} -path '*/tmp/*' -print`,
+      `find ${domainDir} ! -user ${hosts.new.uid} -print; find ${domainDir} -path '*/tmp/*' -print`,
     );
     expect(owners.stdout).toBe('');
   });
@@ -78,7 +84,7 @@ describe('move, sync and verify', () => {
   });
 
   it('turns flag changes and new -> cur moves on the source into renames, sending no content', async () => {
-    const dir = `${hosts.old.home}/domains/0/${DOMAIN}/alice/Maildir`;
+    const dir = `${(await hosts.old.vp('vuserinfo', '-d', `alice@${DOMAIN}`)).stdout.trim()}/Maildir`;
     const moved = await hosts.old.sh(
       [
         `cd ${dir}`,
