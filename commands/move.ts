@@ -6,7 +6,7 @@ import { ExitCode } from '../src/errors.js';
 import { openPair } from '../src/migration/open-hosts.js';
 import { preflight } from '../src/migration/preflight.js';
 import { provision } from '../src/migration/provision.js';
-import { transferDomain, verifyDomain } from '../src/migration/transfer.js';
+import { chooseCompressor, transferDomain, verifyDomain } from '../src/migration/transfer.js';
 import { progressFor } from '../src/ui/progress.js';
 import { renderProvisionReport } from '../src/ui/provision-view.js';
 import { renderTransfer, renderVerify, verifyProblemCount } from '../src/ui/transfer-view.js';
@@ -38,6 +38,8 @@ export default class Move extends VmigrateCommand {
     const session = this.openSession(flags);
     const log = this.runLog!.logger;
     const hosts = await openPair(session, flags.from, flags.to);
+    // Checked before anything changes, like every other precondition.
+    const compress = flags.compress ? chooseCompressor(hosts) : undefined;
     const pf = await preflight(domain, hosts.source, hosts.dest, { merge: flags.merge });
     if (flags['dry-run']) {
       const out = planOutput(pf, flags.json);
@@ -54,6 +56,7 @@ export default class Move extends VmigrateCommand {
       log,
       events: progress,
       signal: this.abort.signal,
+      compress,
     }).finally(() => progress.stop());
     const seconds = (Date.now() - started) / 1000;
     const verdicts = await verifyDomain(hosts, pf.sourceInventory, provisioned.destInventory, {

@@ -3,7 +3,7 @@ import { domainArg, pairFlags } from '../src/cli/pair-flags.js';
 import { transferFlags } from '../src/cli/transfer-flags.js';
 import { ExitCode } from '../src/errors.js';
 import { openDomainOnBoth } from '../src/migration/open-hosts.js';
-import { transferDomain } from '../src/migration/transfer.js';
+import { chooseCompressor, transferDomain } from '../src/migration/transfer.js';
 import { progressFor } from '../src/ui/progress.js';
 import { renderTransfer } from '../src/ui/transfer-view.js';
 import { validateDomain } from '../src/vpopmail/names.js';
@@ -34,6 +34,7 @@ export default class Sync extends VmigrateCommand {
       log: this.runLog!.logger,
       events: progress,
       signal: this.abort.signal,
+      compress: flags.compress ? chooseCompressor(hosts) : undefined,
     }).finally(() => progress.stop());
     this.log(
       flags.json

@@ -166,7 +166,12 @@ export abstract class VmigrateCommand extends Command {
     this.finished = true;
     process.off('SIGINT', this.onSigint);
     if (this.runLog) {
-      this.runLog.logger.info('end');
+      // Peak memory and CPU of the controller, for benchmarks and memory-bound tests.
+      const usage = process.resourceUsage();
+      this.runLog.logger.info(
+        { maxRssKiB: usage.maxRSS, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 },
+        'end',
+      );
       this.runLog.close();
       process.stderr.write(`log: ${this.runLog.file}\n`);
     }

@@ -9,4 +9,7 @@ export const transferFlags = {
     min: 1,
     max: 64,
   }),
+  compress: Flags.boolean({
+    description: 'compress the streams (zstd when both hosts have it, else gzip): for slow links only',
+  }),
 };

@@ -7,7 +7,7 @@ import { runBatch } from '../remote/batch.js';
 import type { Remote } from '../remote/remote.js';
 import { planDelta } from './delta.js';
 import { listMaildir } from './listing.js';
-import { relayTree } from './tar-relay.js';
+import { relayTree, type Compressor } from './tar-relay.js';
 
 export interface Mailbox {
   /** user@domain, for progress and errors. */
@@ -39,6 +39,7 @@ export async function syncMailbox(
   dest: Remote,
   box: Mailbox,
   events: SyncEvents = {},
+  options: { compress?: Compressor } = {},
 ): Promise<MailboxResult> {
   const [from, to] = await Promise.all([listMaildir(source, box.sourceDir), listMaildir(dest, box.destDir)]);
   const delta = planDelta(from, to);
@@ -59,6 +60,7 @@ export async function syncMailbox(
       members: delta.copy,
       owner: box.owner,
       live: true,
+      ...(options.compress ? { compress: options.compress } : {}),
       onBytes: (n) => {
         streamBytes += n;
         events.bytes?.(box, n);

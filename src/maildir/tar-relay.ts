@@ -18,9 +18,19 @@ export interface TreeRelay {
   owner: { uid: number; gid: number };
   /** A live Maildir changes while it is read: files that vanish or change are skipped, not fatal. */
   live?: boolean;
+  /** Compress the stream on the source and decompress it on the destination (slow links). */
+  compress?: Compressor;
   /** Called with each chunk's size as the archive passes through the controller. */
   onBytes?: (n: number) => void;
 }
+
+export type Compressor = 'gzip' | 'zstd';
+
+/** Fast levels: on a link slow enough to want compression the CPU must not become the limit. */
+const COMPRESS: Record<Compressor, { create: string; extract: string }> = {
+  gzip: { create: 'gzip -1', extract: 'gzip' },
+  zstd: { create: 'zstd -1 -q', extract: 'zstd -q' },
+};
 
 /** GNU tar's complaints about a live directory; the next delta pass catches up. */
 const VANISHED =
@@ -49,6 +59,7 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     '-c',
     `--owner=:${job.owner.uid}`,
     `--group=:${job.owner.gid}`,
+    ...(job.compress ? ['-I', COMPRESS[job.compress].create] : []),
     '--no-recursion',
     // A message moved from new/ to cur/ after the listing is a warning, not a failure.
     ...(job.live ? ['--ignore-failed-read'] : []),
@@ -63,6 +74,7 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   const writer = await dest.spawn([
     'tar',
     '-x',
+    ...(job.compress ? ['-I', COMPRESS[job.compress].extract] : []),
     '--ignore-zeros',
     '--numeric-owner',
     '-p',

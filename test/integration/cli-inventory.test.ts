@@ -1,32 +1,12 @@
 /** `vmigrate inventory` against the standard fixture on `old`. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { Inventory } from '../../src/vpopmail/inventory-types.js';
-import { runCli } from '../helpers/cli.js';
-import { lab } from '../helpers/lab-session.js';
+import { runLabCli } from '../helpers/lab-cli.js';
 
 const { plan, dirs } = inject('fixture');
 
 function inventory(domain: string, ...extra: string[]) {
-  const c = lab().client;
-  const state = mkdtempSync(join(tmpdir(), 'state-'));
-  const r = runCli([
-    'inventory',
-    domain,
-    '--from',
-    'old',
-    '--config',
-    c.vmigrateConfig,
-    '--ssh-config',
-    c.sshConfig,
-    '--state',
-    state,
-    ...extra,
-  ]);
-  const log = /log: (.+)$/m.exec(r.stderr)?.[1];
-  return { ...r, log: log ? readFileSync(log, 'utf8') : '' };
+  return runLabCli(['inventory', domain, '--from', 'old', ...extra]);
 }
 
 describe('vmigrate inventory', () => {

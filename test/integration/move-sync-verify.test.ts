@@ -2,22 +2,17 @@
  * The Maildir engine through the CLI, against the standard fixture: move, verify --checksum,
  * sync after nothing changed, after flag changes and new -> cur moves, and after new mail.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TransferReport } from '../../src/migration/transfer.js';
 import { sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
-import { runCli } from '../helpers/cli.js';
+import { runLabCli } from '../helpers/lab-cli.js';
 import { lab } from '../helpers/lab-session.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
 
 const DOMAIN = 'example.com';
 
 function cli(...args: string[]) {
-  const c = lab().client;
-  const state = mkdtempSync(join(tmpdir(), 'state-'));
-  return runCli([...args, '--config', c.vmigrateConfig, '--ssh-config', c.sshConfig, '--state', state]);
+  return runLabCli(args);
 }
 
 function syncReport(): TransferReport {
@@ -119,4 +114,53 @@ describe('move, sync and verify', () => {
     expect(s.messagesCopied).toBe(missing);
     expect(verify('--checksum').code).toBe(0);
   });
+
+  it('compresses the stream with --compress, and the messages still arrive intact', async () => {
+    const carol = (await hosts.new.vp('vuserinfo', '-d', `carol@${DOMAIN}`)).stdout.trim();
+    expect((await hosts.new.sh(`rm -f ${carol}/Maildir/cur/* ${carol}/Maildir/new/*`)).code).toBe(0);
+    const r = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--compress', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as TransferReport;
+    expect(s.messagesCopied).toBeGreaterThan(0);
+    // Text messages shrink: fewer bytes crossed the controller than the messages weigh.
+    expect(s.streamBytes).toBeLessThan(s.contentBytes);
+    expect(verify('--checksum').code).toBe(0);
+  });
+});
+
+describe('a 300 MB mailbox', () => {
+  const hosts = useMailHosts();
+  const D = 'big-mailbox.example';
+  afterAll(async () => {
+    for (const h of [hosts.old, hosts.new]) await h.sh(`${h.home}/bin/vdeldomain -f ${D} >/dev/null 2>&1`);
+  });
+
+  it('moves while the controller stays under 200 MB of peak RSS', async () => {
+    expect((await hosts.old.vp('vadddomain', D, 'pw-big-123456789')).code).toBe(0);
+    expect((await hosts.old.vp('vadduser', `huge@${D}`, 'pw-huge-123456789')).code).toBe(0);
+    const dir = (await hosts.old.vp('vuserinfo', '-d', `huge@${D}`)).stdout.trim();
+    // 150 incompressible 2 MiB messages, as the fixture's owner would have them.
+    const made = await hosts.old.sh(
+      [
+        `cd ${dir}/Maildir/cur`,
+        'i=0; while [ $i -lt 150 ]; do',
+        '  head -c 2097152 /dev/urandom > "17000$i.$i.lab,S=2097152:2,S"; i=$((i+1))',
+        'done',
+        `chown -R ${hosts.old.uid}:${hosts.old.gid} ${dir}`,
+        'du -sm . | cut -f1',
+      ].join('\n'),
+    );
+    expect(Number(made.stdout.trim())).toBeGreaterThanOrEqual(300);
+
+    const r = cli('move', D, '--from', 'old', '--to', 'new');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/150 message\(s\) copied/);
+    const end = r.log
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; maxRssKiB?: number })
+      .find((e) => e.msg === 'end');
+    expect(end?.maxRssKiB).toBeGreaterThan(0);
+    expect(end?.maxRssKiB).toBeLessThan(200 * 1024);
+  }, 300_000);
 });

@@ -3,9 +3,6 @@
  * every fixture domain provisioned onto `new` matches its source once paths are normalised;
  * a second run changes nothing; clashes and bad names stop before any change.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
@@ -15,17 +12,15 @@ import { preflight, type HostHandle } from '../../src/migration/preflight.js';
 import { provision } from '../../src/migration/provision.js';
 import { describeDifference, differences } from '../../src/vpopmail/compare.js';
 import { readInventory } from '../../src/vpopmail/inventory.js';
-import { runCli } from '../helpers/cli.js';
-import { lab, labSession } from '../helpers/lab-session.js';
+import { runLabCli } from '../helpers/lab-cli.js';
+import { labSession } from '../helpers/lab-session.js';
 import { useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
 
 const { plan: fixture } = inject('fixture');
 const domains = Object.keys(fixture.summary.users).sort();
 
 function cli(...args: string[]) {
-  const c = lab().client;
-  const state = mkdtempSync(join(tmpdir(), 'state-'));
-  return runCli([...args, '--config', c.vmigrateConfig, '--ssh-config', c.sshConfig, '--state', state]);
+  return runLabCli(args);
 }
 
 /**
