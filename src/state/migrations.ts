@@ -1,0 +1,55 @@
+/**
+ * The state store's schema, one migration per version. A migration is only ever appended:
+ * a store written by an older vmigrate is brought forward on open, never rewritten.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: runs, their domains, each step, each mailbox, and the messages vmigrate copied.
+  `
+  CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    command     TEXT NOT NULL,
+    args        TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL DEFAULT 'running'
+  );
+  CREATE TABLE domains (
+    run_id  INTEGER NOT NULL REFERENCES runs(id),
+    domain  TEXT NOT NULL,
+    phase   TEXT NOT NULL DEFAULT 'pending',
+    error   TEXT,
+    PRIMARY KEY (run_id, domain)
+  );
+  CREATE TABLE steps (
+    run_id     INTEGER NOT NULL REFERENCES runs(id),
+    domain     TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, domain, step)
+  );
+  CREATE TABLE mailboxes (
+    run_id     INTEGER NOT NULL REFERENCES runs(id),
+    domain     TEXT NOT NULL,
+    mailbox    TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    messages   INTEGER NOT NULL DEFAULT 0,
+    bytes      INTEGER NOT NULL DEFAULT 0,
+    error      TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, domain, mailbox)
+  );
+  -- What --delete may remove on the destination: only messages vmigrate brought there.
+  CREATE TABLE copied_messages (
+    source      TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    domain      TEXT NOT NULL,
+    mailbox     TEXT NOT NULL,
+    folder      TEXT NOT NULL,
+    unique_name TEXT NOT NULL,
+    PRIMARY KEY (source, destination, domain, mailbox, folder, unique_name)
+  );
+  `,
+];

@@ -1,0 +1,62 @@
+/**
+ * The embedded state store: one SQLite file (WAL) in the state directory, mode 0600, its
+ * schema versioned by `PRAGMA user_version` and brought forward by MIGRATIONS on open.
+ */
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { VmigrateError } from '../errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export const STORE_FILE = 'vmigrate.sqlite';
+
+export class StateStore {
+  readonly db: Database.Database;
+
+  private constructor(
+    readonly file: string,
+    db: Database.Database,
+  ) {
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the store in `dir`, migrated to the current schema. */
+  static open(dir: string): StateStore {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, STORE_FILE);
+    const db = new Database(file);
+    // SQLite creates -wal and -shm with the database file's own mode; these chmods cover a
+    // store first made by something with a wider umask.
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+    const store = new StateStore(file, db);
+    store.migrate();
+    return store;
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    const from = this.schemaVersion;
+    if (from > MIGRATIONS.length)
+      throw new VmigrateError(
+        `the state store ${this.file} has schema ${from}, newer than this vmigrate knows (${MIGRATIONS.length})`,
+        { hint: 'upgrade vmigrate, or point --state at another directory' },
+      );
+    const apply = this.db.transaction(() => {
+      for (let v = from; v < MIGRATIONS.length; v++) {
+        this.db.exec(MIGRATIONS[v] ?? '');
+        this.db.pragma(`user_version = ${v + 1}`);
+      }
+    });
+    apply();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/state/migrations.js';
+import { STORE_FILE, StateStore } from '../../src/state/store.js';
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'store-'));
+
+describe('StateStore', () => {
+  it('creates a WAL store readable by its owner only, at the current schema', () => {
+    const dir = scratch();
+    const s = StateStore.open(dir);
+    expect(s.schemaVersion).toBe(MIGRATIONS.length);
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    s.db
+      .prepare(
+        "INSERT INTO runs (command, args, source, destination, started_at) VALUES ('move', '[]', 'old', 'new', 'now')",
+      )
+      .run();
+    for (const f of [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`])
+      expect((statSync(join(dir, f)).mode & 0o777).toString(8), f).toBe('600');
+    s.close();
+  });
+
+  it('keeps data across reopening, and migrates an older store forward', () => {
+    const dir = scratch();
+    // A store as a schema-0 vmigrate would leave it: empty, user_version 0.
+    new Database(join(dir, STORE_FILE)).close();
+    const s = StateStore.open(dir);
+    s.db
+      .prepare(
+        "INSERT INTO runs (command, args, source, destination, started_at) VALUES ('move', '[]', 'old', 'new', 'now')",
+      )
+      .run();
+    s.close();
+    const again = StateStore.open(dir);
+    expect(again.db.prepare('SELECT count(*) AS n FROM runs').get()).toEqual({ n: 1 });
+    again.close();
+  });
+
+  it('refuses a store from a newer vmigrate instead of guessing', () => {
+    const dir = scratch();
+    const db = new Database(join(dir, STORE_FILE));
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => StateStore.open(dir)).toThrow(/newer than this vmigrate knows/);
+  });
+});
