@@ -1,6 +1,6 @@
-import { Args } from '@oclif/core';
 import { VmigrateCommand } from '../src/cli/base-command.js';
-import { probe } from '../src/remote/probe.js';
+import { domainArg } from '../src/cli/pair-flags.js';
+import { openHost } from '../src/migration/open-hosts.js';
 import { renderInventory } from '../src/ui/inventory-view.js';
 import { readInventory } from '../src/vpopmail/inventory.js';
 import { validateDomain } from '../src/vpopmail/names.js';
@@ -18,9 +18,7 @@ export default class Inventory extends VmigrateCommand {
     '<%= config.bin %> inventory example.com --from old',
     '<%= config.bin %> inventory example.com --from root@mail.example.net --json',
   ];
-  static override args = {
-    domain: Args.string({ description: 'the domain (IDN as punycode)', required: true }),
-  };
+  static override args = domainArg;
   static override flags = {
     from: Flags.string({
       description: 'the server to read from (profile, ssh alias or user@host[:port])',
@@ -32,9 +30,7 @@ export default class Inventory extends VmigrateCommand {
     const { args, flags } = await this.parse(Inventory);
     const domain = validateDomain(args.domain);
     const session = this.openSession(flags);
-    const spec = await session.resolve(flags.from);
-    const { remote } = await session.open(flags.from);
-    const caps = await probe(remote, { vpopmailDir: spec.vpopmailDir, qmailDir: spec.qmailDir });
+    const { remote, caps } = await openHost(session, flags.from);
     const inv = await readInventory(remote, caps, domain);
     this.log(flags.json ? JSON.stringify(inv, null, 2) : renderInventory(inv));
   }

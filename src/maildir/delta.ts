@@ -25,6 +25,11 @@ export function messageKey(path: string): MessageKey | undefined {
   return { folder: m[1], unique: name.split(':')[0] ?? name, sub: m[2] as 'cur' | 'new', name };
 }
 
+/** One message's identity across both sides, whatever its flags or new/cur place. */
+export function messageIdentity(k: MessageKey): string {
+  return `${k.folder}\0${k.unique}`;
+}
+
 export interface Delta {
   /** Paths to send, parents before children (directories as entries, not recursively). */
   copy: string[];
@@ -41,7 +46,7 @@ function byKey(entries: readonly MaildirEntry[]): Map<string, MaildirEntry> {
   const map = new Map<string, MaildirEntry>();
   for (const e of entries) {
     const k = messageKey(e.path);
-    if (e.type === 'f' && k) map.set(`${k.folder}\0${k.unique}`, e);
+    if (e.type === 'f' && k) map.set(messageIdentity(k), e);
   }
   return map;
 }
@@ -59,7 +64,7 @@ export function planDelta(source: readonly MaildirEntry[], dest: readonly Maildi
     if (e.type !== 'f' || REBUILT.has(e.path)) continue;
     const k = messageKey(e.path);
     if (k) {
-      const have = destMessages.get(`${k.folder}\0${k.unique}`);
+      const have = destMessages.get(messageIdentity(k));
       if (have && have.path !== e.path) delta.renames.push([have.path, e.path]);
       if (!have || have.size !== e.size) {
         delta.copy.push(e.path);

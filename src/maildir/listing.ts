@@ -3,9 +3,8 @@
  * parsed line by line as it arrives. `tmp/` contents are never listed (a delivery in progress
  * is not a message yet); the `tmp/` directories themselves are, so they are recreated.
  */
-import { createInterface } from 'node:readline';
-import { RemoteCommandError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
+import { streamLines } from '../remote/stream-lines.js';
 
 export interface MaildirEntry {
   /** Relative to the user directory: `Maildir/.Sent/cur/1700000000.1.host,S=120:2,S`. */
@@ -40,20 +39,10 @@ const SCRIPT = [
 
 /** The Maildir of one user directory; an absent Maildir lists as empty. */
 export async function listMaildir(remote: Remote, userDir: string): Promise<MaildirEntry[]> {
-  const proc = await remote.spawn(['sh', '-c', SCRIPT, 'sh', userDir]);
-  proc.stdin.end();
   const entries: MaildirEntry[] = [];
-  const lines = createInterface({ input: proc.stdout, crlfDelay: Infinity });
-  for await (const line of lines) {
+  await streamLines(remote, ['sh', '-c', SCRIPT, 'sh', userDir], `listing ${userDir}/Maildir`, (line) => {
     const e = parseListingLine(line);
     if (e) entries.push(e);
-  }
-  const st = await proc.done;
-  if (st.code !== 0)
-    throw new RemoteCommandError(
-      `listing ${userDir}/Maildir on ${remote.label} failed: ${st.stderr.trim() || `exit status ${st.code}`}`,
-      { command: proc.command, code: st.code, signal: st.signal, stderr: st.stderr },
-      { host: remote.label },
-    );
+  });
   return entries;
 }

@@ -7,8 +7,8 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { Buffer } from 'node:buffer';
-import { RemoteCommandError } from '../errors.js';
-import type { ExitStatus, Remote } from '../remote/remote.js';
+import type { Remote } from '../remote/remote.js';
+import { streamFailure } from '../remote/stream-lines.js';
 
 export interface TreeRelay {
   sourceBase: string;
@@ -42,14 +42,6 @@ export function tarCreateOk(code: number | null, stderr: string, live: boolean):
   if (!live || code !== 1) return false;
   const lines = stderr.split('\n').filter((l) => l.trim() !== '');
   return lines.length > 0 && lines.every((l) => VANISHED.test(l));
-}
-
-function fail(remote: Remote, what: string, command: string, st: ExitStatus): never {
-  throw new RemoteCommandError(
-    `${what} on ${remote.label} failed: ${st.stderr.trim() || `exit status ${st.code ?? st.signal}`}`,
-    { command, code: st.code, signal: st.signal, stderr: st.stderr },
-    { host: remote.label },
-  );
 }
 
 export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<void> {
@@ -108,8 +100,9 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   const [sent, moved, r, w] = await Promise.allSettled([sending, moving, reader.done, writer.done]);
   if (r.status === 'fulfilled' && !tarCreateOk(r.value.code, r.value.stderr, job.live ?? false)) {
     writer.kill();
-    fail(source, 'tar -c', reader.command, r.value);
+    throw streamFailure(source, 'tar -c', reader.command, r.value);
   }
-  if (w.status === 'fulfilled' && w.value.code !== 0) fail(dest, 'tar -x', writer.command, w.value);
+  if (w.status === 'fulfilled' && w.value.code !== 0)
+    throw streamFailure(dest, 'tar -x', writer.command, w.value);
   for (const x of [sent, moved, r, w]) if (x.status === 'rejected') throw x.reason;
 }

@@ -4,10 +4,9 @@
  * checksums the content). Messages only the destination has are counted, not failed: mail
  * delivered to the new server during a live move is expected. The comparison is pure.
  */
-import { createInterface } from 'node:readline';
-import { RemoteCommandError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
-import { messageKey } from './delta.js';
+import { streamLines } from '../remote/stream-lines.js';
+import { messageIdentity, messageKey } from './delta.js';
 import type { MaildirEntry } from './listing.js';
 
 export interface FolderCount {
@@ -57,7 +56,7 @@ export function compareMailbox(
   for (const e of dest) {
     const k = e.type === 'f' ? messageKey(e.path) : undefined;
     if (!k) continue;
-    destByKey.set(`${k.folder}\0${k.unique}`, e);
+    destByKey.set(messageIdentity(k), e);
     const f = count(k.folder);
     f.destination.messages += 1;
     f.destination.bytes += e.size;
@@ -70,7 +69,7 @@ export function compareMailbox(
     const f = count(k.folder);
     f.source.messages += 1;
     f.source.bytes += e.size;
-    const d = destByKey.get(`${k.folder}\0${k.unique}`);
+    const d = destByKey.get(messageIdentity(k));
     if (!d) {
       problems.push({ path: e.path, problem: 'missing' });
       continue;
@@ -94,20 +93,17 @@ export async function messageChecksums(remote: Remote, userDir: string): Promise
   const script =
     'cd "$1" 2>/dev/null && [ -d Maildir ] || exit 0\n' +
     "find Maildir -name tmp -prune -o -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -print0 | xargs -0 -r sha256sum";
-  const proc = await remote.spawn(['sh', '-c', script, 'sh', userDir]);
-  proc.stdin.end();
   const sums = new Map<string, string>();
-  for await (const line of createInterface({ input: proc.stdout, crlfDelay: Infinity })) {
-    const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-    if (m?.[1] && m[2]) sums.set(m[2], m[1]);
-  }
-  const st = await proc.done;
   // xargs exits 123 when a message vanished between find and sha256sum: a live mailbox.
-  if (st.code !== 0 && st.code !== 123)
-    throw new RemoteCommandError(
-      `checksums of ${userDir}/Maildir on ${remote.label} failed: ${st.stderr.trim() || `exit status ${st.code}`}`,
-      { command: proc.command, code: st.code, signal: st.signal, stderr: st.stderr },
-      { host: remote.label },
-    );
+  await streamLines(
+    remote,
+    ['sh', '-c', script, 'sh', userDir],
+    `checksums of ${userDir}/Maildir`,
+    (line) => {
+      const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+      if (m?.[1] && m[2]) sums.set(m[2], m[1]);
+    },
+    [0, 123],
+  );
   return sums;
 }

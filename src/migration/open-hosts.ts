@@ -6,7 +6,8 @@ import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import type { HostHandle } from './preflight.js';
 
-async function openOne(session: HostSession, arg: string): Promise<HostHandle> {
+/** Resolve, connect and probe one host. */
+export async function openHost(session: HostSession, arg: string): Promise<HostHandle> {
   const spec = await session.resolve(arg);
   const { remote } = await session.open(arg);
   const caps = await probe(remote, { vpopmailDir: spec.vpopmailDir, qmailDir: spec.qmailDir });
@@ -19,7 +20,7 @@ export async function openPair(
   to: string,
 ): Promise<{ source: HostHandle; dest: HostHandle }> {
   if (from === to) throw new UsageError(`--from and --to name the same host (${from})`);
-  const [source, dest] = await Promise.all([openOne(session, from), openOne(session, to)]);
+  const [source, dest] = await Promise.all([openHost(session, from), openHost(session, to)]);
   return { source, dest };
 }
 

@@ -38,30 +38,22 @@ export interface Plan {
 
 /** The destination after the account phase, as far as it can be known beforehand. */
 function afterAccounts(pf: Preflight): Inventory {
+  if (pf.destInventory) return pf.destInventory;
   const src = pf.sourceInventory;
-  const now = pf.destInventory;
-  const known = new Map((now?.users ?? []).map((u) => [u.name, u]));
-  const users = src.users.map(
-    (u) => known.get(u.name) ?? { ...u, dir: pf.pathMap.rewrite(u.dir), dotQmail: undefined, extra: [] },
-  );
-  const uid = pf.dest.caps.vpopmail?.uid ?? 0;
-  const gid = pf.dest.caps.vpopmail?.gid ?? 0;
-  return (
-    now ?? {
-      ...src,
-      host: pf.dest.label,
-      vpopmailDir: pf.dest.caps.vpopmail?.dir ?? '',
-      dir: pf.pathMap.rewrite(src.dir),
-      uid,
-      gid,
-      aliasDomains: [],
-      dotQmail: [],
-      limits: { source: 'default', show: undefined },
-      extra: [],
-      provisionedBy: 'planned',
-      users,
-    }
-  );
+  return {
+    ...src,
+    host: pf.dest.label,
+    vpopmailDir: pf.dest.caps.vpopmail?.dir ?? '',
+    dir: pf.pathMap.rewrite(src.dir),
+    uid: pf.dest.caps.vpopmail?.uid ?? 0,
+    gid: pf.dest.caps.vpopmail?.gid ?? 0,
+    aliasDomains: [],
+    dotQmail: [],
+    limits: { source: 'default', show: undefined },
+    extra: [],
+    provisionedBy: 'planned',
+    users: src.users.map((u) => ({ ...u, dir: pf.pathMap.rewrite(u.dir), dotQmail: undefined, extra: [] })),
+  };
 }
 
 export function buildPlan(pf: Preflight): Plan {
@@ -84,7 +76,7 @@ export function buildPlan(pf: Preflight): Plan {
       inodesFree: pf.dest.caps.inodesFree,
     },
     mode: pf.mode,
-    predictedPaths: pf.predicted,
+    predictedPaths: pf.destInventory === undefined,
     pathMap: [...pf.pathMap.mappings],
     warnings: pf.warnings,
     problems: pf.problems,

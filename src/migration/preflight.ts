@@ -8,12 +8,12 @@ import { UsageError } from '../errors.js';
 import { missingRequirements, type Capabilities } from '../remote/probe.js';
 import type { Remote } from '../remote/remote.js';
 import { assignedDomains } from '../vpopmail/assign.js';
-import { describeDifference, differences } from '../vpopmail/compare.js';
+import { describeDifference, differences, type ProgramPaths } from '../vpopmail/compare.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory, readInventoryIfExists } from '../vpopmail/inventory.js';
 import { validateDomain, validateUser } from '../vpopmail/names.js';
 import { PathMap, pathsUnder, type PathMapping } from '../vpopmail/path-map.js';
-import { controlTexts, locatePrograms, programPaths, type ProgramLocation } from '../vpopmail/programs.js';
+import { controlTexts, locatePrograms, programPaths } from '../vpopmail/programs.js';
 import type { ProvisionMode } from '../vpopmail/provision-steps.js';
 
 export interface HostHandle {
@@ -34,12 +34,21 @@ export interface Preflight {
   /** Reasons not to start; any of them stops provisioning before it changes anything. */
   problems: string[];
   warnings: string[];
-  programs: ProgramLocation[];
   /** Programs found on the destination under another path: source path -> destination path. */
   programMappings: PathMapping[];
   /** Source -> destination paths; predicted (no hash buckets) until the domain exists there. */
   pathMap: PathMap;
-  predicted: boolean;
+}
+
+/** The program mappings as each side's name -> path, for comparing the two sides. */
+export function programSides(mappings: readonly PathMapping[]): {
+  source: ProgramPaths;
+  destination: ProgramPaths;
+} {
+  return {
+    source: new Map(mappings.map((m) => [m.what, m.from])),
+    destination: new Map(mappings.map((m) => [m.what, m.to])),
+  };
 }
 
 /** vpopmail 5.4 corrupts vpasswd lines longer than this (spec 4.4). */
@@ -132,20 +141,21 @@ export async function preflight(
       mode: 'create',
       problems,
       warnings,
-      programs: [],
       programMappings: [],
       pathMap: new PathMap([]),
-      predicted: true,
     };
   }
-  const sourceInventory = await readInventory(source.remote, source.caps, domain);
+  // Both reads are read-only and independent: one round trip's wait, not two.
+  const [sourceInventory, destInventory] = await Promise.all([
+    readInventory(source.remote, source.caps, domain),
+    readInventoryIfExists(dest.remote, dest.caps, domain),
+  ]);
   if (sourceInventory.realDomain !== domain)
     throw new UsageError(
       `${domain} is an alias domain of ${sourceInventory.realDomain} on ${source.label}: move ${sourceInventory.realDomain}, its alias domains come with it`,
     );
   checkNames(sourceInventory);
   const destVp = dest.caps.vpopmail.dir;
-  const destInventory = await readInventoryIfExists(dest.remote, dest.caps, domain);
 
   let mode: Preflight['mode'] = 'create';
   if (destInventory) {
@@ -156,13 +166,17 @@ export async function preflight(
   }
 
   // Programs: where the destination has what the domain's files run.
-  const baseMap = buildPathMap(sourceInventory, destLayout(sourceInventory, destInventory, destVp), []);
+  const layout = destLayout(sourceInventory, destInventory, destVp);
+  const baseMap = buildPathMap(sourceInventory, layout, []);
   const wanted = programPaths(controlTexts(sourceInventory));
-  const located = await locatePrograms(
-    dest.remote,
-    wanted.map((p) => baseMap.rewrite(p)),
-    { qmailDir: dest.caps.qmail.dir, vpopmailDir: destVp },
-  );
+  const [located, owners] = await Promise.all([
+    locatePrograms(
+      dest.remote,
+      wanted.map((p) => baseMap.rewrite(p)),
+      { qmailDir: dest.caps.qmail.dir, vpopmailDir: destVp },
+    ),
+    assignedDomains(dest.remote, dest.caps.qmail.dir, sourceInventory.aliasDomains),
+  ]);
   const programMappings: PathMapping[] = [];
   const missing = located.filter((l) => l.found === undefined).map((l) => l.wanted);
   if (missing.length > 0)
@@ -180,17 +194,12 @@ export async function preflight(
         what: `program ${loc.found.split('/').pop() ?? ''}`,
       });
   });
-  const pathMap = buildPathMap(
-    sourceInventory,
-    destLayout(sourceInventory, destInventory, destVp),
-    programMappings,
-  );
+  const pathMap = buildPathMap(sourceInventory, layout, programMappings);
 
   if (destInventory && mode === 'identical') {
-    const diffs = differences(sourceInventory, destInventory, {
-      source: new Map(programMappings.map((m) => [m.what, m.from])),
-      destination: new Map(programMappings.map((m) => [m.what, m.to])),
-    }).filter((d) => !d.key.startsWith('owner of '));
+    const diffs = differences(sourceInventory, destInventory, programSides(programMappings)).filter(
+      (d) => !d.key.startsWith('owner of '),
+    );
     if (diffs.length > 0)
       problems.push(
         `${domain} already exists on ${dest.label} with different content (use --merge to add only what is missing):\n    ` +
@@ -199,7 +208,6 @@ export async function preflight(
       );
   }
 
-  const owners = await assignedDomains(dest.remote, dest.caps.qmail.dir, sourceInventory.aliasDomains);
   for (const [alias, real] of owners)
     if (real !== '' && real !== domain)
       problems.push(`alias domain ${alias} already exists on ${dest.label} (as ${real})`);
@@ -260,10 +268,8 @@ export async function preflight(
     mode,
     problems,
     warnings: [...new Set(warnings)],
-    programs: located,
     programMappings,
     pathMap,
-    predicted: destInventory === undefined,
   };
 }
 

@@ -10,8 +10,8 @@ import { runBatch, type BatchStep } from '../remote/batch.js';
 import { describeDifference, differences } from '../vpopmail/compare.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
-import { accountSteps, fileSteps, type ProvisionMode, type RelayJob } from '../vpopmail/provision-steps.js';
-import { buildPathMap, destLayout, markerText, type Preflight } from './preflight.js';
+import { accountSteps, fileSteps, type ProvisionMode } from '../vpopmail/provision-steps.js';
+import { buildPathMap, destLayout, markerText, programSides, type Preflight } from './preflight.js';
 
 export interface ProvisionReport {
   domain: string;
@@ -93,10 +93,9 @@ export async function provision(
 
   const after = changes === 0 ? destNow : await readInventory(dest.remote, dest.caps, pf.domain);
   if (mode !== 'merge') {
-    const diffs = differences(src, after, {
-      source: new Map(pf.programMappings.map((m) => [m.what, m.from])),
-      destination: new Map(pf.programMappings.map((m) => [m.what, m.to])),
-    }).filter((d) => !(d.source === undefined && !d.key.startsWith('owner of ')));
+    const diffs = differences(src, after, programSides(pf.programMappings)).filter(
+      (d) => !(d.source === undefined && !d.key.startsWith('owner of ')),
+    );
     if (diffs.length > 0)
       throw new VerificationError(
         `${pf.domain} on ${dest.label} still differs from ${source.label} after provisioning:\n  ${diffs.map(describeDifference).join('\n  ')}`,
@@ -104,5 +103,3 @@ export async function provision(
   }
   return { domain: pf.domain, mode, changes, warnings: pf.warnings, notes, destInventory: after };
 }
-
-export type { RelayJob };

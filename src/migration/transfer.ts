@@ -128,17 +128,14 @@ export async function verifyDomain(
   const verdicts = await Promise.all(
     mailboxesOf(source, dest).map((box) =>
       limit(async () => {
-        const [a, b] = await Promise.all([
+        // Listings and checksums of both sides all run at once: four independent reads.
+        const [a, b, sa, sb] = await Promise.all([
           listMaildir(hosts.source.remote, box.sourceDir),
           listMaildir(hosts.dest.remote, box.destDir),
+          options.checksum ? messageChecksums(hosts.source.remote, box.sourceDir) : undefined,
+          options.checksum ? messageChecksums(hosts.dest.remote, box.destDir) : undefined,
         ]);
-        const sums = options.checksum
-          ? {
-              source: await messageChecksums(hosts.source.remote, box.sourceDir),
-              destination: await messageChecksums(hosts.dest.remote, box.destDir),
-            }
-          : undefined;
-        return compareMailbox(box.label, a, b, sums);
+        return compareMailbox(box.label, a, b, sa && sb ? { source: sa, destination: sb } : undefined);
       }),
     ),
   );

@@ -117,6 +117,7 @@ export function terminalProgress(stream: NodeJS.WriteStream, totalMailboxes: num
     });
   };
   const box = (b: Mailbox) => lines.get(b.label);
+  let lastRefresh = 0;
   return {
     planned: (b, p) => {
       t.plannedBytes += p.bytes;
@@ -129,7 +130,12 @@ export function terminalProgress(stream: NodeJS.WriteStream, totalMailboxes: num
     bytes: (b, n) => {
       t.bytes += n;
       box(b)?.increment(n);
-      refresh();
+      // Called for every chunk of every stream: the totals line is redrawn 10 times a second.
+      const now = Date.now();
+      if (now - lastRefresh >= 100) {
+        lastRefresh = now;
+        refresh();
+      }
     },
     finished: (b, r: MailboxResult | Error) => {
       if (r instanceof Error) t.failed += 1;

@@ -39,12 +39,13 @@ if [ -f "$ddir/.qmailadmin-limits" ]; then
 else
   echo default
 fi
-# The domain directory, then user directories outside it (vmoduser -D): nothing is written,
-# not even a temporary file, so the list is made again where needed.
+# The user directories, asked once and kept in a variable (nothing is written, not even a
+# temporary file). bases: the domain directory, then user directories outside it (vmoduser -D).
+udirs=$("$bin/vuserinfo" -d -D "$d")
 bases() {
   printf '%s\n' "$ddir"
-  "$bin/vuserinfo" -d -D "$d" | while IFS= read -r u; do
-    case $u in "$ddir"/*) ;; *) [ -d "$u" ] && printf '%s\n' "$u" ;; esac
+  printf '%s\n' "$udirs" | while IFS= read -r u; do
+    case $u in '') ;; "$ddir"/*) ;; *) [ -d "$u" ] && printf '%s\n' "$u" ;; esac
   done
 }
 fmt='%y\t%m\t%U\t%G\t%s\t%T@\t%p\t%l\n'
@@ -69,7 +70,7 @@ for f in "$ddir"/.qmail* "$ddir"/.no-user.msg "$ddir"/.over-quota.msg "$ddir"/.q
   printf '@@file %s\n' "$f"
   od -An -v -tx1 <"$f"
 done
-"$bin/vuserinfo" -d -D "$d" | while IFS= read -r u; do
+printf '%s\n' "$udirs" | while IFS= read -r u; do
   [ -f "$u/.qmail" ] || continue
   printf '@@file %s\n' "$u/.qmail"
   od -An -v -tx1 <"$u/.qmail"

@@ -10,7 +10,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { BatchStep } from '../remote/batch.js';
-import { Secret, type Arg } from '../remote/quote.js';
+import { Secret } from '../remote/quote.js';
 import type { Inventory, InventoryUser, TreeEntry } from './inventory-types.js';
 import { vmoduserFlagArgs } from './flags.js';
 import { comparableLimits, limitsArgs } from './limits.js';
@@ -343,5 +343,3 @@ export function fileSteps(input: FileInput): FilePlan {
   }
   return out;
 }
-
-export type { Arg };
