@@ -1,80 +1,114 @@
-import { Flags } from '@oclif/core';
-import { VmigrateCommand } from '../src/cli/base-command.js';
-import { domainArg, pairFlags, planOutput } from '../src/cli/pair-flags.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { pairFlags, planOutput } from '../src/cli/pair-flags.js';
+import { RunCommand, runFlags } from '../src/cli/run-command.js';
 import { transferFlags } from '../src/cli/transfer-flags.js';
-import { ExitCode } from '../src/errors.js';
-import { openPair } from '../src/migration/open-hosts.js';
+import { UsageError } from '../src/errors.js';
+import { parseDomainList } from '../src/migration/domain-list.js';
+import { openHost, openPair } from '../src/migration/open-hosts.js';
 import { preflight } from '../src/migration/preflight.js';
-import { provision } from '../src/migration/provision.js';
-import { chooseCompressor, transferDomain, verifyDomain } from '../src/migration/transfer.js';
-import { progressFor } from '../src/ui/progress.js';
-import { renderProvisionReport } from '../src/ui/provision-view.js';
-import { renderTransfer, renderVerify, verifyProblemCount } from '../src/ui/transfer-view.js';
+import type { MoveRequest } from '../src/state/runs.js';
+import { realDomains } from '../src/vpopmail/assign.js';
 import { validateDomain } from '../src/vpopmail/names.js';
 
-export default class Move extends VmigrateCommand {
-  static override summary = 'Move a domain: provision it on the destination, copy every mailbox, verify.';
+export default class Move extends RunCommand {
+  static override summary = 'Move domains: provision each on the destination, copy every mailbox, verify.';
   static override description =
     'Preflight against both hosts, provisioning (see `vmigrate provision`), then every Maildir streamed from the ' +
     "source's tar -c into the destination's tar -x, --concurrency mailboxes at once, then a verification of every " +
-    'mailbox (message counts and bytes per folder, and with --checksum the SHA-256 of every message). Safe to run ' +
-    'again: only what is missing or changed is sent. The source is never changed. --dry-run prints the plan.';
+    'mailbox (message counts and bytes per folder, and with --checksum the SHA-256 of every message). The source ' +
+    'is never changed.\n\nEvery step is recorded in the state store: a run that stops (Ctrl-C, a lost connection, ' +
+    'a crash) continues with `vmigrate resume`, or by running the same command again; transient failures are ' +
+    'retried by themselves. Many domains: --list FILE (one per line, # comments) or --all, ' +
+    '--domains-concurrency at once; one failing domain does not stop the others unless --fail-fast.';
   static override examples = [
     '<%= config.bin %> move example.com --from old --to new --dry-run',
     '<%= config.bin %> move example.com --from old --to new',
     '<%= config.bin %> move example.com --from old --to new --concurrency 16 --checksum',
+    '<%= config.bin %> move --list domains.txt --from old --to new --domains-concurrency 4',
+    '<%= config.bin %> move --all --from old --to new --fail-fast',
   ];
-  static override args = domainArg;
+  static override args = {
+    domain: Args.string({ description: 'the domain (IDN as punycode); or use --list or --all' }),
+  };
   static override flags = {
     ...pairFlags,
     ...transferFlags,
+    ...runFlags,
+    list: Flags.string({ description: 'a file naming the domains to move, one per line (# comments)' }),
+    all: Flags.boolean({
+      description: 'every domain of the source (alias domains come with their real domain)',
+    }),
+    'domains-concurrency': Flags.integer({
+      description: 'domains moved at once (they share the hosts’ connections)',
+      default: 2,
+      min: 1,
+      max: 32,
+    }),
+    'fail-fast': Flags.boolean({ description: 'stop starting domains after the first one fails' }),
     'dry-run': Flags.boolean({ description: 'print the plan and change nothing' }),
     checksum: Flags.boolean({ description: 'verify message contents by SHA-256, not only counts and sizes' }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Move);
-    const domain = validateDomain(args.domain);
+    const chosen = [args.domain !== undefined, flags.list !== undefined, flags.all].filter(Boolean).length;
+    if (chosen !== 1) throw new UsageError('name one domain, or --list FILE, or --all');
+    let domains: string[] | undefined;
+    if (args.domain !== undefined) domains = [validateDomain(args.domain)];
+    else if (flags.list !== undefined) domains = parseDomainList(readListFile(flags.list), flags.list);
     const session = this.openSession(flags);
-    const log = this.runLog!.logger;
-    const hosts = await openPair(session, flags.from, flags.to);
-    // Checked before anything changes, like every other precondition.
-    const compress = flags.compress ? chooseCompressor(hosts) : undefined;
-    const pf = await preflight(domain, hosts.source, hosts.dest, { merge: flags.merge });
+    if (flags.all) {
+      if (flags.from === flags.to) throw new UsageError(`--from and --to name the same host (${flags.from})`);
+      const source = await openHost(session, flags.from);
+      domains = await realDomains(source.remote, source.caps.qmail.dir);
+      if (domains.length === 0) throw new UsageError(`${source.label} has no vpopmail domain`);
+    }
+    if (!domains) throw new UsageError('no domain to move');
+
     if (flags['dry-run']) {
-      const out = planOutput(pf, flags.json);
-      this.log(out.text);
-      if (out.exitCode !== 0) this.exitWith(out.exitCode);
+      const hosts = await openPair(session, flags.from, flags.to);
+      let worst = 0;
+      for (const domain of domains) {
+        const out = planOutput(
+          await preflight(domain, hosts.source, hosts.dest, { merge: flags.merge }),
+          flags.json,
+        );
+        this.log(out.text);
+        worst = Math.max(worst, out.exitCode);
+      }
+      if (worst !== 0) this.exitWith(worst);
       return;
     }
-    const provisioned = await provision(pf, log);
-    if (!flags.json) this.say(renderProvisionReport(provisioned));
-    const started = Date.now();
-    const progress = progressFor(flags.json, pf.sourceInventory.users.length);
-    const transfer = await transferDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
+
+    const request: MoveRequest = {
+      domains,
+      from: flags.from,
+      to: flags.to,
+      merge: flags.merge === true,
+      checksum: flags.checksum === true,
+      compress: flags.compress === true,
       concurrency: flags.concurrency,
-      log,
-      events: progress,
-      signal: this.abort.signal,
-      compress,
-    }).finally(() => progress.stop());
-    const seconds = (Date.now() - started) / 1000;
-    const verdicts = await verifyDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
-      concurrency: flags.concurrency,
-      checksum: flags.checksum,
-    });
-    const problems = verifyProblemCount(verdicts);
-    if (flags.json)
-      this.log(
-        JSON.stringify({
-          event: 'summary',
-          provisioned: { ...provisioned, destInventory: undefined },
-          transfer,
-          verify: verdicts,
-        }),
-      );
-    else this.log(`${renderTransfer(transfer, seconds)}\n\n${renderVerify(verdicts, flags.checksum)}`);
-    if (transfer.failures.length > 0) this.exitWith(ExitCode.failure);
-    if (problems > 0) this.exitWith(ExitCode.verification);
+      domainsConcurrency: flags['domains-concurrency'],
+      failFast: flags['fail-fast'] === true,
+      deleteCopied: flags.delete === true,
+      configFile: flags.config && resolve(flags.config),
+      sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
+    };
+    const runs = this.openStore();
+    // The same move asked again continues the run it left unfinished.
+    const earlier = runs.findSame('move', request);
+    const run = earlier ? runs.adopt(earlier.id, request) : runs.create('move', request);
+    if (earlier) this.say(`continuing run ${run.id}, which stopped before it finished`);
+    await this.drive(runs, run, flags);
+  }
+}
+
+function readListFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the domain list ${file}: ${(error as Error).message}`);
   }
 }

@@ -1,46 +1,98 @@
-import { VmigrateCommand } from '../src/cli/base-command.js';
+import { RunCommand, runFlags } from '../src/cli/run-command.js';
 import { domainArg, pairFlags } from '../src/cli/pair-flags.js';
 import { transferFlags } from '../src/cli/transfer-flags.js';
 import { ExitCode } from '../src/errors.js';
+import { copyLedger } from '../src/migration/copy-ledger.js';
+import { lockDomain } from '../src/migration/domain-lock.js';
 import { openDomainOnBoth } from '../src/migration/open-hosts.js';
+import type { MoveRequest } from '../src/state/runs.js';
 import { chooseCompressor, transferDomain } from '../src/migration/transfer.js';
 import { progressFor } from '../src/ui/progress.js';
 import { renderTransfer } from '../src/ui/transfer-view.js';
 import { validateDomain } from '../src/vpopmail/names.js';
 
-export default class Sync extends VmigrateCommand {
+export default class Sync extends RunCommand {
   static override summary =
     'One delta pass over every mailbox of a domain already provisioned on the destination.';
   static override description =
     'Lists both sides of each mailbox, renames on the destination what only changed its flags or moved from new/ ' +
     'to cur/ (no content sent), and streams what the destination lacks. Repeat it as often as you like; messages ' +
-    'that exist only on the destination are never touched.';
+    'that exist only on the destination are never touched, and with --delete a message is removed from the ' +
+    'destination only when vmigrate itself copied it there and the source has since deleted it.';
   static override examples = [
     '<%= config.bin %> sync example.com --from old --to new',
     '<%= config.bin %> sync example.com --from old --to new --json',
   ];
   static override args = domainArg;
-  static override flags = { from: pairFlags.from, to: pairFlags.to, ...transferFlags };
+  static override flags = { from: pairFlags.from, to: pairFlags.to, ...transferFlags, ...runFlags };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Sync);
     const domain = validateDomain(args.domain);
     const session = this.openSession(flags);
+    const log = this.runLog!.logger;
+    const runs = this.openStore();
+    // Recorded like a move (so `status` shows it and the domain is locked), but not resumable:
+    // a sync that stopped is simply run again.
+    const run = runs.create('sync', syncRequest(domain, flags));
+    this.onHardStop = () => runs.finish(run.id, 'interrupted');
     const { hosts, source, dest } = await openDomainOnBoth(session, domain, flags.from, flags.to);
+    const lock = await lockDomain({
+      dest: hosts.dest,
+      domain,
+      runs,
+      storeId: this.store!.id,
+      runId: run.id,
+      breakLock: flags['break-lock'],
+      log,
+    });
     const started = Date.now();
     const progress = progressFor(flags.json, source.users.length);
     const report = await transferDomain(hosts, source, dest, {
       concurrency: flags.concurrency,
-      log: this.runLog!.logger,
+      log,
       events: progress,
       signal: this.abort.signal,
       compress: flags.compress ? chooseCompressor(hosts) : undefined,
-    }).finally(() => progress.stop());
+      fence: lock.fence,
+      ledger: copyLedger(runs, { source: run.source, destination: run.destination, domain }),
+      deleteCopied: flags.delete,
+    }).finally(() => {
+      progress.stop();
+      return lock.release().catch((e: Error) => log.warn({ err: e.message }, 'could not release the lock'));
+    });
+    const ok = report.failures.length === 0 && report.interrupted.length === 0;
+    runs.setPhase(
+      run.id,
+      domain,
+      ok ? 'done' : 'failed',
+      ok ? undefined : `${report.failures.length} mailbox(es) failed`,
+    );
+    runs.finish(run.id, report.interrupted.length > 0 ? 'interrupted' : ok ? 'done' : 'failed');
     this.log(
       flags.json
         ? JSON.stringify({ event: 'summary', ...report })
         : renderTransfer(report, (Date.now() - started) / 1000),
     );
+    if (report.interrupted.length > 0) this.exitWith(ExitCode.interrupted);
     if (report.failures.length > 0) this.exitWith(ExitCode.failure);
   }
+}
+
+function syncRequest(
+  domain: string,
+  flags: { from: string; to: string; concurrency: number; compress: boolean; delete: boolean },
+): MoveRequest {
+  return {
+    domains: [domain],
+    from: flags.from,
+    to: flags.to,
+    merge: false,
+    checksum: false,
+    compress: flags.compress === true,
+    concurrency: flags.concurrency,
+    domainsConcurrency: 1,
+    failFast: false,
+    deleteCopied: flags.delete === true,
+  };
 }

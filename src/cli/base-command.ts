@@ -13,6 +13,9 @@ import { defaultStateDir } from '../paths.js';
 import { defaultPassphraseSource } from '../ssh/auth.js';
 import { nativeCryptoLoaded } from '../ssh/native.js';
 
+/** How long streams in flight may run on after the first Ctrl-C. */
+const STOP_GRACE_MS = 5000;
+
 async function promptHidden(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   // Echo off: readline writes nothing for typed characters when its output is muted this way.
@@ -56,6 +59,8 @@ export abstract class VmigrateCommand extends Command {
   };
 
   protected runLog: RunLog | undefined;
+  /** Where the state store and logs live (set by openSession). */
+  protected stateDir: string = defaultStateDir();
   protected session: HostSession | undefined;
   protected readonly abort = new AbortController();
   private interrupts = 0;
@@ -79,6 +84,7 @@ export abstract class VmigrateCommand extends Command {
     state?: string | undefined;
   }): HostSession {
     const stateDir = flags.state ?? defaultStateDir();
+    this.stateDir = stateDir;
     this.runLog = openRunLog(join(stateDir, 'logs'), this.id ?? 'vmigrate');
     this.runLog.logger.info({ argv: this.argv, version: this.config.version }, 'start');
     if (!nativeCryptoLoaded()) {
@@ -100,17 +106,28 @@ export abstract class VmigrateCommand extends Command {
   override async init(): Promise<void> {
     await super.init();
     process.on('SIGINT', this.onSigint);
+    process.on('SIGTERM', this.onSigint);
   }
 
+  /** Called on a second Ctrl-C, just before the process exits: leave the records consistent. */
+  protected onHardStop: (() => void) | undefined;
+
+  /**
+   * First Ctrl-C (or SIGTERM): nothing new starts, streams in flight get a few seconds to finish,
+   * then they are cut. A second Ctrl-C exits at once.
+   */
   private interrupt() {
     this.interrupts++;
     if (this.interrupts === 1) {
-      process.stderr.write('\ninterrupted: stopping (press Ctrl-C again to abort at once)\n');
+      process.stderr.write(
+        `\ninterrupted: finishing what is in flight (at most ${STOP_GRACE_MS / 1000} s); press Ctrl-C again to stop at once\n`,
+      );
       this.runLog?.logger.warn('interrupt requested');
       this.abort.abort(new InterruptedError('interrupted by the operator'));
-      void this.session?.close();
+      setTimeout(() => void this.session?.close(), STOP_GRACE_MS).unref();
     } else {
-      this.runLog?.logger.warn('second interrupt: aborting');
+      this.runLog?.logger.warn('second interrupt: stopping at once');
+      this.onHardStop?.();
       this.runLog?.close();
       process.exit(ExitCode.interrupted);
     }
@@ -165,6 +182,7 @@ export abstract class VmigrateCommand extends Command {
     if (this.finished) return;
     this.finished = true;
     process.off('SIGINT', this.onSigint);
+    process.off('SIGTERM', this.onSigint);
     if (this.runLog) {
       // Peak memory and CPU of the controller, for benchmarks and memory-bound tests.
       const usage = process.resourceUsage();

@@ -9,6 +9,10 @@ export const transferFlags = {
     min: 1,
     max: 64,
   }),
+  delete: Flags.boolean({
+    description:
+      'remove from the destination the messages deleted on the source since vmigrate copied them (never a message vmigrate did not bring)',
+  }),
   compress: Flags.boolean({
     description: 'compress the streams (zstd when both hosts have it, else gzip): for slow links only',
   }),

@@ -40,6 +40,8 @@ export interface Delta {
   messages: number;
   /** Other files (IMAP state, folder markers) in `copy`. */
   files: number;
+  /** Destination paths of messages gone from the source that vmigrate had copied (--delete). */
+  deletes: string[];
 }
 
 function byKey(entries: readonly MaildirEntry[]): Map<string, MaildirEntry> {
@@ -51,10 +53,19 @@ function byKey(entries: readonly MaildirEntry[]): Map<string, MaildirEntry> {
   return map;
 }
 
-export function planDelta(source: readonly MaildirEntry[], dest: readonly MaildirEntry[]): Delta {
+/**
+ * `deletable`: identities (messageIdentity) of the messages vmigrate copied to this mailbox.
+ * Only those may be deleted when the source no longer has them; a message delivered on the
+ * destination itself is never in it.
+ */
+export function planDelta(
+  source: readonly MaildirEntry[],
+  dest: readonly MaildirEntry[],
+  deletable?: ReadonlySet<string>,
+): Delta {
   const destByPath = new Map(dest.map((e) => [e.path, e]));
   const destMessages = byKey(dest);
-  const delta: Delta = { copy: [], renames: [], bytes: 0, messages: 0, files: 0 };
+  const delta: Delta = { copy: [], renames: [], bytes: 0, messages: 0, files: 0, deletes: [] };
   const dirs: string[] = [];
   for (const e of source) {
     if (e.type === 'd') {
@@ -78,6 +89,12 @@ export function planDelta(source: readonly MaildirEntry[], dest: readonly Maildi
       delta.copy.push(e.path);
       delta.files += 1;
     }
+  }
+  if (deletable && deletable.size > 0) {
+    const sourceMessages = byKey(source);
+    for (const [identity, e] of destMessages)
+      if (!sourceMessages.has(identity) && deletable.has(identity)) delta.deletes.push(e.path);
+    delta.deletes.sort();
   }
   // Parents sort before their children; tar then creates each directory before its files.
   delta.copy = [...dirs.sort(), ...delta.copy.sort()];

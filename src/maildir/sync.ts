@@ -5,7 +5,8 @@
  */
 import { runBatch } from '../remote/batch.js';
 import type { Remote } from '../remote/remote.js';
-import { planDelta } from './delta.js';
+import type { Fence } from '../remote/batch.js';
+import { messageKey, planDelta, type MessageKey } from './delta.js';
 import { listMaildir } from './listing.js';
 import { relayTree, type Compressor } from './tar-relay.js';
 
@@ -25,6 +26,7 @@ export interface MailboxResult {
   /** Bytes of the tar stream that went through the controller (headers included). */
   streamBytes: number;
   renamed: number;
+  deleted: number;
   otherFiles: number;
 }
 
@@ -32,6 +34,13 @@ export interface SyncEvents {
   /** Called once the delta is known: what this pass will send. */
   planned?: (box: Mailbox, totals: { messages: number; bytes: number }) => void;
   bytes?: (box: Mailbox, n: number) => void;
+  /**
+   * The messages about to be sent, before any byte moves. Recorded first on purpose: a unique
+   * name is unique to one message, so whatever of these reaches the destination is vmigrate's.
+   */
+  copying?: (box: Mailbox, messages: MessageKey[]) => void;
+  /** Messages removed from the destination because the source no longer has them (--delete). */
+  deleted?: (box: Mailbox, messages: MessageKey[]) => void;
 }
 
 export async function syncMailbox(
@@ -39,10 +48,15 @@ export async function syncMailbox(
   dest: Remote,
   box: Mailbox,
   events: SyncEvents = {},
-  options: { compress?: Compressor } = {},
+  options: {
+    compress?: Compressor | undefined;
+    fence?: Fence | undefined;
+    /** With --delete: identities of the messages vmigrate copied here (see planDelta). */
+    deletable?: ReadonlySet<string> | undefined;
+  } = {},
 ): Promise<MailboxResult> {
   const [from, to] = await Promise.all([listMaildir(source, box.sourceDir), listMaildir(dest, box.destDir)]);
-  const delta = planDelta(from, to);
+  const delta = planDelta(from, to, options.deletable);
   events.planned?.(box, { messages: delta.messages, bytes: delta.bytes });
   if (delta.renames.length > 0)
     await runBatch(
@@ -51,9 +65,28 @@ export async function syncMailbox(
         title: `rename ${a} to ${b} in ${box.label}`,
         argv: ['mv', '-f', '--', `${box.destDir}/${a}`, `${box.destDir}/${b}`],
       })),
+      { fence: options.fence },
     );
+  if (delta.deletes.length > 0) {
+    await runBatch(
+      dest,
+      delta.deletes.map((path) => ({
+        title: `delete ${path} from ${box.label} (gone from the source)`,
+        argv: ['rm', '-f', '--', `${box.destDir}/${path}`],
+      })),
+      { fence: options.fence },
+    );
+    events.deleted?.(
+      box,
+      delta.deletes.map(messageKey).filter((k) => k !== undefined),
+    );
+  }
   let streamBytes = 0;
-  if (delta.copy.length > 0)
+  if (delta.copy.length > 0) {
+    events.copying?.(
+      box,
+      delta.copy.map(messageKey).filter((k) => k !== undefined),
+    );
     await relayTree(source, dest, {
       sourceBase: box.sourceDir,
       destBase: box.destDir,
@@ -66,12 +99,14 @@ export async function syncMailbox(
         events.bytes?.(box, n);
       },
     });
+  }
   return {
     label: box.label,
     messagesCopied: delta.messages,
     contentBytes: delta.bytes,
     streamBytes,
     renamed: delta.renames.length,
+    deleted: delta.deletes.length,
     otherFiles: delta.files,
   };
 }

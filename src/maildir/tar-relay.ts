@@ -98,6 +98,10 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   void reader.done.then((st) => !tarCreateOk(st.code, st.stderr, job.live ?? false) && writer.kill());
   void writer.done.then((st) => st.code !== 0 && reader.kill());
   const [sent, moved, r, w] = await Promise.allSettled([sending, moving, reader.done, writer.done]);
+  // A dead connection explains the other end's failure (it was killed): name it first.
+  if (r.status === 'fulfilled' && r.value.lost)
+    throw streamFailure(source, 'tar -c', reader.command, r.value);
+  if (w.status === 'fulfilled' && w.value.lost) throw streamFailure(dest, 'tar -x', writer.command, w.value);
   if (r.status === 'fulfilled' && !tarCreateOk(r.value.code, r.value.stderr, job.live ?? false)) {
     writer.kill();
     throw streamFailure(source, 'tar -c', reader.command, r.value);

@@ -121,7 +121,11 @@ export async function preflight(
   domain: string,
   source: HostHandle,
   dest: HostHandle,
-  options: { merge: boolean },
+  options: {
+    merge: boolean;
+    /** The state store says a run of ours began creating the domain there: finish it. */
+    claim?: boolean;
+  },
 ): Promise<Preflight> {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -161,7 +165,7 @@ export async function preflight(
   if (destInventory) {
     if (destInventory.realDomain !== domain)
       problems.push(`${domain} is an alias domain of ${destInventory.realDomain} on ${dest.label}`);
-    else if (destInventory.provisionedBy !== undefined) mode = 'converge';
+    else if (destInventory.provisionedBy !== undefined || options.claim) mode = 'converge';
     else mode = options.merge ? 'merge' : 'identical';
   }
 

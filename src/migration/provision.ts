@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { PreconditionError, VerificationError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { relayTree } from '../maildir/tar-relay.js';
-import { runBatch, type BatchStep } from '../remote/batch.js';
+import { runBatch, type BatchStep, type Fence } from '../remote/batch.js';
 import { describeDifference, differences } from '../vpopmail/compare.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
@@ -37,6 +37,7 @@ export async function provision(
   pf: Preflight,
   log: Logger,
   events: ProvisionEvents = {},
+  options: { fence?: Fence | undefined } = {},
 ): Promise<ProvisionReport> {
   if (pf.problems.length > 0)
     throw new PreconditionError(
@@ -73,7 +74,7 @@ export async function provision(
     dummyPassword,
   });
   notes.push(...accounts.notes);
-  await runBatch(dest.remote, accounts.steps, onStep);
+  await runBatch(dest.remote, accounts.steps, { onResult: onStep, fence: options.fence });
 
   // The destination chose its own directories: read them back before writing any path.
   const destNow =
@@ -89,7 +90,7 @@ export async function provision(
     log.info({ host: dest.label, step: job.title, files: job.members.length }, 'provisioned');
     events.step?.(job.title);
   }
-  await runBatch(dest.remote, files.steps, onStep);
+  await runBatch(dest.remote, files.steps, { onResult: onStep, fence: options.fence });
 
   const after = changes === 0 ? destNow : await readInventory(dest.remote, dest.caps, pf.domain);
   if (mode !== 'merge') {

@@ -7,10 +7,12 @@ import pLimit from 'p-limit';
 import { PreconditionError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { listMaildir } from '../maildir/listing.js';
+import type { MessageKey } from '../maildir/delta.js';
 import { syncMailbox, type Mailbox, type MailboxResult, type SyncEvents } from '../maildir/sync.js';
 import type { Compressor } from '../maildir/tar-relay.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
-import { runBatch } from '../remote/batch.js';
+import { runBatch, type Fence } from '../remote/batch.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../retry.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import type { HostHandle } from './preflight.js';
 
@@ -44,6 +46,16 @@ export function mailboxesOf(source: Inventory, dest: Inventory): Mailbox[] {
   }));
 }
 
+/**
+ * What vmigrate copied into each mailbox, kept across runs (the state store): what `--delete`
+ * may remove on the destination, and nothing else.
+ */
+export interface CopyLedger {
+  copied(box: Mailbox): ReadonlySet<string>;
+  copying(box: Mailbox, messages: readonly MessageKey[]): void;
+  deleted(box: Mailbox, messages: readonly MessageKey[]): void;
+}
+
 export interface TransferEvents extends SyncEvents {
   started?: (box: Mailbox) => void;
   finished?: (box: Mailbox, result: MailboxResult | Error) => void;
@@ -53,10 +65,13 @@ export interface TransferReport {
   domain: string;
   mailboxes: MailboxResult[];
   failures: Array<{ label: string; error: string }>;
+  /** Mailboxes not finished because the run was stopped. */
+  interrupted: string[];
   messagesCopied: number;
   contentBytes: number;
   streamBytes: number;
   renamed: number;
+  deleted: number;
 }
 
 export async function transferDomain(
@@ -69,27 +84,56 @@ export async function transferDomain(
     events?: TransferEvents;
     signal?: AbortSignal;
     compress?: Compressor | undefined;
+    fence?: Fence | undefined;
+    ledger?: CopyLedger | undefined;
+    /** Remove from the destination what the source deleted since vmigrate copied it. */
+    deleteCopied?: boolean;
+    /** Retries of a mailbox after a transient failure (its delta is planned afresh each time). */
+    retry?: RetryPolicy | undefined;
   },
 ): Promise<TransferReport> {
   const boxes = mailboxesOf(source, dest);
   const limit = pLimit(Math.max(1, options.concurrency));
   const ev = options.events ?? {};
+  const ledger = options.ledger;
+  if (options.deleteCopied && !ledger) throw new Error('deleting copied messages needs the ledger of copies');
+  const events: SyncEvents = {
+    ...ev,
+    copying: (box, keys) => {
+      ledger?.copying(box, keys);
+      ev.copying?.(box, keys);
+    },
+    deleted: (box, keys) => {
+      ledger?.deleted(box, keys);
+      ev.deleted?.(box, keys);
+    },
+  };
   const results: MailboxResult[] = [];
   const failures: TransferReport['failures'] = [];
+  const interrupted: string[] = [];
   await Promise.all(
     boxes.map((box) =>
       limit(async () => {
-        if (options.signal?.aborted) return;
+        if (options.signal?.aborted) return void interrupted.push(box.label);
         ev.started?.(box);
         try {
-          const r = await syncMailbox(hosts.source.remote, hosts.dest.remote, box, ev, {
-            ...(options.compress ? { compress: options.compress } : {}),
-          });
+          const r = await withRetry(
+            `sync ${box.label}`,
+            () =>
+              syncMailbox(hosts.source.remote, hosts.dest.remote, box, events, {
+                compress: options.compress,
+                fence: options.fence,
+                deletable: options.deleteCopied ? ledger?.copied(box) : undefined,
+              }),
+            { log: options.log, signal: options.signal, policy: options.retry ?? DEFAULT_RETRY },
+          );
           results.push(r);
           options.log.info({ mailbox: box.label, ...r }, 'mailbox synced');
           ev.finished?.(box, r);
         } catch (error) {
           const e = error instanceof Error ? error : new Error(String(error));
+          // Stopped by the operator: not a failure, the mailbox is simply not finished.
+          if (options.signal?.aborted) return void interrupted.push(box.label);
           failures.push({ label: box.label, error: e.message });
           options.log.error({ mailbox: box.label, err: e.message }, 'mailbox failed');
           ev.finished?.(box, e);
@@ -105,16 +149,27 @@ export async function transferDomain(
       title: `rebuild the quota file of ${u.name}@${source.domain}`,
       argv: [`${bin}/vsetuserquota`, `${u.name}@${source.domain}`, u.quota],
     }));
-  if (bin && quotaSteps.length > 0) await runBatch(hosts.dest.remote, quotaSteps);
+  if (bin && quotaSteps.length > 0 && !options.signal?.aborted)
+    await withRetry(
+      'rebuild quota files',
+      () => runBatch(hosts.dest.remote, quotaSteps, { fence: options.fence }),
+      {
+        log: options.log,
+        signal: options.signal,
+        policy: options.retry ?? DEFAULT_RETRY,
+      },
+    );
   const sum = (f: (r: MailboxResult) => number) => results.reduce((n, r) => n + f(r), 0);
   return {
     domain: source.domain,
     mailboxes: results.sort((a, b) => (a.label < b.label ? -1 : 1)),
     failures,
+    interrupted: interrupted.sort(),
     messagesCopied: sum((r) => r.messagesCopied),
     contentBytes: sum((r) => r.contentBytes),
     streamBytes: sum((r) => r.streamBytes),
     renamed: sum((r) => r.renamed),
+    deleted: sum((r) => r.deleted),
   };
 }
 

@@ -5,8 +5,8 @@
  * the script comes from quote.ts; the script is never logged (it may carry password hashes).
  */
 import { Buffer } from 'node:buffer';
-import { RemoteCommandError } from '../errors.js';
-import { commandLine, displayCommand, type Arg } from './quote.js';
+import { LockedError, RemoteCommandError } from '../errors.js';
+import { commandLine, displayCommand, quote, type Arg } from './quote.js';
 import type { Remote } from './remote.js';
 
 export interface BatchStep {
@@ -23,18 +23,37 @@ export interface BatchStepResult {
   output: string;
 }
 
+/**
+ * A batch may be fenced by a domain lock (see domain-lock.ts): before each step it checks that
+ * the lock still names its holder, and marks itself busy while the step runs. A batch left
+ * running by a controller that died then stops at its next step once a new holder took the
+ * lock over, and the new holder waits for the step in progress.
+ */
+export interface Fence {
+  /** The lock directory on the host. */
+  dir: string;
+  /** The owner line the lock must still hold. */
+  owner: string;
+}
+
 const PRELUDE = `vm_step() {
   vm_id=$1; shift
+  if [ -n "$vm_fence" ]; then
+    [ "$(cat "$vm_fence/owner" 2>/dev/null)" = "$vm_owner" ] || { echo '@@fenced'; exit 0; }
+    : > "$vm_fence/busy.$$"
+  fi
   vm_out=$("$@" </dev/null 2>&1)
   vm_st=$?
+  [ -z "$vm_fence" ] || rm -f "$vm_fence/busy.$$"
   printf '@@step %s %s %s\\n' "$vm_id" "$vm_st" "$(printf '%s' "$vm_out" | od -An -v -tx1 | tr -d ' \\n')"
   return $vm_st
 }
 `;
 
-export function batchScript(steps: readonly BatchStep[]): string {
+export function batchScript(steps: readonly BatchStep[], fence?: Fence): string {
   const lines = steps.map((s, i) => `vm_step ${i} ${commandLine(s.argv)} || exit 0`);
-  return `${PRELUDE}${lines.join('\n')}\necho '@@done'\n`;
+  const fencing = `vm_fence=${quote(fence?.dir ?? '')}\nvm_owner=${quote(fence?.owner ?? '')}\n`;
+  return `${fencing}${PRELUDE}${lines.join('\n')}\necho '@@done'\n`;
 }
 
 export function parseBatchOutput(stdout: string, steps: readonly BatchStep[]): BatchStepResult[] {
@@ -52,18 +71,30 @@ export function parseBatchOutput(stdout: string, steps: readonly BatchStep[]): B
  * Runs the steps; resolves with every result when all succeeded, throws RemoteCommandError
  * naming the failed step (with its output) otherwise. `onResult` sees each finished step.
  */
+export interface BatchOptions {
+  onResult?: (r: BatchStepResult) => void;
+  /** Steps per round trip. */
+  chunk?: number;
+  fence?: Fence | undefined;
+}
+
 export async function runBatch(
   remote: Remote,
   steps: readonly BatchStep[],
-  onResult: (r: BatchStepResult) => void = () => {},
-  chunk = 200,
+  options: BatchOptions = {},
 ): Promise<BatchStepResult[]> {
+  const { onResult = () => {}, chunk = 200, fence } = options;
   const all: BatchStepResult[] = [];
   for (let at = 0; at < steps.length; at += chunk) {
     const part = steps.slice(at, at + chunk);
-    const r = await remote.run(['sh', '-s'], { stdin: batchScript(part), timeoutMs: 60 * 60_000 });
+    const r = await remote.run(['sh', '-s'], { stdin: batchScript(part, fence), timeoutMs: 60 * 60_000 });
     const results = parseBatchOutput(r.stdout.toString(), part);
     results.forEach(onResult);
+    if (/^@@fenced$/m.test(r.stdout.toString()))
+      throw new LockedError(
+        `the lock on ${remote.label} (${fence?.dir ?? ''}) was taken over by another vmigrate; stopped before ${part[results.length]?.title ?? 'the next step'}`,
+        { host: remote.label },
+      );
     all.push(...results);
     const failed = results.find((x) => x.status !== 0);
     if (failed)

@@ -12,6 +12,8 @@ export interface ExitStatus {
   signal: string | null;
   /** Captured standard error, capped (head kept) so a chatty command cannot exhaust memory. */
   stderr: string;
+  /** The connection died under the command: a retry after reconnecting may cure it. */
+  lost?: boolean;
 }
 
 export interface ExecResult extends ExitStatus {

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { ConnectionError, RemoteCommandError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ConnectionPool } from '../ssh/pool.js';
+import { connectionLost } from './stream-lines.js';
 import { commandLine, displayCommand, type Arg } from './quote.js';
 import type { ExecOptions, ExecResult, ExitStatus, Remote, RemoteProcess } from './remote.js';
 
@@ -203,6 +204,7 @@ export class SshRemote implements Remote {
 
   async run(argv: readonly Arg[], options: ExecOptions = {}): Promise<ExecResult> {
     const result = await this.exec(argv, options);
+    if (result.lost) throw connectionLost(this, result.command);
     if (result.code !== 0) {
       const why =
         result.code === null

@@ -15,6 +15,8 @@ import type { HostSpec } from './host-spec.js';
 export interface ChannelExit {
   code: number | null;
   signal: string | null;
+  /** The channel closed because its connection died: what ran there may not have finished. */
+  lost?: boolean;
 }
 
 export interface OpenChannel {
@@ -164,7 +166,12 @@ export class ConnectionPool {
             code = typeof c === 'number' ? c : null;
             signal = s ? (s.startsWith('SIG') ? s : `SIG${s}`) : null;
           });
-          const closed = new Promise<ChannelExit>((r) => channel.once('close', () => r({ code, signal })));
+          // ssh2 marks the connection closed (markDead) before it closes the connection's channels.
+          const closed = new Promise<ChannelExit>((r) =>
+            channel.once('close', () =>
+              r(conn.dead && code === null ? { code, signal, lost: true } : { code, signal }),
+            ),
+          );
           channel.once('close', () => this.release(conn));
           resolve({ channel, closed });
         });

@@ -52,4 +52,27 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (source, destination, domain, mailbox, folder, unique_name)
   );
   `,
+  // 2: who runs a run (to tell a live run from one whose controller died), per-domain
+  // progress and failures, the local half of the domain lock, and the store's own identity
+  // (a destination lock names the store that holds it).
+  `
+  ALTER TABLE runs ADD COLUMN pid INTEGER;
+  ALTER TABLE runs ADD COLUMN controller TEXT;
+  ALTER TABLE domains ADD COLUMN updated_at TEXT;
+  ALTER TABLE domains ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE domains ADD COLUMN mailboxes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE domains ADD COLUMN messages INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE domains ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE steps ADD COLUMN error TEXT;
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE locks (
+    destination TEXT NOT NULL,
+    domain      TEXT NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    pid         INTEGER NOT NULL,
+    controller  TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    PRIMARY KEY (destination, domain)
+  );
+  `,
 ];

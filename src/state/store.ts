@@ -3,6 +3,7 @@
  * schema versioned by `PRAGMA user_version` and brought forward by MIGRATIONS on open.
  */
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VmigrateError } from '../errors.js';
@@ -54,6 +55,13 @@ export class StateStore {
       }
     });
     apply();
+  }
+
+  /** This store's identity, made once: a destination lock names the store that holds it. */
+  get id(): string {
+    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('store-id', ?)").run(randomUUID());
+    return (this.db.prepare("SELECT value FROM meta WHERE key = 'store-id'").get() as { value: string })
+      .value;
   }
 
   close(): void {

@@ -25,10 +25,14 @@ function counters(totalMailboxes: number): Totals {
   return { mailboxes: totalMailboxes, done: 0, failed: 0, bytes: 0, plannedBytes: 0, messages: 0 };
 }
 
-export function jsonProgress(write: (line: string) => void, totalMailboxes: number): Progress {
+export function jsonProgress(
+  write: (line: string) => void,
+  totalMailboxes: number,
+  domain?: string,
+): Progress {
   const t = counters(totalMailboxes);
   const emit = (o: Record<string, unknown>) =>
-    write(JSON.stringify({ time: new Date().toISOString(), ...o }));
+    write(JSON.stringify({ time: new Date().toISOString(), ...(domain ? { domain } : {}), ...o }));
   return {
     started: (box) => emit({ event: 'mailbox-start', mailbox: box.label }),
     planned: (box, p) => emit({ event: 'mailbox-plan', mailbox: box.label, ...p }),
@@ -155,9 +159,17 @@ export function terminalProgress(stream: NodeJS.WriteStream, totalMailboxes: num
   };
 }
 
-/** The right display for where output goes. */
-export function progressFor(json: boolean, totalMailboxes: number): Progress {
-  if (json) return jsonProgress((l) => process.stdout.write(`${l}\n`), totalMailboxes);
-  if (process.stderr.isTTY) return terminalProgress(process.stderr, totalMailboxes);
-  return plainProgress((l) => process.stderr.write(`${l}\n`), totalMailboxes);
+/**
+ * The right display for where output goes. `shared`: other domains report at the same time,
+ * so a terminal gets plain lines rather than bars that would fight over the screen.
+ */
+export function progressFor(
+  json: boolean,
+  totalMailboxes: number,
+  options: { domain?: string; shared?: boolean } = {},
+): Progress {
+  if (json) return jsonProgress((l) => process.stdout.write(`${l}\n`), totalMailboxes, options.domain);
+  if (process.stderr.isTTY && !options.shared) return terminalProgress(process.stderr, totalMailboxes);
+  const prefix = options.shared && options.domain ? `${options.domain}: ` : '';
+  return plainProgress((l) => process.stderr.write(`${prefix}${l}\n`), totalMailboxes);
 }

@@ -6,7 +6,7 @@ import { formatBytes, renderTable } from './table.js';
 export function renderTransfer(r: TransferReport, seconds: number): string {
   const out = [
     `${r.domain}: ${r.mailboxes.length} mailbox(es) synced, ${r.messagesCopied} message(s) copied ` +
-      `(${formatBytes(r.contentBytes)}), ${r.renamed} renamed for flags, in ${seconds.toFixed(1)} s ` +
+      `(${formatBytes(r.contentBytes)}), ${r.renamed} renamed for flags, ${r.deleted ? `${r.deleted} deleted (gone from the source), ` : ''}in ${seconds.toFixed(1)} s ` +
       `(${formatBytes(r.streamBytes / Math.max(seconds, 0.001))}/s)`,
   ];
   for (const f of r.failures) out.push(`  FAILED ${f.label}: ${f.error}`);

@@ -21,3 +21,20 @@ export async function assignedDomains(
       .map((l) => l.split('\t') as [string, string]),
   );
 }
+
+/** Every real (not alias) vpopmail domain the host's users/assign names, sorted. */
+export async function realDomains(remote: Remote, qmailDir: string): Promise<string[]> {
+  // An alias domain's line names its real domain in the second field; a vpopmail domain's
+  // directory lies under a domains/ directory.
+  const script =
+    'awk -F: \'/^\\+/ { k = substr($1, 2, length($1) - 2); if (k == $2 && $5 ~ /\\/domains\\//) print k }\' "$1/users/assign"';
+  const r = await remote.run(['sh', '-c', script, 'sh', qmailDir]);
+  return [
+    ...new Set(
+      r.stdout
+        .toString()
+        .split('\n')
+        .filter((l) => l !== ''),
+    ),
+  ].sort();
+}

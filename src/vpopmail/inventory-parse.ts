@@ -117,6 +117,11 @@ export function parseInventory(
     });
   const body = dominfo.filter((l) => !l.startsWith('@@status'));
   const [realDomain = '', uid = '', gid = '', dir = ''] = body;
+  if (s.has('nodir'))
+    throw new PreconditionError(
+      `${o.domain} on ${o.host} is in qmail's users/assign, but its directory ${dir} does not exist`,
+      { host: o.host, hint: 'restore the directory (or remove the domain with vpopmail) and run again' },
+    );
   const counter = (s.get('counter') ?? [])[0] ?? '0';
   const aliasDomains = body.filter((l) => l.startsWith('alias: ')).map((l) => l.slice('alias: '.length));
 

@@ -24,6 +24,7 @@ awk -F: -v key="+$d-" '
 echo "@@status $?"
 ddir=$(awk -F: -v key="+$d-" '$1 == key { print $5; exit }' "$q/users/assign")
 if [ -z "$ddir" ] || [ ! -d "$ddir" ]; then
+  [ -z "$ddir" ] || echo '@@nodir'
   echo '@@end'
   exit 0
 fi

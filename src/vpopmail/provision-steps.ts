@@ -119,6 +119,14 @@ function userDiffers(u: InventoryUser, have: InventoryUser): boolean {
   );
 }
 
+function markerStep(bin: string, domain: string, marker: string): BatchStep {
+  return {
+    title: `mark ${domain} as created by vmigrate`,
+    argv: ['sh', '-c', MARKER_SCRIPT, 'sh', bin, domain, marker],
+    display: `write .vmigrate-origin in the domain directory ("${marker}")`,
+  };
+}
+
 export function accountSteps(input: AccountInput): StepPlan {
   const { source, dest, mode, destBin: bin } = input;
   const domain = source.domain;
@@ -130,11 +138,7 @@ export function accountSteps(input: AccountInput): StepPlan {
     const pm = source.users.find((u) => u.name === 'postmaster');
     const password = pm?.clearPassword ?? new Secret(input.dummyPassword());
     steps.push({ title: `add domain ${domain}`, argv: [`${bin}/vadddomain`, domain, password] });
-    steps.push({
-      title: `mark ${domain} as created by vmigrate`,
-      argv: ['sh', '-c', MARKER_SCRIPT, 'sh', bin, domain, input.marker],
-      display: `write .vmigrate-origin in the domain directory ("${input.marker}")`,
-    });
+    steps.push(markerStep(bin, domain, input.marker));
     if (pm?.clearPassword) {
       destUsers.set('postmaster', {
         ...pm,
@@ -152,6 +156,11 @@ export function accountSteps(input: AccountInput): StepPlan {
       });
     }
   }
+
+  // A domain whose creation an earlier run began (it stopped before the marker) is finished
+  // as if it had been marked.
+  if (dest && mode === 'converge' && dest.provisionedBy === undefined)
+    steps.push(markerStep(bin, domain, input.marker));
 
   for (const u of source.users) {
     const have = destUsers.get(u.name);

@@ -1,14 +1,60 @@
-/** The CLI pointed at the lab, with a fresh state directory, and the run log it wrote. */
+/** The CLI pointed at the lab, with a fresh (or given) state directory, and the run log it wrote. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runCli, type CliResult } from './cli.js';
 import { lab } from './lab-session.js';
 
-export function runLabCli(args: string[]): CliResult & { log: string } {
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+
+export function freshStateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'state-'));
+}
+
+function labFlags(state: string, config?: string): string[] {
   const c = lab().client;
-  const state = mkdtempSync(join(tmpdir(), 'state-'));
-  const r = runCli([...args, '--config', c.vmigrateConfig, '--ssh-config', c.sshConfig, '--state', state]);
+  return ['--config', config ?? c.vmigrateConfig, '--ssh-config', c.sshConfig, '--state', state];
+}
+
+function withLog(r: CliResult): CliResult & { log: string } {
   const file = /log: (.+)$/m.exec(r.stderr)?.[1];
   return { ...r, log: file ? readFileSync(file, 'utf8') : '' };
+}
+
+export function runLabCli(
+  args: string[],
+  options: { state?: string; config?: string } = {},
+): CliResult & { log: string } {
+  return withLog(runCli([...args, ...labFlags(options.state ?? freshStateDir(), options.config)]));
+}
+
+/** The CLI as a child process the test can watch and kill (and that lets the test's event loop run). */
+export function spawnLabCli(
+  args: string[],
+  options: { state: string; config?: string },
+): ChildProcessWithoutNullStreams & { result: Promise<CliResult & { log: string }> } {
+  const child = spawn(process.execPath, [BIN, ...args, ...labFlags(options.state, options.config)], {
+    stdio: 'pipe',
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const result = new Promise<CliResult & { log: string }>((resolve) =>
+    child.on('close', (code) => resolve(withLog({ code, stdout, stderr }))),
+  );
+  return Object.assign(child, { result });
+}
+
+/** The `{"event":"summary", …}` line of a --json run's output (one JSON event per line). */
+export function summaryOf<T>(stdout: string): T {
+  const summary = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { event?: string })
+    .find((e) => e.event === 'summary');
+  if (!summary) throw new Error(`no summary in ${stdout}`);
+  return summary as T;
 }

@@ -5,26 +5,23 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TransferReport } from '../../src/migration/transfer.js';
 import { sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
-import { runLabCli } from '../helpers/lab-cli.js';
+import { freshStateDir, runLabCli, summaryOf } from '../helpers/lab-cli.js';
 import { lab } from '../helpers/lab-session.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
 
 const DOMAIN = 'example.com';
 
+/** One state store for the file: --delete relies on what earlier runs recorded as copied. */
+const state = freshStateDir();
+
 function cli(...args: string[]) {
-  return runLabCli(args);
+  return runLabCli(args, { state });
 }
 
-function syncReport(): TransferReport {
-  const r = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--json');
+function syncReport(...extra: string[]): TransferReport {
+  const r = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--json', ...extra);
   expect(r.code, r.stderr).toBe(0);
-  const summary = r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { event: string } & TransferReport)
-    .find((e) => e.event === 'summary');
-  if (!summary) throw new Error(`no summary in ${r.stdout}`);
-  return summary;
+  return summaryOf<TransferReport>(r.stdout);
 }
 
 function verify(...extra: string[]) {
@@ -112,6 +109,33 @@ describe('move, sync and verify', () => {
     expect(missing).toBeGreaterThanOrEqual(3);
     const s = syncReport();
     expect(s.messagesCopied).toBe(missing);
+    expect(verify('--checksum').code).toBe(0);
+  });
+
+  it('with --delete removes what the source deleted since vmigrate copied it, never mail delivered on the destination', async () => {
+    const dirOn = async (h: typeof hosts.old) =>
+      `${(await h.vp('vuserinfo', '-d', `bob@${DOMAIN}`)).stdout.trim()}/Maildir`;
+    const [oldDir, newDir] = [await dirOn(hosts.old), await dirOn(hosts.new)];
+    const gone = (await hosts.old.sh(`cd ${oldDir}/cur && ls | head -n 2`)).stdout.trim().split('\n');
+    expect(gone).toHaveLength(2);
+    await hosts.old.sh(gone.map((g) => `rm -f '${oldDir}/cur/${g}'`).join('\n'));
+    const local = '1800000000.M1P1.new.lab.example';
+    await hosts.new.sh(
+      `printf 'Subject: delivered on new\\n\\nhello\\n' > ${newDir}/new/${local}; chown ${hosts.new.uid}:${hosts.new.gid} ${newDir}/new/${local}`,
+    );
+    const unique = (name: string) => name.split(':')[0] ?? name;
+    const present = async () => (await hosts.new.sh(`ls ${newDir}/cur ${newDir}/new`)).stdout;
+
+    // Without --delete nothing goes.
+    expect(syncReport()).toMatchObject({ deleted: 0, messagesCopied: 0 });
+    for (const g of gone) expect(await present()).toContain(unique(g));
+
+    const s = syncReport('--delete');
+    expect(s).toMatchObject({ deleted: 2, messagesCopied: 0, failures: [] });
+    const after = await present();
+    for (const g of gone) expect(after).not.toContain(unique(g));
+    expect(after).toContain(local);
+    expect(syncReport('--delete')).toMatchObject({ deleted: 0 });
     expect(verify('--checksum').code).toBe(0);
   });
 

@@ -12,7 +12,7 @@ import { preflight, type HostHandle } from '../../src/migration/preflight.js';
 import { provision } from '../../src/migration/provision.js';
 import { describeDifference, differences } from '../../src/vpopmail/compare.js';
 import { readInventory } from '../../src/vpopmail/inventory.js';
-import { runLabCli } from '../helpers/lab-cli.js';
+import { runLabCli, summaryOf } from '../helpers/lab-cli.js';
 import { labSession } from '../helpers/lab-session.js';
 import { useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
 
@@ -138,6 +138,35 @@ describe('provisioning', () => {
     const r = cli('provision', 'example.com', '--from', 'old', '--to', 'new');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^example\.com: no changes needed on new/);
+  }, 900_000);
+
+  it('moves every fixture domain with move --all: each one verified by SHA-256, message by message', () => {
+    const r = cli(
+      'move',
+      '--all',
+      '--from',
+      'old',
+      '--to',
+      'new',
+      '--checksum',
+      '--domains-concurrency',
+      '4',
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const summary = summaryOf<{
+      domains: Array<{ domain: string; status: string; verify: Array<{ problems: unknown[] }> }>;
+    }>(r.stdout);
+    const moved = summary.domains;
+    expect(moved.map((d) => d.domain).sort()).toEqual([...domains].sort());
+    expect(moved.filter((d) => d.status !== 'done')).toEqual([]);
+    expect(moved.flatMap((d) => d.verify.flatMap((v) => v.problems))).toEqual([]);
+    // And verify on its own agrees, for the domains with the oddest content.
+    for (const d of ['example.com', 'big.example', 'xn--mller-kva.example', 'example.org']) {
+      const v = cli('verify', d, '--from', 'old', '--to', 'new', '--checksum');
+      expect(v.code, `${d}\n${v.stdout}`).toBe(0);
+      expect(v.stdout).toMatch(/No differences \(contents compared by SHA-256\)/);
+    }
   }, 900_000);
 
   it('stops on a destination domain with other content, naming the differences; --merge adds only what is missing', async () => {

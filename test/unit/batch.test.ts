@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchScript, parseBatchOutput, type BatchStep } from '../../src/remote/batch.js';
 import { Secret } from '../../src/remote/quote.js';
@@ -29,6 +32,33 @@ describe('batch scripts', () => {
     ];
     const out = execFileSync('sh', ['-s'], { input: batchScript(s) }).toString();
     expect(parseBatchOutput(out, s).map((r) => r.output)).toEqual(['', 'ok']);
+    expect(out).toContain('@@done');
+  });
+});
+
+describe('fenced batches', () => {
+  const fenced: BatchStep[] = [{ title: 'second', argv: ['printf', 'two'] }];
+
+  it('stop before the next step once the lock names another holder, and leave no busy mark', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fence-'));
+    writeFileSync(join(dir, 'owner'), 'me\n');
+    // The first step hands the lock over (as a new holder taking it over would).
+    const steps: BatchStep[] = [
+      { title: 'first', argv: ['sh', '-c', 'printf one; echo other > "$1/owner"', 'sh', dir] },
+      fenced[0]!,
+    ];
+    const out = execFileSync('sh', ['-s'], { input: batchScript(steps, { dir, owner: 'me' }) }).toString();
+    expect(parseBatchOutput(out, steps).map((r) => r.output)).toEqual(['one']);
+    expect(out).toMatch(/^@@fenced$/m);
+    expect(readdirSync(dir).sort()).toEqual(['owner']);
+  });
+
+  it('run every step while the lock still names the holder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fence-'));
+    writeFileSync(join(dir, 'owner'), 'me\n');
+    const steps = [fenced[0]!, fenced[0]!];
+    const out = execFileSync('sh', ['-s'], { input: batchScript(steps, { dir, owner: 'me' }) }).toString();
+    expect(parseBatchOutput(out, steps).map((r) => r.status)).toEqual([0, 0]);
     expect(out).toContain('@@done');
   });
 });

@@ -132,6 +132,21 @@ describe('parseInventory', () => {
     expect((thrown as Error).message).toMatch(/does not exist on old/);
     expect((thrown as { exitCode?: number }).exitCode).toBe(ExitCode.precondition);
     expect(() => parse(scriptOutput({ end: false }))).toThrow(/incomplete/);
+    const noDirectory = [
+      '@@vmigrate-inventory 1',
+      '@@assign',
+      'ex.com',
+      '89',
+      '89',
+      '/home/vpopmail/domains/ex.com',
+      '@@status 0',
+      '@@nodir',
+      '@@end',
+      '',
+    ].join('\n');
+    expect(() => parse(noDirectory)).toThrow(
+      /in qmail's users\/assign, but its directory \/home\/vpopmail\/domains\/ex\.com does not exist/,
+    );
     expect(() => parse(scriptOutput({ vuserinfo: ['only', 'seven', 'lines', '1', '0', 'g', '/d'] }))).toThrow(
       /8 lines per user/,
     );

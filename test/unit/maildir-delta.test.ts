@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageKey, planDelta } from '../../src/maildir/delta.js';
+import { messageIdentity, messageKey, planDelta } from '../../src/maildir/delta.js';
 import { parseListingLine, type MaildirEntry } from '../../src/maildir/listing.js';
 import { tarCreateOk } from '../../src/maildir/tar-relay.js';
 import { compareMailbox } from '../../src/maildir/verify.js';
@@ -97,6 +97,33 @@ describe('planDelta', () => {
     const delta = planDelta(source, dest);
     expect(delta.copy).toContain('Maildir/.Sent/cur/4.a.h:2,S');
     expect(delta.copy).toContain('Maildir/courierimapuiddb');
+  });
+});
+
+describe('planDelta with --delete', () => {
+  const source = [f('Maildir/cur/1.a.h:2,S'), f('Maildir/.Sent/cur/4.a.h:2,S')];
+  const dest = [
+    f('Maildir/cur/1.a.h:2,S'),
+    f('Maildir/cur/2.a.h:2,RS'), // copied by vmigrate, since deleted on the source
+    f('Maildir/new/3.a.h'), // copied by vmigrate, since deleted on the source
+    f('Maildir/.Sent/cur/4.a.h:2,S'),
+    f('Maildir/new/99.delivered.on.new'), // never copied: delivered on the destination
+    f('Maildir/.Trash/cur/5.a.h:2,S'), // same unique name as a copied one, in another folder
+  ];
+  const copied = new Set(
+    ['Maildir/cur/1.a.h', 'Maildir/cur/2.a.h', 'Maildir/new/3.a.h', 'Maildir/cur/5.a.h'].map((p) => {
+      const k = messageKey(`${p}`)!;
+      return messageIdentity(k);
+    }),
+  );
+
+  it('deletes only what vmigrate copied and the source no longer has', () => {
+    expect(planDelta(source, dest, copied).deletes).toEqual(['Maildir/cur/2.a.h:2,RS', 'Maildir/new/3.a.h']);
+  });
+
+  it('deletes nothing without the ledger, or with an empty one', () => {
+    expect(planDelta(source, dest).deletes).toEqual([]);
+    expect(planDelta(source, dest, new Set()).deletes).toEqual([]);
   });
 });
 

@@ -72,6 +72,11 @@ const shown = (steps: { argv: Parameters<typeof displayCommand>[0] }[]) =>
   steps.map((s) => displayCommand(s.argv));
 const bin = '/var/vpopmail/bin';
 
+/** A destination domain carrying vmigrate's marker (created by a vmigrate run). */
+function withMarker(inv: Inventory): Inventory {
+  return { ...inv, provisionedBy: 'vmigrate ex.com from old' };
+}
+
 describe('accountSteps', () => {
   it('creates the domain, then each user with its own hash, flags, gecos and quota', () => {
     const plan = accountSteps({
@@ -98,26 +103,32 @@ describe('accountSteps', () => {
     expect(add.map((a) => (a instanceof Secret ? a.value : a))).toContain('$1$salt$postmaster');
   });
 
+  const converge = (dest: Inventory) =>
+    accountSteps({ source, dest, mode: 'converge', destBin: bin, marker: 'm', dummyPassword: () => 'x' });
+
+  it('marks a domain an earlier run began creating but stopped before marking', () => {
+    const dest = inventory('new', '/var/vpopmail', DST_DIR, [user('postmaster', DST_DIR)]);
+    const plan = converge(dest);
+    expect(plan.steps[0]?.title).toBe('mark ex.com as created by vmigrate');
+    const marked = converge(withMarker(dest));
+    expect(marked.steps.map((s) => s.title)).not.toContain('mark ex.com as created by vmigrate');
+  });
+
   it('changes nothing for users that already match, and only what differs otherwise', () => {
-    const dest = inventory('new', '/var/vpopmail', DST_DIR, [
-      user('postmaster', DST_DIR),
-      user('alice', DST_DIR, {
-        clearPassword: new Secret('s3cret'),
-        hasClearPassword: true,
-        flags: 0xa,
-        quota: '',
-      }),
-      user('bob', DST_DIR, { gecos: 'Robert' }),
-      user('zed', DST_DIR),
-    ]);
-    const plan = accountSteps({
-      source,
-      dest,
-      mode: 'converge',
-      destBin: bin,
-      marker: 'm',
-      dummyPassword: () => 'x',
-    });
+    const dest = withMarker(
+      inventory('new', '/var/vpopmail', DST_DIR, [
+        user('postmaster', DST_DIR),
+        user('alice', DST_DIR, {
+          clearPassword: new Secret('s3cret'),
+          hasClearPassword: true,
+          flags: 0xa,
+          quota: '',
+        }),
+        user('bob', DST_DIR, { gecos: 'Robert' }),
+        user('zed', DST_DIR),
+      ]),
+    );
+    const plan = converge(dest);
     expect(shown(plan.steps)).toEqual([`${bin}/vmoduser -c bob bob@ex.com`]);
     expect(plan.notes).toEqual(['user zed@ex.com exists only on the destination: left as it is']);
     const merged = accountSteps({

@@ -1,0 +1,294 @@
+/**
+ * A move run: one or many domains from one source to one destination, each through lock,
+ * preflight, provisioning, transfer and verification, everything recorded in the state store.
+ * Every stage reads both hosts before it acts, so a run stopped anywhere (Ctrl-C, kill -9, a
+ * lost host) continues where it stopped, and a transient failure is simply retried.
+ */
+import pLimit from 'p-limit';
+import { ExitCode, exitCodeOf, InterruptedError, PreconditionError, VmigrateError } from '../errors.js';
+import type { HostSession } from '../hosts/session.js';
+import type { Logger } from '../log/logger.js';
+import type { MailboxVerdict } from '../maildir/verify.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../retry.js';
+import type { DomainPhase, RunRecord, RunStatus, RunStore } from '../state/runs.js';
+import { copyLedger } from './copy-ledger.js';
+import { lockDomain, type DomainLock } from './domain-lock.js';
+import { openPair } from './open-hosts.js';
+import { preflight, type HostHandle } from './preflight.js';
+import { provision, type ProvisionReport } from './provision.js';
+import {
+  chooseCompressor,
+  transferDomain,
+  verifyDomain,
+  type TransferEvents,
+  type TransferReport,
+} from './transfer.js';
+
+export type DomainStatus = 'done' | 'failed' | 'interrupted' | 'not started';
+
+export interface DomainOutcome {
+  domain: string;
+  status: DomainStatus;
+  /** Where it stopped (or 'done'). */
+  phase: DomainPhase;
+  error: string | undefined;
+  exitCode: ExitCode;
+  provisioned: ProvisionReport | undefined;
+  transfer: TransferReport | undefined;
+  verify: MailboxVerdict[] | undefined;
+  seconds: number;
+  /** Of the transfer alone (for its rate). */
+  transferSeconds: number;
+}
+
+export interface MoveRunResult {
+  run: RunRecord;
+  status: Exclude<RunStatus, 'running'>;
+  outcomes: DomainOutcome[];
+  /** Domains an earlier attempt of this run had already finished. */
+  alreadyDone: string[];
+}
+
+export interface MoveRunContext {
+  session: HostSession;
+  runs: RunStore;
+  storeId: string;
+  log: Logger;
+  /** Once aborted no domain, stage or mailbox starts; what runs finishes or is cut. */
+  signal: AbortSignal;
+  breakLock: boolean;
+  retry?: RetryPolicy;
+  /** The progress display of one domain's transfer. */
+  progress: (domain: string, mailboxes: number) => TransferEvents & { stop(): void };
+  /** A domain's provisioning, as soon as it is done. */
+  provisioned?: (report: ProvisionReport) => void;
+  /** Each domain as it ends, for the command to print. */
+  domainEnded?: (outcome: DomainOutcome) => void;
+}
+
+/** Calls every listener of each event, in order. */
+function fanOut(...all: TransferEvents[]): TransferEvents {
+  const each =
+    <K extends keyof TransferEvents>(k: K) =>
+    (...args: Parameters<NonNullable<TransferEvents[K]>>) => {
+      for (const e of all) (e[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
+    };
+  return {
+    started: each('started'),
+    planned: each('planned'),
+    bytes: each('bytes'),
+    copying: each('copying'),
+    finished: each('finished'),
+  };
+}
+
+/** Mailbox progress, as the state store keeps it. */
+function recorder(run: RunRecord, domain: string, runs: RunStore): TransferEvents {
+  return {
+    started: (box) => runs.mailbox(run.id, domain, box.label, 'copying'),
+    finished: (box, r) => {
+      if (r instanceof Error) return runs.mailbox(run.id, domain, box.label, 'failed', { error: r.message });
+      runs.mailbox(run.id, domain, box.label, 'done', { messages: r.messagesCopied, bytes: r.contentBytes });
+      runs.addTotals(run.id, domain, { mailboxes: 1, messages: r.messagesCopied, bytes: r.contentBytes });
+    },
+  };
+}
+
+async function moveDomain(
+  domain: string,
+  run: RunRecord,
+  hosts: { source: HostHandle; dest: HostHandle },
+  ctx: MoveRunContext,
+  compress: ReturnType<typeof chooseCompressor> | undefined,
+): Promise<DomainOutcome> {
+  const started = Date.now();
+  const { runs, log, signal } = ctx;
+  const req = run.request;
+  const out = blankOutcome(domain, 'failed', 'preflight');
+  const retry = { log, signal, policy: ctx.retry ?? DEFAULT_RETRY };
+  const stage = async <T>(
+    phase: DomainPhase,
+    step: string,
+    work: (attempt: number) => Promise<T>,
+  ): Promise<T> => {
+    if (signal.aborted) throw signal.reason ?? new InterruptedError('interrupted');
+    out.phase = phase;
+    runs.setPhase(run.id, domain, phase);
+    runs.step(run.id, domain, step, 'running');
+    log.info({ domain, phase }, 'stage');
+    try {
+      const r = await withRetry(`${step} ${domain}`, work, retry);
+      runs.step(run.id, domain, step, 'done');
+      return r;
+    } catch (error) {
+      runs.step(run.id, domain, step, 'failed', (error as Error).message);
+      throw error;
+    }
+  };
+  const claim = () => runs.beganCreating(hosts.dest.label, domain);
+  let lock: DomainLock | undefined;
+  try {
+    lock = await withRetry(
+      `lock ${domain}`,
+      () =>
+        lockDomain({
+          dest: hosts.dest,
+          domain,
+          runs,
+          storeId: ctx.storeId,
+          runId: run.id,
+          breakLock: ctx.breakLock,
+          log,
+        }),
+      retry,
+    );
+    const fence = lock.fence;
+    const pf = await stage('preflight', 'preflight', () =>
+      preflight(domain, hosts.source, hosts.dest, { merge: req.merge, claim: claim() }),
+    );
+    if (pf.problems.length > 0)
+      throw new PreconditionError(
+        `${domain} cannot be moved to ${hosts.dest.label}:\n  ${pf.problems.join('\n  ')}`,
+      );
+    // Recorded before vadddomain runs: a domain found later without vmigrate's marker (the run
+    // stopped in between) is then known to be this run's, not somebody else's.
+    if (pf.mode === 'create') runs.step(run.id, domain, 'create', 'running');
+    const provisioned = await stage('provisioning', 'provision', async (attempt) =>
+      provision(
+        attempt === 0
+          ? pf
+          : await preflight(domain, hosts.source, hosts.dest, { merge: req.merge, claim: claim() }),
+        log,
+        {},
+        { fence },
+      ),
+    );
+    out.provisioned = provisioned;
+    ctx.provisioned?.(provisioned);
+    const transferStarted = Date.now();
+    const progress = ctx.progress(domain, pf.sourceInventory.users.length);
+    const transfer = await stage('transferring', 'transfer', () =>
+      transferDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
+        concurrency: req.concurrency,
+        log,
+        events: fanOut(progress, recorder(run, domain, runs)),
+        signal,
+        compress,
+        fence,
+        ledger: copyLedger(runs, { source: run.source, destination: run.destination, domain }),
+        deleteCopied: req.deleteCopied === true,
+        ...(ctx.retry ? { retry: ctx.retry } : {}),
+      }),
+    ).finally(() => progress.stop());
+    out.transfer = transfer;
+    out.transferSeconds = (Date.now() - transferStarted) / 1000;
+    if (transfer.interrupted.length > 0) throw signal.reason ?? new InterruptedError('interrupted');
+    if (transfer.failures.length > 0)
+      throw new VmigrateError(
+        `${transfer.failures.length} mailbox(es) failed: ${transfer.failures
+          .slice(0, 3)
+          .map((f) => `${f.label}: ${f.error}`)
+          .join('; ')}`,
+      );
+    const verdicts = await stage('verifying', 'verify', () =>
+      verifyDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
+        concurrency: req.concurrency,
+        checksum: req.checksum,
+      }),
+    );
+    out.verify = verdicts;
+    const problems = verdicts.reduce((n, v) => n + v.problems.length, 0);
+    if (problems > 0) {
+      out.exitCode = ExitCode.verification;
+      throw new VmigrateError(`verification found ${problems} difference(s)`);
+    }
+    out.status = 'done';
+    out.phase = 'done';
+    out.exitCode = ExitCode.ok;
+    runs.setPhase(run.id, domain, 'done');
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    out.error = err.message;
+    if (signal.aborted) {
+      out.status = 'interrupted';
+      out.exitCode = ExitCode.interrupted;
+      // The phase it stopped in stays: resume starts that stage again.
+      runs.setPhase(run.id, domain, out.phase, 'interrupted');
+    } else {
+      if (out.exitCode === ExitCode.failure) out.exitCode = exitCodeOf(err);
+      runs.setPhase(run.id, domain, 'failed', err.message);
+      log.error({ domain, phase: out.phase, err: err.message }, 'domain failed');
+    }
+  } finally {
+    await lock
+      ?.release()
+      .catch((e: Error) => log.warn({ domain, err: e.message }, 'could not release the lock'));
+  }
+  out.seconds = (Date.now() - started) / 1000;
+  return out;
+}
+
+function blankOutcome(domain: string, status: DomainStatus, phase: DomainPhase): DomainOutcome {
+  return {
+    domain,
+    status,
+    phase,
+    error: undefined,
+    exitCode: ExitCode.failure,
+    provisioned: undefined,
+    transfer: undefined,
+    verify: undefined,
+    seconds: 0,
+    transferSeconds: 0,
+  };
+}
+
+function notStarted(domain: string, why: string): DomainOutcome {
+  return { ...blankOutcome(domain, 'not started', 'pending'), error: why };
+}
+
+/** Runs (or continues) a move run; its record must already belong to this process. */
+export async function runMove(run: RunRecord, ctx: MoveRunContext): Promise<MoveRunResult> {
+  const req = run.request;
+  const all = ctx.runs.domains(run.id);
+  const alreadyDone = all.filter((d) => d.phase === 'done').map((d) => d.domain);
+  const todo = all.filter((d) => d.phase !== 'done').map((d) => d.domain);
+  let outcomes: DomainOutcome[];
+  try {
+    const hosts = await openPair(ctx.session, req.from, req.to);
+    const compress = req.compress ? chooseCompressor(hosts) : undefined;
+    const limit = pLimit(Math.max(1, req.domainsConcurrency));
+    let failFastStop = false;
+    outcomes = await Promise.all(
+      todo.map((domain) =>
+        limit(async () => {
+          if (ctx.signal.aborted) return notStarted(domain, 'the run was stopped');
+          if (failFastStop) return notStarted(domain, 'an earlier domain failed (--fail-fast)');
+          const o = await moveDomain(domain, run, hosts, ctx, compress);
+          if (o.status === 'failed' && req.failFast) failFastStop = true;
+          ctx.domainEnded?.(o);
+          return o;
+        }),
+      ),
+    );
+  } catch (error) {
+    ctx.runs.finish(run.id, ctx.signal.aborted ? 'interrupted' : 'failed');
+    throw error;
+  }
+  const status: MoveRunResult['status'] = ctx.signal.aborted
+    ? 'interrupted'
+    : outcomes.every((o) => o.status === 'done')
+      ? 'done'
+      : 'failed';
+  ctx.runs.finish(run.id, status);
+  return { run, status, outcomes, alreadyDone };
+}
+
+/** The exit code of a whole run: 130 if stopped, else the failed domains' own code when they share one, else 1. */
+export function runExitCode(result: MoveRunResult): ExitCode {
+  if (result.status === 'interrupted') return ExitCode.interrupted;
+  if (result.status === 'done') return ExitCode.ok;
+  // Domains not started (--fail-fast) say nothing of their own: the failures decide.
+  const codes = new Set(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.exitCode));
+  return codes.size === 1 ? ([...codes][0] ?? ExitCode.failure) : ExitCode.failure;
+}

@@ -1,0 +1,299 @@
+/**
+ * Runs that stop and continue: the controller killed with SIGKILL at seeded random points
+ * during provisioning and transfer, then resumed; a connection cut mid-stream by the fault
+ * proxy; a batch with one broken domain, fixed and resumed.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Random } from '../lab/fixtures/random.js';
+import { FaultProxy } from '../lab/fault-proxy.js';
+import { freshStateDir, runLabCli, spawnLabCli, summaryOf } from '../helpers/lab-cli.js';
+import { lab, scratchConfig } from '../helpers/lab-session.js';
+import { useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
+
+const DOMAIN = 'example.com';
+/** Fixed seeds, so that a failing trial can be replayed exactly. */
+const SEEDS = Array.from({ length: 20 }, (_, i) => 7001 + i * 37);
+
+async function dropDomain(h: LabMailHost, domain: string) {
+  await h.sh(`${h.home}/bin/vdeldomain -f ${domain} >/dev/null 2>&1; true`);
+}
+
+/** verify --checksum as a child process: the fault proxy lives in this process and must keep running. */
+async function verifyChecksums(domain: string, state: string, config?: string) {
+  const v = await spawnLabCli(
+    ['verify', domain, '--from', 'old', '--to', config ? 'newcut' : 'new', '--checksum', '--json'],
+    { state, ...(config ? { config } : {}) },
+  ).result;
+  return { code: v.code, problems: (JSON.parse(v.stdout) as { problems: number }).problems, out: v.stdout };
+}
+
+/** Messages whose unique name appears twice in one folder of the destination (new/ and cur/ alike). */
+async function duplicateMessages(h: LabMailHost, domain: string): Promise<string> {
+  const r = await h.sh(
+    `d=$(${h.home}/bin/vdominfo -d ${domain} | head -n 1); ` +
+      `find "$d" -type f \\( -path '*/Maildir/cur/*' -o -path '*/Maildir/new/*' -o -path '*/Maildir/.*/cur/*' -o -path '*/Maildir/.*/new/*' \\) ` +
+      `| sed -e 's/:2,.*$//' -e 's#/\\(cur\\|new\\)/#/#' | sort | uniq -d`,
+  );
+  return r.stdout.trim();
+}
+
+describe('interrupted runs', () => {
+  const hosts = useMailHosts();
+  afterAll(async () => {
+    await dropDomain(hosts.new, DOMAIN);
+  });
+
+  it('SIGKILL at 20 seeded points in provisioning and transfer, then resume: nothing missing, nothing twice', async () => {
+    const trials: string[] = [];
+    let interrupted = 0;
+    for (const [i, seed] of SEEDS.entries()) {
+      const rnd = new Random(seed);
+      await dropDomain(hosts.new, DOMAIN);
+      const state = freshStateDir();
+      // --concurrency 2 stretches the transfer so that kills land inside streams too.
+      const child = spawnLabCli(
+        ['move', DOMAIN, '--from', 'old', '--to', 'new', '--json', '--concurrency', '2'],
+        {
+          state,
+        },
+      );
+      // Half the trials die at a time (mostly provisioning), half at a transfer event.
+      const byEvent = rnd.next() < 0.5;
+      const delay = byEvent ? rnd.int(0, 60) : rnd.int(0, 3000);
+      const event = rnd.int(1, 28);
+      let seen = 0;
+      const kill = () => setTimeout(() => child.kill('SIGKILL'), delay);
+      if (byEvent)
+        child.stdout.on('data', (d: string) => {
+          const before = seen;
+          seen += (d.match(/"event":"mailbox-/g) ?? []).length;
+          if (before < event && seen >= event) kill();
+        });
+      else {
+        // Timed from the moment the run is recorded: before that there is nothing to resume.
+        let started = false;
+        child.stderr.on('data', (d: string) => {
+          if (!started && /^run 1:/m.test(d)) {
+            started = true;
+            kill();
+          }
+        });
+      }
+      const first = await child.result;
+      const killed = first.code === null;
+      if (killed) interrupted++;
+      const point = byEvent
+        ? `${delay} ms after transfer event ${event}`
+        : `${delay} ms after the run started`;
+      // Even seeds resume by name; odd ones simply run the same move again.
+      const again = i % 2 === 0 ? ['resume'] : ['move', DOMAIN, '--from', 'old', '--to', 'new'];
+      const r = runLabCli(again, { state });
+      const trial = `seed ${seed}: killed ${killed ? point : 'never (the run had finished)'}, then ${again[0]}`;
+      trials.push(trial);
+      expect(r.code, `${trial}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      if (killed && again[0] === 'move') expect(r.stdout + r.stderr).toMatch(/continuing run 1/);
+      const v = await verifyChecksums(DOMAIN, state);
+      expect(v.problems, `${trial}\n${v.out}`).toBe(0);
+      expect(await duplicateMessages(hosts.new, DOMAIN), trial).toBe('');
+    }
+    console.log(`kill -9 trials:\n  ${trials.join('\n  ')}`);
+    // The seeds are fixed: most trials really do interrupt the run.
+    expect(interrupted).toBeGreaterThanOrEqual(15);
+  }, 900_000);
+
+  it('Ctrl-C lets streams in flight finish and says how to resume; a second Ctrl-C stops at once', async () => {
+    await dropDomain(hosts.new, DOMAIN);
+    const state = freshStateDir();
+    const soft = spawnLabCli(
+      ['move', DOMAIN, '--from', 'old', '--to', 'new', '--json', '--concurrency', '1'],
+      {
+        state,
+      },
+    );
+    let sentAt = 0;
+    soft.stdout.on('data', (d: string) => {
+      if (!sentAt && /"event":"mailbox-done"/.test(d)) {
+        sentAt = Date.now();
+        soft.kill('SIGINT');
+      }
+    });
+    const r = await soft.result;
+    expect(r.code, r.stderr).toBe(130);
+    expect(Date.now() - sentAt).toBeLessThan(8000);
+    expect(r.stderr).toMatch(/interrupted; resume with: vmigrate resume 1/);
+    const st = JSON.parse(runLabCli(['status', '1', '--json'], { state }).stdout) as {
+      run: { status: string };
+      domains: Array<{ phase: string; error: string }>;
+    };
+    expect(st.run.status).toBe('interrupted');
+    expect(st.domains[0]).toMatchObject({ phase: 'transferring', error: 'interrupted' });
+
+    // Twice: out at once, the run still recorded as interrupted.
+    const hard = spawnLabCli(['resume', '--json'], { state });
+    hard.stderr.on('data', (d: string) => {
+      if (/^run 1:/m.test(d)) {
+        hard.kill('SIGINT');
+        setTimeout(() => hard.kill('SIGINT'), 50);
+      }
+    });
+    expect((await hard.result).code).toBe(130);
+    expect(runLabCli(['status', '--json'], { state }).stdout).toMatch(/"status":"interrupted"/);
+
+    const done = runLabCli(['resume'], { state });
+    expect(done.code, done.stderr).toBe(0);
+    const v = await verifyChecksums(DOMAIN, state);
+    expect(v.problems, v.out).toBe(0);
+    expect(await duplicateMessages(hosts.new, DOMAIN)).toBe('');
+  });
+
+  it('recovers by itself when the connection to the destination is cut mid-stream', async () => {
+    await dropDomain(hosts.new, DOMAIN);
+    const l = lab();
+    const proxy = new FaultProxy({ host: l.hosts.new.address, port: 22 }, { bytesPerSecond: 3_000_000 });
+    const port = await proxy.listen();
+    try {
+      const { config, knownHosts } = scratchConfig('');
+      const key = l.hosts.new.hostKeys[0]!.publicKey.split(' ');
+      writeFileSync(knownHosts, `[127.0.0.1]:${port} ${key[0]} ${key[1]}\n`);
+      writeFileSync(
+        config,
+        [
+          'hosts:',
+          '  old:',
+          '    host: old',
+          '    vpopmailDir: /home/vpopmail',
+          '    qmailDir: /var/qmail',
+          '  newcut:',
+          `    host: root@127.0.0.1:${port}`,
+          `    identityFile: ${l.client.key}`,
+          `    knownHostsFile: ${knownHosts}`,
+          '    vpopmailDir: /var/vpopmail',
+          '    qmailDir: /var/qmail',
+          '',
+        ].join('\n'),
+      );
+      const state = freshStateDir();
+      const child = spawnLabCli(['move', DOMAIN, '--from', 'old', '--to', 'newcut', '--json'], {
+        state,
+        config,
+      });
+      let cut = false;
+      child.stdout.on('data', (d: string) => {
+        // Once a mailbox has content under way, every connection to the destination is cut.
+        if (!cut && /"event":"mailbox-plan"[^\n]*"bytes":[1-9]/.test(d)) {
+          cut = true;
+          setTimeout(() => proxy.cutAll(), 300);
+        }
+      });
+      const r = await child.result;
+      expect(cut, r.stdout).toBe(true);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(proxy.cuts).toBeGreaterThanOrEqual(1);
+      // It reconnected, and said so in its log.
+      expect(proxy.connections).toBeGreaterThanOrEqual(2);
+      expect(r.log).toMatch(/transient failure; retrying/);
+      const v = await verifyChecksums(DOMAIN, state, config);
+      expect(v.problems, v.out).toBe(0);
+      expect(await duplicateMessages(hosts.new, DOMAIN)).toBe('');
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('a batch with a broken domain', () => {
+  const hosts = useMailHosts();
+  const domains = [
+    'example.org',
+    'xn--mller-kva.example',
+    'catchdel.example',
+    'catchfwd.example',
+    ...Array.from({ length: 7 }, (_, i) => `filler${String(i + 1).padStart(3, '0')}.example`),
+  ];
+  const broken = 'filler004.example';
+  const brokenDir = `${'/home/vpopmail'}/domains/${broken}`;
+  afterAll(async () => {
+    await hosts.old.sh(`[ -d ${brokenDir}.away ] && mv ${brokenDir}.away ${brokenDir}; true`);
+    for (const d of domains) await dropDomain(hosts.new, d);
+  });
+
+  it('moves the others, reports the broken one with its reason, and a resume after the fix moves only it', async () => {
+    const where = (
+      await hosts.old.sh(`grep '^+${broken}-:' ${hosts.old.qmail}/users/assign | cut -d: -f5`)
+    ).stdout.trim();
+    expect(where).toBe(brokenDir);
+    await hosts.old.sh(`mv ${brokenDir} ${brokenDir}.away`);
+    const state = freshStateDir();
+    const list = join(state, 'domains.txt');
+    writeFileSync(list, ['# eleven domains, one broken', ...domains, ''].join('\n'));
+
+    const r = runLabCli(
+      ['move', '--list', list, '--from', 'old', '--to', 'new', '--domains-concurrency', '3'],
+      {
+        state,
+      },
+    );
+    // The exit code is the broken domain's: a precondition on the source.
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(5);
+    const rows = new Map(
+      r.stdout
+        .split('\n')
+        .filter((l) => /^\S+\.example|^example\.org/.test(l))
+        .map((l) => [l.split(/\s+/)[0], l] as const),
+    );
+    for (const d of domains.filter((x) => x !== broken)) expect(rows.get(d), d).toMatch(/\sdone\s/);
+    expect(rows.get(broken)).toMatch(/failed \(preflight\).*its directory .* does not exist/);
+    expect(r.stdout).toMatch(/resume with: vmigrate resume 1/);
+
+    const status = runLabCli(['status', '1', '--json'], { state });
+    const s = JSON.parse(status.stdout) as {
+      run: { status: string };
+      domains: Array<{ domain: string; phase: string }>;
+    };
+    expect(s.run.status).toBe('failed');
+    expect(s.domains.filter((d) => d.phase !== 'done').map((d) => d.domain)).toEqual([broken]);
+
+    await hosts.old.sh(`mv ${brokenDir}.away ${brokenDir}`);
+    const resumed = runLabCli(['resume', '--json'], { state });
+    expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+    const summary = summaryOf<{ alreadyDone: string[]; domains: Array<{ domain: string; status: string }> }>(
+      resumed.stdout,
+    );
+    expect(summary.domains.map((d) => [d.domain, d.status])).toEqual([[broken, 'done']]);
+    expect(summary.alreadyDone.length).toBe(10);
+  });
+
+  it('with --fail-fast starts no other domain once one has failed', () => {
+    const state = freshStateDir();
+    const list = join(state, 'domains.txt');
+    writeFileSync(list, 'not-there.example\nfiller001.example\nfiller002.example\n');
+    const r = runLabCli(
+      [
+        'move',
+        '--list',
+        list,
+        '--from',
+        'old',
+        '--to',
+        'new',
+        '--domains-concurrency',
+        '1',
+        '--fail-fast',
+        '--json',
+      ],
+      { state },
+    );
+    expect(r.code, r.stderr).toBe(5);
+    const summary = summaryOf<{ domains: Array<{ domain: string; status: string; error: string }> }>(
+      r.stdout,
+    );
+    expect(summary.domains.map((d) => [d.domain, d.status])).toEqual([
+      ['not-there.example', 'failed'],
+      ['filler001.example', 'not started'],
+      ['filler002.example', 'not started'],
+    ]);
+    expect(summary.domains[0]?.error).toMatch(/not-there\.example does not exist on old/);
+  });
+});
