@@ -4,7 +4,7 @@ import { DEFAULT_CONCURRENCY } from '../migration/transfer.js';
 
 export const transferFlags = {
   concurrency: Flags.integer({
-    description: `mailboxes copied at once (default ${DEFAULT_CONCURRENCY}; more helps on high-latency links)`,
+    description: 'mailboxes copied at once (more help on high-latency links)',
     default: DEFAULT_CONCURRENCY,
     min: 1,
     max: 64,

@@ -2,7 +2,7 @@
  * The Maildir engine through the CLI, against the standard fixture: move, verify --checksum,
  * sync after nothing changed, after flag changes and new -> cur moves, and after new mail.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { TransferReport } from '../../src/migration/transfer.js';
 import { sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
 import { freshStateDir, runLabCli, summaryOf } from '../helpers/lab-cli.js';
@@ -118,7 +118,14 @@ describe('move, sync and verify', () => {
     const [oldDir, newDir] = [await dirOn(hosts.old), await dirOn(hosts.new)];
     const gone = (await hosts.old.sh(`cd ${oldDir}/cur && ls | head -n 2`)).stdout.trim().split('\n');
     expect(gone).toHaveLength(2);
-    await hosts.old.sh(gone.map((g) => `rm -f '${oldDir}/cur/${g}'`).join('\n'));
+    // Set aside, not deleted: the fixture must be left as found for the other test files.
+    const aside = '/tmp/vmigrate-delete-test';
+    await hosts.old.sh(
+      `mkdir -p ${aside}; ` + gone.map((g) => `mv '${oldDir}/cur/${g}' ${aside}/`).join('; '),
+    );
+    onTestFinished(async () => {
+      await hosts.old.sh(`mv ${aside}/* '${oldDir}/cur/' && rmdir ${aside}`);
+    });
     const local = '1800000000.M1P1.new.lab.example';
     await hosts.new.sh(
       `printf 'Subject: delivered on new\\n\\nhello\\n' > ${newDir}/new/${local}; chown ${hosts.new.uid}:${hosts.new.gid} ${newDir}/new/${local}`,

@@ -5,12 +5,9 @@ import type { Remote } from '../../src/remote/remote.js';
 import type { LabHostName } from './hosts.js';
 import type { LabInfo } from './lab.js';
 
-export async function withLabRemote<T>(
-  lab: LabInfo,
-  host: LabHostName,
-  fn: (remote: Remote) => Promise<T>,
-): Promise<T> {
-  const session = new HostSession({
+/** A host session over the lab's own configuration, known hosts and key. */
+export function labHostSession(lab: LabInfo): HostSession {
+  return new HostSession({
     configFile: lab.client.vmigrateConfig,
     sshConfigFile: lab.client.sshConfig,
     acceptNewHostKeys: false,
@@ -18,6 +15,14 @@ export async function withLabRemote<T>(
     passphrase: () => Promise.resolve(undefined),
     log: silentLogger(),
   });
+}
+
+export async function withLabRemote<T>(
+  lab: LabInfo,
+  host: LabHostName,
+  fn: (remote: Remote) => Promise<T>,
+): Promise<T> {
+  const session = labHostSession(lab);
   try {
     const { remote } = await session.open(host);
     return await fn(remote);

@@ -1,0 +1,432 @@
+/**
+ * `npm run bench [-- --size MB --small N --users N --provision-users N --repeat N --no-wan]`
+ *
+ * Starts its own lab, generates reproducible corpora on old, and measures vmigrate against the
+ * ways people move Maildirs without it, each run side by side in this same process and
+ * repeated (median, min, max): the OpenSSH `ssh old tar -c | ssh new tar -x` pipeline (fastest
+ * cipher; and multiplexed, as many at once as vmigrate), rsync over SSH driven from old, the
+ * classic tarball method, and a local `tar | tar` on the same disk (the machine's limit). Then
+ * the same over a WAN-like link (a proxy adding 20 ms each way), many small files, a delta
+ * sync after 1% new mail and 5% flag changes, and inventory and provisioning of a large domain.
+ * Prints a table and ratios, and writes bench/results/<time>.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { HostSession } from '../src/hosts/session.js';
+import type { Remote } from '../src/remote/remote.js';
+import { quote } from '../src/remote/quote.js';
+import { labHostSession } from '../test/lab/connect.js';
+import { FaultProxy } from '../test/lab/fault-proxy.js';
+import { readLab, startLab, stopLab, type LabInfo } from '../test/lab/lab.js';
+import { manyUsersDomain, mixedCorpus, parseUserDirs, smallCorpus, type Corpus } from './corpus.js';
+import { stats, timed, type Sample, type Stats } from './measure.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values: opt } = parseArgs({
+  options: {
+    size: { type: 'string', default: '600' },
+    small: { type: 'string', default: '30000' },
+    users: { type: 'string', default: '5000' },
+    'provision-users': { type: 'string', default: '500' },
+    repeat: { type: 'string', default: '3' },
+    'no-wan': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '8' },
+  },
+});
+const REPEAT = Number(opt.repeat);
+const CONCURRENCY = Number(opt.concurrency);
+const CIPHER = '-c aes128-gcm@openssh.com';
+
+interface Row {
+  scenario: string;
+  method: string;
+  seconds: Stats;
+  mbPerSecond: Stats;
+  filesPerSecond: Stats;
+  maxRssMiB: number;
+  cpuSeconds: number;
+}
+
+const rows: Row[] = [];
+const extra: Record<string, unknown> = {};
+
+function say(text: string) {
+  process.stderr.write(`${text}\n`);
+}
+
+interface Side {
+  host: 'old' | 'new';
+  remote: Remote;
+}
+
+/** Where each user's Maildir lives on both hosts, relative to the domain directory. */
+interface Layout {
+  corpus: Corpus;
+  srcDomainDir: string;
+  dstDomainDir: string;
+  /** Relative user directories, the same on both sides (checked). */
+  rel: string[];
+}
+
+async function userDirs(remote: Remote, home: string, domain: string): Promise<Map<string, string>> {
+  return parseUserDirs(
+    (await remote.run([`${home}/bin/vuserinfo`, '-n', '-d', '-D', domain])).stdout.toString(),
+  );
+}
+
+function commonParent(dirs: string[]): string {
+  const parents = new Set(dirs.map((d) => d.slice(0, d.lastIndexOf('/'))));
+  if (parents.size !== 1)
+    throw new Error(`user directories are not in one directory: ${[...parents].join(', ')}`);
+  return [...parents][0]!;
+}
+
+async function main(): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    say('the benchmark runs its own lab (real sshd in Linux namespaces): run it as root');
+    return 1;
+  }
+  for (const [cmd, args] of [
+    ['bash', ['scripts/lab-packages.sh']],
+    ['npm', ['run', '--silent', 'build']],
+  ] as const) {
+    const r = spawnSync(cmd, [...args], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) return 1;
+  }
+  const stale = readLab('bench');
+  if (stale) stopLab(stale);
+  const lab = await startLab('bench');
+  const proxies: FaultProxy[] = [];
+  const session = labHostSession(lab);
+  try {
+    return await measureAll(lab, session, proxies);
+  } finally {
+    await session.close();
+    for (const p of proxies) await p.close();
+    stopLab(lab);
+  }
+}
+
+async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProxy[]): Promise<number> {
+  const old: Side = { host: 'old', remote: (await session.open('old')).remote };
+  const neu: Side = { host: 'new', remote: (await session.open('new')).remote };
+  const oldHome = lab.hosts.old.vpopmail!.home;
+  const newHome = lab.hosts.new.vpopmail!.home;
+  const state = join(lab.dir, 'bench-state');
+  rmSync(state, { recursive: true, force: true });
+  const ssh = lab.client.sshConfig;
+
+  // Links through delaying proxies: old-wan and new-wan, for OpenSSH and vmigrate alike.
+  const wanConfig = join(lab.dir, 'client', 'ssh_config_wan');
+  const wanProfiles = join(lab.dir, 'client', 'vmigrate-wan.yaml');
+  if (!opt['no-wan']) {
+    const blocks: string[] = [readFileSync(ssh, 'utf8')];
+    const profiles = ['hosts:'];
+    for (const name of ['old', 'new'] as const) {
+      const h = lab.hosts[name];
+      const p = new FaultProxy({ host: h.address, port: h.port }, { delayMs: 20 });
+      proxies.push(p);
+      const port = await p.listen();
+      blocks.push(
+        [
+          `Host ${name}-wan`,
+          '  HostName 127.0.0.1',
+          `  Port ${port}`,
+          `  HostKeyAlias ${h.address}`,
+          '  User root',
+          `  IdentityFile ${lab.client.key}`,
+          '  IdentitiesOnly yes',
+          `  UserKnownHostsFile ${lab.client.knownHosts}`,
+          '  StrictHostKeyChecking yes',
+        ].join('\n'),
+      );
+      profiles.push(
+        `  ${name}-wan:`,
+        `    host: ${name}-wan`,
+        `    vpopmailDir: ${h.vpopmail!.home}`,
+        '    qmailDir: /var/qmail',
+      );
+    }
+    writeFileSync(wanConfig, `${blocks.join('\n\n')}\n`, { mode: 0o600 });
+    writeFileSync(wanProfiles, `${profiles.join('\n')}\n`, { mode: 0o600 });
+  }
+
+  const vmigrate = (args: string, config = lab.client.vmigrateConfig, sshConfig = ssh) =>
+    `${quote(process.execPath)} ${quote(join(ROOT, 'bin/run.js'))} ${args} --config ${quote(config)} --ssh-config ${quote(sshConfig)} --state ${quote(state)}`;
+
+  say(`generating corpora on old: mixed (${opt.size} MB), small (${opt.small} files)`);
+  const mixed = await mixedCorpus(old.remote, lab.hosts.old, Number(opt.size));
+  const small = await smallCorpus(old.remote, lab.hosts.old, Number(opt.small));
+
+  const layouts: Layout[] = [];
+  for (const corpus of [mixed, small]) {
+    say(
+      `${corpus.domain}: ${corpus.messages} messages, ${(corpus.bytes / 1e6).toFixed(0)} MB, ${corpus.files} files; first move (provisions it on new)`,
+    );
+    const first = await timed(vmigrate(`move ${corpus.domain} --from old --to new --json`));
+    extra[`firstMove:${corpus.domain}`] = { seconds: first.seconds, maxRssKiB: first.maxRssKiB };
+    const src = [...corpus.dirs.values()];
+    const dst = [...(await userDirs(neu.remote, newHome, corpus.domain)).values()];
+    const srcDomainDir = commonParent(src);
+    const dstDomainDir = commonParent(dst);
+    const rel = src.map((d) => d.slice(srcDomainDir.length + 1));
+    if (rel.join() !== dst.map((d) => d.slice(dstDomainDir.length + 1)).join())
+      throw new Error('the user directories differ in layout between old and new');
+    layouts.push({ corpus, srcDomainDir, dstDomainDir, rel });
+  }
+
+  for (const layout of layouts) {
+    await compare(layout, 'lan', { ssh, vmigrate: (a) => vmigrate(a), hosts: ['old', 'new'], lab, neu });
+    if (!opt['no-wan'])
+      await compare(layout, 'wan', {
+        ssh: wanConfig,
+        vmigrate: (a) => vmigrate(a, wanProfiles, wanConfig),
+        hosts: ['old-wan', 'new-wan'],
+        lab,
+        neu,
+      });
+  }
+
+  // Delta sync: 1% new messages and 5% flag changes on the source, after a full copy.
+  const m = layouts[0]!;
+  await resetDest(neu, m);
+  const full = await timed(vmigrate(`sync ${m.corpus.domain} --from old --to new --json`));
+  const change = await old.remote.run([
+    'sh',
+    '-c',
+    `cd ${quote(m.srcDomainDir)} && all=$(find . -path '*/cur/*' -type f | sort) && n=$(printf '%s\\n' "$all" | wc -l) && ` +
+      `i=0; printf '%s\\n' "$all" | while IFS= read -r f; do i=$((i+1)); ` +
+      `if [ $((i % 20)) -eq 0 ]; then mv "$f" "$f"T; fi; ` +
+      `if [ $((i % 100)) -eq 0 ]; then d=\${f%/cur/*}; b=\${f##*/}; cp -p "$f" "$d/new/9\${b%%:*}.delta"; chown 89:89 "$d/new/9\${b%%:*}.delta"; echo "$(stat -c %s "$f")"; fi; done`,
+  ]);
+  const addedBytes = change.stdout.toString().split('\n').filter(Boolean).map(Number);
+  const delta = await timed(vmigrate(`sync ${m.corpus.domain} --from old --to new --json`));
+  const report = JSON.parse(delta.stdout.trim().split('\n').pop() ?? '{}') as {
+    messagesCopied: number;
+    contentBytes: number;
+    renamed: number;
+  };
+  extra.deltaSync = {
+    fullSyncSeconds: full.seconds,
+    deltaSeconds: delta.seconds,
+    newMessages: addedBytes.length,
+    newMessageBytes: addedBytes.reduce((a, b) => a + b, 0),
+    messagesCopied: report.messagesCopied,
+    contentBytesSent: report.contentBytes,
+    renamedForFlags: report.renamed,
+  };
+
+  // Inventory and provisioning of large domains.
+  say(`a ${opt.users}-user domain for inventory`);
+  const usersDomain = await manyUsersDomain(
+    old.remote,
+    lab.hosts.old,
+    'bench-users.example',
+    Number(opt.users),
+  );
+  const inv = await timed(vmigrate(`inventory ${usersDomain} --from old --json`));
+  extra.inventory = { users: Number(opt.users), seconds: inv.seconds, roundTrips: roundTrips(inv) };
+  say(`a ${opt['provision-users']}-user domain for provisioning`);
+  const provDomain = await manyUsersDomain(
+    old.remote,
+    lab.hosts.old,
+    'bench-prov.example',
+    Number(opt['provision-users']),
+  );
+  const prov = await timed(vmigrate(`provision ${provDomain} --from old --to new --json`));
+  extra.provision = {
+    users: Number(opt['provision-users']),
+    seconds: prov.seconds,
+    roundTrips: roundTrips(prov),
+    perCommandMs: await emulatorCommandMs(neu.remote, newHome),
+  };
+
+  print();
+  const file = join(ROOT, 'bench', 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify({ options: opt, machine: machine(), rows, ratios: ratios(), extra }, null, 2)}\n`,
+  );
+  say(`\nresults: ${file}`);
+  void oldHome;
+  return 0;
+}
+
+/** SSH exec channels the run opened, from its log (every remote command is one). */
+function roundTrips(s: Sample): number {
+  const log = /log: (.+)$/m.exec(s.stderr)?.[1];
+  if (!log) return -1;
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"msg":"spawn"')).length;
+}
+
+/** What one emulated vpopmail command costs (a real one is C and takes milliseconds). */
+async function emulatorCommandMs(remote: Remote, home: string): Promise<number> {
+  const t = Date.now();
+  for (let i = 0; i < 5; i++)
+    await remote.exec([`${home}/bin/vuserinfo`, '-n', 'postmaster@bench-prov.example']);
+  return (Date.now() - t) / 5;
+}
+
+async function resetDest(neu: Side, l: Layout) {
+  const dirs = l.rel.map((r) => `${l.dstDomainDir}/${r}/Maildir`);
+  await neu.remote.run(['rm', '-rf', '--', ...dirs]);
+}
+
+async function compare(
+  l: Layout,
+  net: 'lan' | 'wan',
+  ctx: { ssh: string; vmigrate: (args: string) => string; hosts: [string, string]; lab: LabInfo; neu: Side },
+) {
+  const [from, to] = ctx.hosts;
+  const boxes = l.rel.map((r) => `${r}/Maildir`);
+  const s = (host: string, extraOpts = '') => `ssh -F ${quote(ctx.ssh)} ${CIPHER} ${extraOpts} ${host}`;
+  const tarC = (paths: string[]) => quote(`tar -c -C ${quote(l.srcDomainDir)} ${paths.map(quote).join(' ')}`);
+  const tarX = quote(`tar -x -C ${quote(l.dstDomainDir)}`);
+  const ctl = join(ctx.lab.dir, `ctl-${net}-%h`);
+  const mux = `-o ControlPath=${quote(ctl)}`;
+  const scratch = join(ctx.lab.dir, 'scratch');
+  const methods: Record<string, { run: string; before?: string; after?: string }> = {
+    vmigrate: { run: ctx.vmigrate(`sync ${l.corpus.domain} --from ${from} --to ${to} --json`) },
+    'openssh pipeline': { run: `${s(from)} ${tarC(boxes)} | ${s(to)} ${tarX}` },
+    [`openssh mux x${CONCURRENCY}`]: {
+      before: [from, to]
+        .map((h) => `${s(h, `${mux} -o ControlMaster=yes -o ControlPersist=600 -fN`)}`)
+        .join(' && '),
+      run:
+        `printf '%s\\n' ${boxes.map(quote).join(' ')} | xargs -P ${CONCURRENCY} -I{} bash -o pipefail -c ` +
+        quote(`${s(from, mux)} "tar -c -C ${l.srcDomainDir} {}" | ${s(to, mux)} ${tarX}`),
+      after: [from, to].map((h) => `${s(h, mux)} -O exit 2>/dev/null`).join('; '),
+    },
+  };
+  if (net === 'lan') {
+    methods['rsync from old'] = {
+      run: `${s(from)} ${quote(`cd ${quote(l.srcDomainDir)} && rsync -aR -e ${quote(`ssh -F ${ctx.ssh} ${CIPHER}`)} ${boxes.map(quote).join(' ')} ${to}:${quote(l.dstDomainDir)}/`)}`,
+    };
+    methods['tarball method'] = {
+      run: boxes
+        .map(
+          (b) =>
+            `${s(from)} ${quote(`tar -c -f /tmp/box.tar -C ${quote(l.srcDomainDir)} ${quote(b)}`)} && ` +
+            `${s(from)} 'cat /tmp/box.tar && rm /tmp/box.tar' | ${s(to)} 'cat > /tmp/box.tar' && ` +
+            `${s(to)} ${quote(`tar -x -f /tmp/box.tar -C ${quote(l.dstDomainDir)} && rm /tmp/box.tar`)}`,
+        )
+        .join(' && '),
+    };
+    const upper = join(ctx.lab.hosts.old.upper.home, l.srcDomainDir.slice('/home/'.length));
+    methods['local tar|tar'] = {
+      before: `rm -rf ${quote(scratch)} && mkdir -p ${quote(scratch)}`,
+      run: `tar -c -C ${quote(upper)} ${boxes.map(quote).join(' ')} | tar -x -C ${quote(scratch)}`,
+      after: `rm -rf ${quote(scratch)}`,
+    };
+  }
+  const scenario = `${l.corpus.domain.startsWith('bench-small') ? 'small files' : 'mixed'} ${net}`;
+  say(`\n${scenario}: ${Object.keys(methods).join(', ')} (x${REPEAT})`);
+  const samples = new Map<string, Sample[]>();
+  for (let round = 0; round < REPEAT; round++) {
+    // Rotate the order so that no method always runs on a warm or a cold cache.
+    const names = Object.keys(methods);
+    const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)];
+    for (const name of order) {
+      const m = methods[name]!;
+      await resetDest(ctx.neu, l);
+      if (m.before) await timed(m.before);
+      const sample = await timed(m.run);
+      if (m.after) await timed(m.after).catch(() => undefined);
+      samples.set(name, [...(samples.get(name) ?? []), sample]);
+      say(`  ${name.padEnd(18)} ${sample.seconds.toFixed(2)} s`);
+    }
+  }
+  for (const [method, list] of samples) {
+    rows.push({
+      scenario,
+      method,
+      seconds: stats(list.map((x) => x.seconds)),
+      mbPerSecond: stats(list.map((x) => l.corpus.bytes / 1e6 / x.seconds)),
+      filesPerSecond: stats(list.map((x) => l.corpus.files / x.seconds)),
+      maxRssMiB: Math.max(...list.map((x) => x.maxRssKiB)) / 1024,
+      cpuSeconds: stats(list.map((x) => x.cpuSeconds)).median,
+    });
+  }
+}
+
+function row(scenario: string, method: string): Row | undefined {
+  return rows.find((r) => r.scenario === scenario && r.method === method);
+}
+
+interface Ratio {
+  what: string;
+  ratio: number;
+  target: number;
+  met: boolean;
+}
+
+function ratios(): Ratio[] {
+  const out: Ratio[] = [];
+  const add = (what: string, a: number | undefined, b: number | undefined, target: number) => {
+    if (a === undefined || b === undefined || b === 0) return;
+    const ratio = a / b;
+    out.push({ what, ratio, target, met: ratio >= target });
+  };
+  const v = (s: string, m: string) => row(s, m)?.mbPerSecond.median;
+  add(
+    'LAN: vmigrate / OpenSSH pipeline (aes128-gcm)',
+    v('mixed lan', 'vmigrate'),
+    v('mixed lan', 'openssh pipeline'),
+    1.1,
+  );
+  add('LAN: vmigrate / local tar|tar', v('mixed lan', 'vmigrate'), v('mixed lan', 'local tar|tar'), 0.6);
+  add('WAN: vmigrate / OpenSSH pipeline', v('mixed wan', 'vmigrate'), v('mixed wan', 'openssh pipeline'), 2);
+  add(
+    `WAN: vmigrate / OpenSSH mux x${CONCURRENCY}`,
+    v('mixed wan', 'vmigrate'),
+    v('mixed wan', `openssh mux x${CONCURRENCY}`),
+    1.1,
+  );
+  add(
+    'small files: vmigrate / OpenSSH pipeline (files/s)',
+    row('small files lan', 'vmigrate')?.filesPerSecond.median,
+    row('small files lan', 'openssh pipeline')?.filesPerSecond.median,
+    1,
+  );
+  return out;
+}
+
+function machine() {
+  const r = spawnSync('sh', ['-c', 'nproc; uname -sr; ssh -V 2>&1; tar --version | head -n 1'], {
+    encoding: 'utf8',
+  });
+  return { node: process.version, info: r.stdout.trim().split('\n') };
+}
+
+function print() {
+  const f = (s: Stats, d = 1) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
+  const lines = [
+    '',
+    `${'scenario'.padEnd(16)} ${'method'.padEnd(18)} ${'seconds'.padEnd(20)} ${'MB/s'.padEnd(22)} ${'files/s'.padEnd(24)} RSS MiB  CPU s`,
+  ];
+  for (const r of rows)
+    lines.push(
+      `${r.scenario.padEnd(16)} ${r.method.padEnd(18)} ${f(r.seconds, 2).padEnd(20)} ${f(r.mbPerSecond).padEnd(22)} ${f(r.filesPerSecond, 0).padEnd(24)} ${r.maxRssMiB.toFixed(0).padStart(7)}  ${r.cpuSeconds.toFixed(1)}`,
+    );
+  lines.push('', 'ratios (same run):');
+  for (const r of ratios())
+    lines.push(
+      `  ${r.what.padEnd(52)} ${r.ratio.toFixed(2)}x  (target ${r.target}x) ${r.met ? 'met' : 'MISSED'}`,
+    );
+  lines.push('', JSON.stringify(extra, null, 2));
+  console.log(lines.join('\n'));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`bench: ${err.stack ?? err.message}`);
+    process.exit(1);
+  },
+);
