@@ -88,7 +88,7 @@ async function makeDomain(
 ): Promise<Map<string, string>> {
   const bin = `${host.vpopmail!.home}/bin`;
   const script = [
-    `${bin}/vdeldomain -f ${domain} >/dev/null 2>&1`,
+    `${bin}/vdeldomain -f ${domain} >/dev/null 2>&1 || true`,
     `${bin}/vadddomain ${domain} bench-pm-1234 >/dev/null`,
     ...users.map((u) => `${bin}/vadduser -c 'Bench ${u}' ${u}@${domain} bench-${u}-1234 >/dev/null`),
     `${bin}/vuserinfo -n -d -D ${domain}`,

@@ -7,6 +7,7 @@ import { runBatch } from '../remote/batch.js';
 import type { Remote } from '../remote/remote.js';
 import type { Fence } from '../remote/batch.js';
 import { messageKey, planDelta, type MessageKey } from './delta.js';
+import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildir } from './listing.js';
 import { relayTree, type Compressor } from './tar-relay.js';
 
@@ -53,6 +54,10 @@ export async function syncMailbox(
     fence?: Fence | undefined;
     /** With --delete: identities of the messages vmigrate copied here (see planDelta). */
     deletable?: ReadonlySet<string> | undefined;
+    /** Slices of the copy that may stream side by side (default: one stream). */
+    chunks?: ChunkLimits | undefined;
+    /** Runs one stream when a slot is free (the domain's bound on parallel streams). */
+    streamSlot?: (<T>(f: () => Promise<T>) => Promise<T>) | undefined;
   } = {},
 ): Promise<MailboxResult> {
   const [from, to] = await Promise.all([listMaildir(source, box.sourceDir), listMaildir(dest, box.destDir)]);
@@ -87,18 +92,35 @@ export async function syncMailbox(
       box,
       delta.copy.map(messageKey).filter((k) => k !== undefined),
     );
-    await relayTree(source, dest, {
-      sourceBase: box.sourceDir,
-      destBase: box.destDir,
-      members: delta.copy,
-      owner: box.owner,
-      live: true,
-      ...(options.compress ? { compress: options.compress } : {}),
-      onBytes: (n) => {
-        streamBytes += n;
-        events.bytes?.(box, n);
-      },
-    });
+    const entries = new Map(from.map((e) => [e.path, e]));
+    const relay = (members: string[]) =>
+      relayTree(source, dest, {
+        sourceBase: box.sourceDir,
+        destBase: box.destDir,
+        members,
+        owner: box.owner,
+        live: true,
+        ...(options.compress ? { compress: options.compress } : {}),
+        onBytes: (n) => {
+          streamBytes += n;
+          events.bytes?.(box, n);
+        },
+      });
+    const plan = planChunks(
+      delta.copy,
+      (p) => entries.get(p)?.type === 'd',
+      (p) => entries.get(p)?.size ?? 0,
+      options.chunks ?? { maxBytes: Infinity, maxFiles: Infinity },
+    );
+    const slot = options.streamSlot ?? ((f: () => Promise<void>) => f());
+    if (plan.chunks.length <= 1) await slot(() => relay(delta.copy));
+    else {
+      // Parents first, so that parallel extractions never race to create them; then the
+      // slices side by side; then the directories again, whose mtimes the files changed.
+      if (plan.dirs.length > 0) await slot(() => relay(plan.dirs));
+      await Promise.all(plan.chunks.map((c) => slot(() => relay(c))));
+      if (plan.dirs.length > 0) await slot(() => relay(plan.dirs));
+    }
   }
   return {
     label: box.label,

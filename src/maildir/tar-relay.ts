@@ -9,6 +9,7 @@ import { Readable, Transform } from 'node:stream';
 import { Buffer } from 'node:buffer';
 import type { Remote } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
+import { relayed } from './relay-memory.js';
 
 export interface TreeRelay {
   sourceBase: string;
@@ -86,6 +87,7 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
       job.onBytes?.(chunk.length);
+      relayed(chunk.length);
       done(null, chunk);
     },
   });

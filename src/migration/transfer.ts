@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import { PreconditionError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { listMaildir } from '../maildir/listing.js';
+import { chunkLimitsFor } from '../maildir/chunks.js';
 import type { MessageKey } from '../maildir/delta.js';
 import { syncMailbox, type Mailbox, type MailboxResult, type SyncEvents } from '../maildir/sync.js';
 import type { Compressor } from '../maildir/tar-relay.js';
@@ -94,6 +95,12 @@ export async function transferDomain(
 ): Promise<TransferReport> {
   const boxes = mailboxesOf(source, dest);
   const limit = pLimit(Math.max(1, options.concurrency));
+  // Streams, not mailboxes, are what the concurrency bounds: a big mailbox is cut in slices.
+  const streams = pLimit(Math.max(1, options.concurrency));
+  const chunks = chunkLimitsFor(
+    { bytes: source.totals.bytes, files: source.totals.messages },
+    options.concurrency,
+  );
   const ev = options.events ?? {};
   const ledger = options.ledger;
   if (options.deleteCopied && !ledger) throw new Error('deleting copied messages needs the ledger of copies');
@@ -124,6 +131,8 @@ export async function transferDomain(
                 compress: options.compress,
                 fence: options.fence,
                 deletable: options.deleteCopied ? ledger?.copied(box) : undefined,
+                chunks,
+                streamSlot: streams,
               }),
             { log: options.log, signal: options.signal, policy: options.retry ?? DEFAULT_RETRY },
           );

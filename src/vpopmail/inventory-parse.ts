@@ -85,13 +85,20 @@ function withContent(e: TreeEntry, content: string | undefined): TreeEntry {
   return content === undefined || e.type !== 'f' ? e : { ...e, content };
 }
 
-/** The user whose directory holds a path (longest matching directory). */
-function ownerOf<T extends { dir: string }>(path: string, users: T[]): T | undefined {
-  let best: T | undefined;
-  for (const u of users)
-    if ((path === u.dir || path.startsWith(`${u.dir}/`)) && (!best || u.dir.length > best.dir.length))
-      best = u;
-  return best;
+/**
+ * The user whose directory holds a path (the longest matching directory), found by walking up
+ * the path through an index of user directories: a 5,000-user domain has tens of thousands of
+ * paths, and comparing each with every user took 26 s.
+ */
+function ownerIndex<T extends { dir: string }>(users: readonly T[]): (path: string) => T | undefined {
+  const byDir = new Map(users.map((u) => [u.dir, u]));
+  return (path) => {
+    for (let p = path; p.length > 0; p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) {
+      const u = byDir.get(p);
+      if (u) return u;
+    }
+    return undefined;
+  };
 }
 
 function folderName(userDir: string, folderPath: string): string | undefined {
@@ -163,9 +170,10 @@ export function parseInventory(
     if (c !== undefined) u.dotQmail = { content: c, lines: parseDotQmail(c) };
   }
 
+  const ownerOf = ownerIndex(users);
   const folders = new Map<InventoryUser, Map<string, FolderStats>>();
   for (const path of (s.get('folders') ?? []).filter(Boolean)) {
-    const u = ownerOf(path, users);
+    const u = ownerOf(path);
     const name = u && folderName(u.dir, path);
     if (!u || name === undefined) continue;
     const map = folders.get(u) ?? new Map<string, FolderStats>();
@@ -175,7 +183,7 @@ export function parseInventory(
   for (const line of (s.get('messages') ?? []).filter(Boolean)) {
     const [path = '', count = '0', bytes = '0'] = line.split('\t');
     const folderPath = path.replace(/\/(cur|new)$/, '');
-    const u = ownerOf(folderPath, users);
+    const u = ownerOf(folderPath);
     const name = u && folderName(u.dir, folderPath);
     if (!u || name === undefined) continue;
     const map = folders.get(u) ?? new Map<string, FolderStats>();
@@ -195,7 +203,7 @@ export function parseInventory(
   const dotQmail: DomainDotQmail[] = [];
   const extra: TreeEntry[] = [];
   for (const e of tree) {
-    const owner = ownerOf(e.path, users);
+    const owner = ownerOf(e.path);
     if (owner) {
       const rel = e.path.slice(owner.dir.length + 1);
       if (

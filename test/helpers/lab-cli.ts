@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli, type CliResult } from './cli.js';
+import { runCli, shipped, type CliResult } from './cli.js';
 import { lab } from './lab-session.js';
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -37,6 +37,7 @@ export function spawnLabCli(
 ): ChildProcessWithoutNullStreams & { result: Promise<CliResult & { log: string }> } {
   const child = spawn(process.execPath, [BIN, ...args, ...labFlags(options.state, options.config)], {
     stdio: 'pipe',
+    env: { ...process.env, ...shipped },
   });
   let stdout = '';
   let stderr = '';

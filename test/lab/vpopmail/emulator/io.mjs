@@ -2,9 +2,27 @@
 import { Buffer } from 'node:buffer';
 import { readSync, writeSync } from 'node:fs';
 
-export const out = (line) => writeSync(1, `${line}\n`);
-export const outRaw = (text) => writeSync(1, text);
-export const err = (line) => writeSync(2, `${line}\n`);
+/**
+ * Writes everything, waiting while a non-blocking pipe is full: the C tools' stdio blocks
+ * there. (Without this a 5,000-user `vuserinfo -D` stopped half-way with EAGAIN once its
+ * reader fell behind.)
+ */
+function writeAll(fd, text) {
+  let buf = Buffer.from(text);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(fd, buf));
+    } catch (e) {
+      if (e.code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 2);
+    }
+  }
+}
+
+export const out = (line) => writeAll(1, `${line}\n`);
+export const outRaw = (text) => writeAll(1, text);
+export const err = (line) => writeAll(2, `${line}\n`);
 
 /** Thrown to end a program with a status; main() turns it into process.exitCode. */
 export class Exit extends Error {
