@@ -5,7 +5,9 @@ import { ExitCode } from '../src/errors.js';
 import { copyLedger } from '../src/migration/copy-ledger.js';
 import { lockDomain } from '../src/migration/domain-lock.js';
 import { openDomainOnBoth } from '../src/migration/open-hosts.js';
-import type { MoveRequest } from '../src/state/runs.js';
+import type { HostSession } from '../src/hosts/session.js';
+import type { TransferReport } from '../src/migration/transfer.js';
+import type { MoveRequest, RunRecord } from '../src/state/runs.js';
 import { chooseCompressor, transferDomain } from '../src/migration/transfer.js';
 import { progressFor } from '../src/ui/progress.js';
 import { renderTransfer } from '../src/ui/transfer-view.js';
@@ -30,37 +32,20 @@ export default class Sync extends RunCommand {
     const { args, flags } = await this.parse(Sync);
     const domain = validateDomain(args.domain);
     const session = this.openSession(flags);
-    const log = this.runLog!.logger;
     const runs = this.openStore();
     // Recorded like a move (so `status` shows it and the domain is locked), but not resumable:
     // a sync that stopped is simply run again.
     const run = runs.create('sync', syncRequest(domain, flags));
     this.onHardStop = () => runs.finish(run.id, 'interrupted');
-    const { hosts, source, dest } = await openDomainOnBoth(session, domain, flags.from, flags.to);
-    const lock = await lockDomain({
-      dest: hosts.dest,
-      domain,
-      runs,
-      storeId: this.store!.id,
-      runId: run.id,
-      breakLock: flags['break-lock'],
-      log,
-    });
+    let report: TransferReport;
     const started = Date.now();
-    const progress = progressFor(flags.json, source.users.length);
-    const report = await transferDomain(hosts, source, dest, {
-      concurrency: flags.concurrency,
-      log,
-      events: progress,
-      signal: this.abort.signal,
-      compress: flags.compress ? chooseCompressor(hosts) : undefined,
-      fence: lock.fence,
-      ledger: copyLedger(runs, { source: run.source, destination: run.destination, domain }),
-      deleteCopied: flags.delete,
-    }).finally(() => {
-      progress.stop();
-      return lock.release().catch((e: Error) => log.warn({ err: e.message }, 'could not release the lock'));
-    });
+    try {
+      report = await this.transfer(session, run, domain, flags);
+    } catch (error) {
+      // Recorded as ended, so that `status` does not show a sync that will never resume.
+      runs.finish(run.id, this.abort.signal.aborted ? 'interrupted' : 'failed');
+      throw error;
+    }
     const ok = report.failures.length === 0 && report.interrupted.length === 0;
     runs.setPhase(
       run.id,
@@ -76,6 +61,49 @@ export default class Sync extends RunCommand {
     );
     if (report.interrupted.length > 0) this.exitWith(ExitCode.interrupted);
     if (report.failures.length > 0) this.exitWith(ExitCode.failure);
+  }
+
+  private async transfer(
+    session: HostSession,
+    run: RunRecord,
+    domain: string,
+    flags: {
+      from: string;
+      to: string;
+      concurrency: number;
+      compress: boolean;
+      delete: boolean;
+      json: boolean;
+      'break-lock': boolean;
+    },
+  ): Promise<TransferReport> {
+    const log = this.runLog!.logger;
+    const runs = this.openStore();
+    const { hosts, source, dest } = await openDomainOnBoth(session, domain, flags.from, flags.to);
+    const lock = await lockDomain({
+      dest: hosts.dest,
+      domain,
+      runs,
+      storeId: this.store!.id,
+      runId: run.id,
+      breakLock: flags['break-lock'],
+      log,
+    });
+    const progress = progressFor(flags.json, source.users.length);
+    const report = await transferDomain(hosts, source, dest, {
+      concurrency: flags.concurrency,
+      log,
+      events: progress,
+      signal: this.abort.signal,
+      compress: flags.compress ? chooseCompressor(hosts) : undefined,
+      fence: lock.fence,
+      ledger: copyLedger(runs, { source: run.source, destination: run.destination, domain }),
+      deleteCopied: flags.delete,
+    }).finally(() => {
+      progress.stop();
+      return lock.release().catch((e: Error) => log.warn({ err: e.message }, 'could not release the lock'));
+    });
+    return report;
   }
 }
 
