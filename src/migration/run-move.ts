@@ -163,6 +163,8 @@ async function moveDomain(
         { fence },
       ),
     );
+    // The marker is there now: the claim on an unmarked domain is no longer needed.
+    runs.closeCreateClaims(hosts.dest.label, domain);
     out.provisioned = provisioned;
     ctx.provisioned?.(provisioned);
     const transferStarted = Date.now();

@@ -259,17 +259,29 @@ export class RunStore {
   }
 
   /**
-   * Whether a run of this store began creating `domain` on `destination`: then a domain found
-   * there without vmigrate's marker (killed between vadddomain and the marker) is ours to finish.
+   * Whether a run of this store began creating `domain` on `destination` and did not see it
+   * through: then a domain found there without vmigrate's marker (killed between vadddomain and
+   * the marker) is ours to finish. Once provisioning succeeded the claim is closed, so a domain
+   * someone else makes there later under that name is never taken for ours.
    */
   beganCreating(destination: string, domain: string): boolean {
     const row = this.db
       .prepare(
         `SELECT 1 FROM steps s JOIN runs r ON r.id = s.run_id
-         WHERE r.destination = ? AND s.domain = ? AND s.step = 'create' LIMIT 1`,
+         WHERE r.destination = ? AND s.domain = ? AND s.step = 'create' AND s.status = 'running' LIMIT 1`,
       )
       .get(destination, domain);
     return row !== undefined;
+  }
+
+  /** The domain is marked on the destination now: every open claim on it is closed. */
+  closeCreateClaims(destination: string, domain: string): void {
+    this.db
+      .prepare(
+        `UPDATE steps SET status = 'done', updated_at = ? WHERE step = 'create' AND status = 'running'
+         AND domain = ? AND run_id IN (SELECT id FROM runs WHERE destination = ?)`,
+      )
+      .run(now(), domain, destination);
   }
 
   mailbox(

@@ -78,6 +78,8 @@ describe('RunStore', () => {
     runs.step(run.id, 'a.example', 'create', 'running');
     expect(runs.beganCreating('new', 'a.example')).toBe(true);
     expect(runs.beganCreating('other', 'a.example')).toBe(false);
+    runs.closeCreateClaims('new', 'a.example');
+    expect(runs.beganCreating('new', 'a.example')).toBe(false);
     runs.mailbox(run.id, 'a.example', 'u@a.example', 'done', { messages: 3, bytes: 30 });
     runs.mailbox(run.id, 'a.example', 'u@a.example', 'done', { messages: 1, bytes: 10 });
     expect(runs.mailboxes(run.id, 'a.example')).toEqual([
