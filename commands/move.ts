@@ -6,7 +6,7 @@ import { RunCommand, runFlags } from '../src/cli/run-command.js';
 import { transferFlags } from '../src/cli/transfer-flags.js';
 import { UsageError } from '../src/errors.js';
 import { parseDomainList } from '../src/migration/domain-list.js';
-import { openHost, openPair } from '../src/migration/open-hosts.js';
+import { openPair } from '../src/migration/open-hosts.js';
 import { preflight } from '../src/migration/preflight.js';
 import type { MoveRequest } from '../src/state/runs.js';
 import { realDomains } from '../src/vpopmail/assign.js';
@@ -60,8 +60,7 @@ export default class Move extends RunCommand {
     else if (flags.list !== undefined) domains = parseDomainList(readListFile(flags.list), flags.list);
     const session = this.openSession(flags);
     if (flags.all) {
-      if (flags.from === flags.to) throw new UsageError(`--from and --to name the same host (${flags.from})`);
-      const source = await openHost(session, flags.from);
+      const { source } = await openPair(session, flags.from, flags.to);
       domains = await realDomains(source.remote, source.caps.qmail.dir);
       if (domains.length === 0) throw new UsageError(`${source.label} has no vpopmail domain`);
     }

@@ -7,7 +7,7 @@ import { lockDomain } from '../src/migration/domain-lock.js';
 import { openDomainOnBoth } from '../src/migration/open-hosts.js';
 import type { HostSession } from '../src/hosts/session.js';
 import type { TransferReport } from '../src/migration/transfer.js';
-import type { MoveRequest, RunRecord } from '../src/state/runs.js';
+import type { MoveRequest, RunRecord, RunStore } from '../src/state/runs.js';
 import { chooseCompressor, transferDomain } from '../src/migration/transfer.js';
 import { progressFor } from '../src/ui/progress.js';
 import { renderTransfer } from '../src/ui/transfer-view.js';
@@ -40,7 +40,7 @@ export default class Sync extends RunCommand {
     let report: TransferReport;
     const started = Date.now();
     try {
-      report = await this.transfer(session, run, domain, flags);
+      report = await this.transfer(session, runs, run, domain, flags);
     } catch (error) {
       // Recorded as ended, so that `status` does not show a sync that will never resume.
       runs.finish(run.id, this.abort.signal.aborted ? 'interrupted' : 'failed');
@@ -65,6 +65,7 @@ export default class Sync extends RunCommand {
 
   private async transfer(
     session: HostSession,
+    runs: RunStore,
     run: RunRecord,
     domain: string,
     flags: {
@@ -78,7 +79,6 @@ export default class Sync extends RunCommand {
     },
   ): Promise<TransferReport> {
     const log = this.runLog!.logger;
-    const runs = this.openStore();
     const { hosts, source, dest } = await openDomainOnBoth(session, domain, flags.from, flags.to);
     const lock = await lockDomain({
       dest: hosts.dest,

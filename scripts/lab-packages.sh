@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the lab needs, where they are missing (the demo and CI both use
-# it). The servers vmigrate migrates need none of this: it is only for the local test lab.
+# Installs the Debian packages the lab needs, where they are missing (for `npm run demo` and
+# `npm run bench`; .ci/run installs the same list outright). The servers vmigrate migrates need
+# none of this: it is only for the local test lab.
 set -euo pipefail
 
 # Programs the lab and the tests use, by the Debian package that provides each.

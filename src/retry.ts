@@ -24,9 +24,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxElapsedMs: 10 * 60_000,
 };
 
-/** One attempt only: for commands whose operator is watching and can simply run them again. */
-export const NO_RETRY: RetryPolicy = { retries: 0, baseDelayMs: 0, maxDelayMs: 0, maxElapsedMs: 0 };
-
 const TRANSIENT_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',

@@ -6,12 +6,25 @@ import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import type { HostHandle } from './preflight.js';
 
-/** Resolve, connect and probe one host. */
-export async function openHost(session: HostSession, arg: string): Promise<HostHandle> {
-  const spec = await session.resolve(arg);
-  const { remote } = await session.open(arg);
-  const caps = await probe(remote, { vpopmailDir: spec.vpopmailDir, qmailDir: spec.qmailDir });
-  return { label: remote.label, remote, caps };
+const opened = new WeakMap<HostSession, Map<string, Promise<HostHandle>>>();
+
+/** Resolve, connect and probe one host; once per session (a command may ask more than once). */
+export function openHost(session: HostSession, arg: string): Promise<HostHandle> {
+  const hosts = opened.get(session) ?? new Map<string, Promise<HostHandle>>();
+  opened.set(session, hosts);
+  let host = hosts.get(arg);
+  if (!host) {
+    host = (async () => {
+      const spec = await session.resolve(arg);
+      const { remote } = await session.open(arg);
+      const caps = await probe(remote, { vpopmailDir: spec.vpopmailDir, qmailDir: spec.qmailDir });
+      return { label: remote.label, remote, caps };
+    })();
+    hosts.set(arg, host);
+    // A failed open may be tried again.
+    host.catch(() => hosts.delete(arg));
+  }
+  return host;
 }
 
 export async function openPair(

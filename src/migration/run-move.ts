@@ -42,7 +42,6 @@ export interface DomainOutcome {
 }
 
 export interface MoveRunResult {
-  run: RunRecord;
   status: Exclude<RunStatus, 'running'>;
   outcomes: DomainOutcome[];
   /** Domains an earlier attempt of this run had already finished. */
@@ -283,7 +282,7 @@ export async function runMove(run: RunRecord, ctx: MoveRunContext): Promise<Move
       ? 'done'
       : 'failed';
   ctx.runs.finish(run.id, status);
-  return { run, status, outcomes, alreadyDone };
+  return { status, outcomes, alreadyDone };
 }
 
 /** The exit code of a whole run: 130 if stopped, else the failed domains' own code when they share one, else 1. */
