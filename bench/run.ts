@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --size MB --small N --users N --provision-users N --repeat N --no-wan]`
+ * `npm run bench [-- --size MB --small N --users N --provision-users N --repeat N --no-wan --disk]`
  *
  * Starts its own lab, generates reproducible corpora on old, and measures vmigrate against the
  * ways people move Maildirs without it, each run side by side in this same process and
@@ -36,6 +36,7 @@ const { values: opt } = parseArgs({
     'no-wan': { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '8' },
     'tmpfs-size': { type: 'string', default: '6g' },
+    disk: { type: 'boolean', default: false },
   },
 });
 const REPEAT = Number(opt.repeat);
@@ -101,13 +102,19 @@ async function main(): Promise<number> {
   // The lab on a tmpfs: what is measured is the transfer, not this machine's disk (re-creating
   // tens of thousands of files on a disk that is still writing back the last run's made the
   // same command vary fivefold here).
-  const base = process.env.VMIGRATE_BENCH_DIR ?? '/srv/vmigrate-bench';
+  // --disk: on this machine's disk instead, as a server has it; every run then starts once the
+  // previous runs' writeback is done (`sync`, untimed).
+  const base =
+    process.env.VMIGRATE_BENCH_DIR ?? (opt.disk ? '/srv/vmigrate-bench-disk' : '/srv/vmigrate-bench');
   const stale = readLab('bench', base);
   if (stale) stopLab(stale);
   mkdirSync(base, { recursive: true });
   spawnSync('umount', [base]);
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${opt['tmpfs-size']}`, 'tmpfs', base]);
-  if (mounted.status !== 0) throw new Error(`cannot mount a tmpfs on ${base}: ${mounted.stderr.toString()}`);
+  if (!opt.disk) {
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${opt['tmpfs-size']}`, 'tmpfs', base]);
+    if (mounted.status !== 0)
+      throw new Error(`cannot mount a tmpfs on ${base}: ${mounted.stderr.toString()}`);
+  }
   const lab = await startLab('bench', base);
   const proxies: FaultProxy[] = [];
   const session = labHostSession(lab);
@@ -117,7 +124,7 @@ async function main(): Promise<number> {
     await session.close();
     for (const p of proxies) await p.close();
     stopLab(lab);
-    spawnSync('umount', [base]);
+    if (!opt.disk) spawnSync('umount', [base]);
   }
 }
 
@@ -348,6 +355,7 @@ async function compare(
     for (const name of order) {
       const m = methods[name]!;
       await resetDest(ctx.neu, l);
+      if (opt.disk) await timed('sync');
       if (m.before) await timed(m.before);
       const sample = await timed(m.run);
       if (m.after) await timed(m.after).catch(() => undefined);

@@ -4,7 +4,8 @@ import { DEFAULT_CONCURRENCY } from '../migration/transfer.js';
 
 export const transferFlags = {
   concurrency: Flags.integer({
-    description: 'mailboxes copied at once (more help on high-latency links)',
+    description:
+      'tar streams at once for a domain, big mailboxes cut in slices (more help on high-latency links)',
     default: DEFAULT_CONCURRENCY,
     min: 1,
     max: 64,

@@ -7,9 +7,10 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { Buffer } from 'node:buffer';
-import type { Remote } from '../remote/remote.js';
+import type { Remote, RemoteProcess } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
 import { relayed } from './relay-memory.js';
+import { relayWindow } from './relay-window.js';
 
 export interface TreeRelay {
   sourceBase: string;
@@ -45,9 +46,17 @@ export function tarCreateOk(code: number | null, stderr: string, live: boolean):
   return lines.length > 0 && lines.every((l) => VANISHED.test(l));
 }
 
+/** Ends a tar whose other end never started (an empty input ends either), and drains it. */
+function abandon(proc: RemoteProcess): void {
+  proc.kill();
+  proc.stdin.end();
+  proc.stdout.resume();
+  void proc.done.catch(() => {});
+}
+
 export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<void> {
   if (job.members.length === 0) return;
-  const reader = await source.spawn([
+  const readerArgv = [
     'tar',
     '-c',
     `--owner=:${job.owner.uid}`,
@@ -61,10 +70,10 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     job.sourceBase,
     '-T',
     '-',
-  ]);
+  ];
   // --ignore-zeros: read to the end of the stream, not only to the end-of-archive blocks, so
   // the source's last record is consumed and both channels end in order.
-  const writer = await dest.spawn([
+  const writerArgv = [
     'tar',
     '-x',
     ...(job.compress ? ['-I', COMPRESS[job.compress].extract] : []),
@@ -73,7 +82,16 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     '-p',
     '-C',
     job.destBase,
-  ]);
+  ];
+  // Both ends are opened at once: each costs a round trip or two, which on a slow link made
+  // up a good part of a small slice's time.
+  const [r0, w0] = await Promise.allSettled([source.spawn(readerArgv), dest.spawn(writerArgv)]);
+  if (r0.status === 'rejected' || w0.status === 'rejected') {
+    for (const end of [r0, w0]) if (end.status === 'fulfilled') abandon(end.value);
+    throw r0.status === 'rejected' ? r0.reason : (w0 as PromiseRejectedResult).reason;
+  }
+  const reader = r0.value;
+  const writer = w0.value;
   // tar -x prints nothing on stdout, but the channel only closes once stdout is drained.
   writer.stdout.resume();
   const list = Buffer.from(job.members.map((m) => `${m}\0`).join(''));
@@ -84,8 +102,10 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     writer.kill();
   };
   const sending = pipeline(Readable.from([list]), reader.stdin);
+  const paced = relayWindow(reader.stdout, writer.stdin);
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      paced();
       job.onBytes?.(chunk.length);
       relayed(chunk.length);
       done(null, chunk);

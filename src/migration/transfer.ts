@@ -57,6 +57,9 @@ export interface CopyLedger {
   deleted(box: Mailbox, messages: readonly MessageKey[]): void;
 }
 
+/** Mailboxes listed beyond the streams' bound (see transferDomain). */
+const LOOK_AHEAD = 4;
+
 export interface TransferEvents extends SyncEvents {
   started?: (box: Mailbox) => void;
   finished?: (box: Mailbox, result: MailboxResult | Error) => void;
@@ -94,9 +97,13 @@ export async function transferDomain(
   },
 ): Promise<TransferReport> {
   const boxes = mailboxesOf(source, dest);
-  const limit = pLimit(Math.max(1, options.concurrency));
   // Streams, not mailboxes, are what the concurrency bounds: a big mailbox is cut in slices.
   const streams = pLimit(Math.max(1, options.concurrency));
+  // Mailboxes are listed and planned a little ahead of the streams, so that a free stream
+  // always finds a slice waiting (the last mailboxes of a domain used to start only when a
+  // whole mailbox had finished, and ran alone); a bounded look-ahead keeps the listings held
+  // in memory bounded too.
+  const limit = pLimit(Math.max(1, options.concurrency) + LOOK_AHEAD);
   const chunks = chunkLimitsFor(
     { bytes: source.totals.bytes, files: source.totals.messages },
     options.concurrency,

@@ -1,0 +1,72 @@
+/**
+ * Flow control of one relay between two ssh2 channels, tuned for latency and for memory.
+ *
+ * ssh2 gives every channel a 2 MiB receive window but tops it up only once it has fallen to
+ * 1 MiB, so the source has 1–2 MiB on the way: about 25 MB/s per stream at 20 ms each way,
+ * where OpenSSH, which tops its window up every few packets, carries 45 on the same link. Its
+ * channels also buffer up to 2 MiB on each side (their stream high-water marks), so a relay
+ * whose destination is the slow end held up to 6 MiB in the controller: 48 MiB for 8 streams.
+ *
+ * Here the source's window is topped up as soon as a quarter of it is used, but only while
+ * the relay holds almost nothing (the destination keeps up), and the two buffers' high-water
+ * marks are lowered. Measured on the benchmark's 20 ms link: a single stream went from 26 to
+ * 37 MB/s, a domain at 8 streams from 8.6 s to 7.5 s. A wider window (4 MiB) was no faster at
+ * 8 streams and raised the peak RSS by 30–50 MB.
+ *
+ * This reaches into ssh2's channel internals (its `incoming` window and protocol object,
+ * ssh2 is pinned to 1.17); when they are not what is expected, nothing is changed and the
+ * relay runs on ssh2's own flow control.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+/** Receive window kept open for the source while the relay keeps up (ssh2's own size). */
+export const WINDOW = 2 * 1024 * 1024;
+/** The relay keeps up when it holds less than this (read and write buffers together). */
+const HELD_LOW = 512 * 1024;
+/** The high-water marks of the relay's two channel ends. */
+const READ_HIGH = 256 * 1024;
+const WRITE_HIGH = 1024 * 1024;
+
+interface Ssh2ChannelInternals {
+  incoming: { window: number };
+  outgoing: { id: number; state: string };
+  _client: { _protocol: { channelWindowAdjust(id: number, amount: number): void } };
+  _readableState?: { highWaterMark: number };
+  _writableState?: { highWaterMark: number };
+}
+
+function internals(stream: unknown): Ssh2ChannelInternals | undefined {
+  const c = stream as Partial<Ssh2ChannelInternals> | null;
+  if (
+    typeof c?.incoming?.window === 'number' &&
+    typeof c.outgoing?.id === 'number' &&
+    typeof c._client?._protocol?.channelWindowAdjust === 'function'
+  )
+    return c as Ssh2ChannelInternals;
+  return undefined;
+}
+
+/**
+ * Tunes the source channel `from` and the destination channel `to` of one relay; call the
+ * returned function as each chunk passes through.
+ */
+export function relayWindow(from: Readable, to: Writable): () => void {
+  const source = internals(from);
+  const dest = internals(to);
+  if (source?._readableState) source._readableState.highWaterMark = READ_HIGH;
+  if (dest?._writableState) dest._writableState.highWaterMark = WRITE_HIGH;
+  if (!source) return () => {};
+  const widen = () => {
+    // Still readable: 'eof' only says the list of files has been sent.
+    if (source.outgoing.state !== 'open' && source.outgoing.state !== 'eof') return;
+    const amount = WINDOW - source.incoming.window;
+    // Not for every packet: an adjustment is a packet of its own.
+    if (amount < WINDOW / 4) return;
+    source.incoming.window += amount;
+    source._client._protocol.channelWindowAdjust(source.outgoing.id, amount);
+  };
+  widen();
+  return () => {
+    if (from.readableLength + to.writableLength < HELD_LOW) widen();
+  };
+}
