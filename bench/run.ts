@@ -311,7 +311,7 @@ async function compare(
   const ctl = join(ctx.lab.dir, `ctl-${net}-%n`);
   const mux = `-o ControlPath=${quote(ctl)}`;
   const scratch = join(ctx.lab.dir, 'scratch');
-  const methods: Record<string, { run: string; before?: string; after?: string }> = {
+  const methods: Record<string, { run: string; before?: string; after?: string; masters?: string[] }> = {
     vmigrate: { run: ctx.vmigrate(`sync ${l.corpus.domain} --from ${from} --to ${to} --json`) },
     'openssh pipeline': { run: `${s(from)} ${tarC(boxes)} | ${s(to)} ${tarX}` },
     [`openssh mux x${CONCURRENCY}`]: {
@@ -322,6 +322,8 @@ async function compare(
         `printf '%s\\n' ${boxes.map(quote).join(' ')} | xargs -P ${CONCURRENCY} -I{} bash -o pipefail -c ` +
         quote(`${s(from, mux)} "tar -c -C ${l.srcDomainDir} {}" | ${s(to, mux)} ${tarX}`),
       after: [from, to].map((h) => `${s(h, mux)} -O exit 2>/dev/null`).join('; '),
+      // The masters carry all the traffic: their CPU and memory count as the method's.
+      masters: [from, to].map((h) => `${s(h, mux)} -O check`),
     },
   };
   if (net === 'lan') {
@@ -357,7 +359,11 @@ async function compare(
       await resetDest(ctx.neu, l);
       if (opt.disk) await timed('sync');
       if (m.before) await timed(m.before);
+      const masters = await Promise.all((m.masters ?? []).map(masterPid));
+      const cpuBefore = masters.reduce((t, pid) => t + processCpuSeconds(pid), 0);
       const sample = await timed(m.run);
+      for (const pid of masters) sample.maxRssKiB = Math.max(sample.maxRssKiB, processPeakRssKiB(pid));
+      sample.cpuSeconds += masters.reduce((t, pid) => t + processCpuSeconds(pid), 0) - cpuBefore;
       if (m.after) await timed(m.after).catch(() => undefined);
       samples.set(name, [...(samples.get(name) ?? []), sample]);
       say(`  ${name.padEnd(18)} ${sample.seconds.toFixed(2)} s`);
@@ -374,6 +380,28 @@ async function compare(
       cpuSeconds: stats(list.map((x) => x.cpuSeconds)).median,
     });
   }
+}
+
+/** The pid of an OpenSSH ControlMaster, from `ssh -O check` ("Master running (pid=N)"). */
+async function masterPid(check: string): Promise<number> {
+  const r = await timed(`${check} 2>&1`);
+  const pid = /pid=(\d+)/.exec(r.stdout)?.[1];
+  if (!pid) throw new Error(`no ControlMaster: ${r.stdout.trim()}`);
+  return Number(pid);
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** User + system CPU of a running process so far (/proc/PID/stat, fields 14 and 15). */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Peak resident set of a running process (VmHWM). */
+function processPeakRssKiB(pid: number): number {
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 }
 
 function row(scenario: string, method: string): Row | undefined {
