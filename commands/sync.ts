@@ -2,13 +2,9 @@ import { RunCommand, runFlags } from '../src/cli/run-command.js';
 import { domainArg, pairFlags } from '../src/cli/pair-flags.js';
 import { transferFlags } from '../src/cli/transfer-flags.js';
 import { ExitCode } from '../src/errors.js';
-import { copyLedger } from '../src/migration/copy-ledger.js';
-import { lockDomain } from '../src/migration/domain-lock.js';
-import { openDomainOnBoth } from '../src/migration/open-hosts.js';
-import type { HostSession } from '../src/hosts/session.js';
 import type { TransferReport } from '../src/migration/transfer.js';
-import type { MoveRequest, RunRecord, RunStore } from '../src/state/runs.js';
-import { chooseCompressor, transferDomain } from '../src/migration/transfer.js';
+import type { MoveRequest } from '../src/state/runs.js';
+import { syncDomain } from '../src/migration/sync-domain.js';
 import { progressFor } from '../src/ui/progress.js';
 import { renderTransfer } from '../src/ui/transfer-view.js';
 import { validateDomain } from '../src/vpopmail/names.js';
@@ -40,7 +36,18 @@ export default class Sync extends RunCommand {
     let report: TransferReport;
     const started = Date.now();
     try {
-      report = await this.transfer(session, runs, run, domain, flags);
+      report = await syncDomain(session, runs, run, domain, {
+        from: flags.from,
+        to: flags.to,
+        concurrency: flags.concurrency,
+        compress: flags.compress,
+        deleteCopied: flags.delete,
+        breakLock: flags['break-lock'],
+        storeId: this.store!.id,
+        log: this.runLog!.logger,
+        signal: this.abort.signal,
+        progress: (mailboxes) => progressFor(flags.json, mailboxes),
+      });
     } catch (error) {
       // Recorded as ended, so that `status` does not show a sync that will never resume.
       runs.finish(run.id, this.abort.signal.aborted ? 'interrupted' : 'failed');
@@ -61,49 +68,6 @@ export default class Sync extends RunCommand {
     );
     if (report.interrupted.length > 0) this.exitWith(ExitCode.interrupted);
     if (report.failures.length > 0) this.exitWith(ExitCode.failure);
-  }
-
-  private async transfer(
-    session: HostSession,
-    runs: RunStore,
-    run: RunRecord,
-    domain: string,
-    flags: {
-      from: string;
-      to: string;
-      concurrency: number;
-      compress: boolean;
-      delete: boolean;
-      json: boolean;
-      'break-lock': boolean;
-    },
-  ): Promise<TransferReport> {
-    const log = this.runLog!.logger;
-    const { hosts, source, dest } = await openDomainOnBoth(session, domain, flags.from, flags.to);
-    const lock = await lockDomain({
-      dest: hosts.dest,
-      domain,
-      runs,
-      storeId: this.store!.id,
-      runId: run.id,
-      breakLock: flags['break-lock'],
-      log,
-    });
-    const progress = progressFor(flags.json, source.users.length);
-    const report = await transferDomain(hosts, source, dest, {
-      concurrency: flags.concurrency,
-      log,
-      events: progress,
-      signal: this.abort.signal,
-      compress: flags.compress ? chooseCompressor(hosts) : undefined,
-      fence: lock.fence,
-      ledger: copyLedger(runs, { source: run.source, destination: run.destination, domain }),
-      deleteCopied: flags.delete,
-    }).finally(() => {
-      progress.stop();
-      return lock.release().catch((e: Error) => log.warn({ err: e.message }, 'could not release the lock'));
-    });
-    return report;
   }
 }
 

@@ -2,6 +2,7 @@
  * The Maildir engine through the CLI, against the standard fixture: move, verify --checksum,
  * sync after nothing changed, after flag changes and new -> cur moves, and after new mail.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { TransferReport } from '../../src/migration/transfer.js';
 import { sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
@@ -73,6 +74,23 @@ describe('move, sync and verify', () => {
   it('sends no message content on a second sync', () => {
     const s = syncReport();
     expect(s).toMatchObject({ messagesCopied: 0, contentBytes: 0, renamed: 0, failures: [] });
+  });
+
+  it('locks the destination before reading it, so that a batch left running there has ended', () => {
+    const r = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const log = /^log: (.+)$/m.exec(r.stderr)?.[1];
+    expect(log, r.stderr).toBeDefined();
+    const onNew = readFileSync(log!, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; host?: string; cmd?: string })
+      .filter((l) => l.msg === 'spawn' && l.host === 'new')
+      .map((l) => l.cmd ?? '');
+    const locked = onNew.findIndex((c) => c.includes('.vmigrate/locks'));
+    const read = onNew.findIndex((c) => c.startsWith('sh -s ') && c.includes(DOMAIN));
+    expect(locked).toBeGreaterThanOrEqual(0);
+    expect(read).toBeGreaterThan(locked);
   });
 
   it('turns flag changes and new -> cur moves on the source into renames, sending no content', async () => {
