@@ -7,6 +7,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // A hang detector, not a speed check: the unit files share two cores with the lab's
+          // integration run, and generating the fixture plan twice took 5.1 s there once.
+          testTimeout: 30_000,
         },
       },
       {
