@@ -3,7 +3,7 @@
  *
  * ssh2 gives every channel a 2 MiB receive window but tops it up only once it has fallen to
  * 1 MiB, so the source has 1–2 MiB on the way: about 25 MB/s per stream at 20 ms each way,
- * where OpenSSH, which tops its window up every few packets, carries 45 on the same link. Its
+ * where OpenSSH, which tops its window up every few packets, carries 45 on the same link. ssh2's
  * channels also buffer up to 2 MiB on each side (their stream high-water marks), so a relay
  * whose destination is the slow end held up to 6 MiB in the controller: 48 MiB for 8 streams.
  *
@@ -56,7 +56,7 @@ export function relayWindow(from: Readable, to: Writable): () => void {
   if (source?._readableState) source._readableState.highWaterMark = READ_HIGH;
   if (dest?._writableState) dest._writableState.highWaterMark = WRITE_HIGH;
   if (!source) return () => {};
-  const widen = () => {
+  const topUp = () => {
     // Still readable: 'eof' only says the list of files has been sent.
     if (source.outgoing.state !== 'open' && source.outgoing.state !== 'eof') return;
     const amount = WINDOW - source.incoming.window;
@@ -65,8 +65,8 @@ export function relayWindow(from: Readable, to: Writable): () => void {
     source.incoming.window += amount;
     source._client._protocol.channelWindowAdjust(source.outgoing.id, amount);
   };
-  widen();
+  topUp();
   return () => {
-    if (from.readableLength + to.writableLength < HELD_LOW) widen();
+    if (from.readableLength + to.writableLength < HELD_LOW) topUp();
   };
 }
