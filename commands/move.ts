@@ -16,7 +16,7 @@ export default class Move extends RunCommand {
   static override summary = 'Move domains: provision each on the destination, copy every mailbox, verify.';
   static override description =
     'Preflight against both hosts, provisioning (see `vmigrate provision`), then every Maildir streamed from the ' +
-    "source's tar -c into the destination's tar -x, --concurrency mailboxes at once, then a verification of every " +
+    "source's tar -c into the destination's tar -x, --concurrency tar streams at once, then a verification of every " +
     'mailbox (message counts and bytes per folder, and with --checksum the SHA-256 of every message). The source ' +
     'is never changed.\n\nEvery step is recorded in the state store: a run that stops (Ctrl-C, a lost connection, ' +
     'a crash) continues with `vmigrate resume`, or by running the same command again; transient failures are ' +

@@ -9,7 +9,7 @@ import { ExitCode, exitCodeOf, InterruptedError, PreconditionError, VmigrateErro
 import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
 import type { MailboxVerdict } from '../maildir/verify.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../retry.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
 import type { DomainPhase, RunRecord, RunStatus, RunStore } from '../state/runs.js';
 import { copyLedger } from './copy-ledger.js';
 import { lockDomain, type DomainLock } from './domain-lock.js';
@@ -104,7 +104,7 @@ async function moveDomain(
   const { runs, log, signal } = ctx;
   const req = run.request;
   const out = blankOutcome(domain, 'failed', 'preflight');
-  const retry = { log, signal, policy: ctx.retry ?? DEFAULT_RETRY };
+  const retry = { log, signal, policy: ctx.retry };
   const stage = async <T>(
     phase: DomainPhase,
     step: string,
@@ -178,7 +178,7 @@ async function moveDomain(
         fence,
         ledger: copyLedger(runs, { source: run.source, destination: run.destination, domain }),
         deleteCopied: req.deleteCopied === true,
-        ...(ctx.retry ? { retry: ctx.retry } : {}),
+        retry: ctx.retry,
       }),
     ).finally(() => progress.stop());
     out.transfer = transfer;

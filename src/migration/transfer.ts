@@ -13,7 +13,7 @@ import { syncMailbox, type Mailbox, type MailboxResult, type SyncEvents } from '
 import type { Compressor } from '../maildir/tar-relay.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
 import { runBatch, type Fence } from '../remote/batch.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../retry.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import type { HostHandle } from './preflight.js';
 
@@ -122,6 +122,7 @@ export async function transferDomain(
       ev.deleted?.(box, keys);
     },
   };
+  const retry = { log: options.log, signal: options.signal, policy: options.retry };
   const results: MailboxResult[] = [];
   const failures: TransferReport['failures'] = [];
   const interrupted: string[] = [];
@@ -141,7 +142,7 @@ export async function transferDomain(
                 chunks,
                 streamSlot: streams,
               }),
-            { log: options.log, signal: options.signal, policy: options.retry ?? DEFAULT_RETRY },
+            retry,
           );
           results.push(r);
           options.log.info({ mailbox: box.label, ...r }, 'mailbox synced');
@@ -169,11 +170,7 @@ export async function transferDomain(
     await withRetry(
       'rebuild quota files',
       () => runBatch(hosts.dest.remote, quotaSteps, { fence: options.fence }),
-      {
-        log: options.log,
-        signal: options.signal,
-        policy: options.retry ?? DEFAULT_RETRY,
-      },
+      retry,
     );
   const sum = (f: (r: MailboxResult) => number) => results.reduce((n, r) => n + f(r), 0);
   return {

@@ -356,6 +356,7 @@ export class RunStore {
       folder: string;
       unique_name: string;
     }>;
+    // The identity of maildir/delta.ts (messageIdentity), which --delete compares against.
     return new Set(rows.map((r) => `${r.folder}\0${r.unique_name}`));
   }
 
