@@ -5,7 +5,7 @@ import { transferFlags } from '../src/cli/transfer-flags.js';
 import { ExitCode } from '../src/errors.js';
 import { openDomainOnBoth } from '../src/migration/open-hosts.js';
 import { verifyDomain } from '../src/migration/transfer.js';
-import { renderVerify, verifyProblemCount } from '../src/ui/transfer-view.js';
+import { renderVerify, verdictsForJson, verifyProblemCount } from '../src/ui/transfer-view.js';
 import { validateDomain } from '../src/vpopmail/names.js';
 
 export default class Verify extends VmigrateCommand {
@@ -40,7 +40,7 @@ export default class Verify extends VmigrateCommand {
     const problems = verifyProblemCount(verdicts);
     this.log(
       flags.json
-        ? JSON.stringify({ domain, problems, mailboxes: verdicts }, null, 2)
+        ? JSON.stringify({ domain, problems, mailboxes: verdictsForJson(verdicts) }, null, 2)
         : renderVerify(verdicts, flags.checksum),
     );
     if (problems > 0) this.exitWith(ExitCode.verification);

@@ -5,6 +5,11 @@
  * flag change (`:2,S` -> `:2,RS`) or a move from `new/` to `cur/` on the source is a rename on
  * the destination, never a second copy. Messages only the destination has (delivered there
  * during a live move) are left alone.
+ *
+ * Nothing is planned through a symbolic link or over an entry of another kind on the
+ * destination: such a path is a conflict, reported by name, and the rest is copied. What the
+ * source holds that is neither a file nor a directory (links, FIFOs, devices) is never copied,
+ * and reported by name too.
  */
 import type { MaildirEntry } from './listing.js';
 
@@ -42,6 +47,45 @@ export interface Delta {
   files: number;
   /** Destination paths of messages gone from the source that vmigrate had copied (--delete). */
   deletes: string[];
+  /** Source entries that are neither files nor directories: never copied. */
+  skipped: Array<{ path: string; type: string }>;
+  /** Source paths that cannot be written because of what the destination has on their way. */
+  conflicts: Array<{ path: string; why: string }>;
+}
+
+const KIND: Record<string, string> = {
+  f: 'a file',
+  d: 'a directory',
+  l: 'a symbolic link',
+  p: 'a FIFO',
+  s: 'a socket',
+  c: 'a character device',
+  b: 'a block device',
+};
+
+export function kindOf(type: string): string {
+  return KIND[type] ?? `a file of type ${type}`;
+}
+
+/**
+ * Why `path` (of source type `type`) cannot be written on the destination, if it cannot: an
+ * ancestor that is not a directory there (a link is never followed), or the path itself being
+ * a directory where the source has something else, or something else where the source has one.
+ */
+function conflictOf(
+  path: string,
+  type: string,
+  destByPath: ReadonlyMap<string, MaildirEntry>,
+): string | undefined {
+  for (let at = path.indexOf('/', 'Maildir/'.length); at >= 0; at = path.indexOf('/', at + 1)) {
+    const have = destByPath.get(path.slice(0, at));
+    if (have && have.type !== 'd')
+      return `${path.slice(0, at)} is ${kindOf(have.type)} on the destination, not a directory`;
+  }
+  const have = destByPath.get(path);
+  if (have && (have.type === 'd') !== (type === 'd'))
+    return `it is ${kindOf(type)} on the source and ${kindOf(have.type)} on the destination`;
+  return undefined;
 }
 
 function byKey(entries: readonly MaildirEntry[]): Map<string, MaildirEntry> {
@@ -65,14 +109,32 @@ export function planDelta(
 ): Delta {
   const destByPath = new Map(dest.map((e) => [e.path, e]));
   const destMessages = byKey(dest);
-  const delta: Delta = { copy: [], renames: [], bytes: 0, messages: 0, files: 0, deletes: [] };
+  const delta: Delta = {
+    copy: [],
+    renames: [],
+    bytes: 0,
+    messages: 0,
+    files: 0,
+    deletes: [],
+    skipped: [],
+    conflicts: [],
+  };
   const dirs: string[] = [];
+  const blocked = (e: MaildirEntry) => {
+    const why = conflictOf(e.path, e.type, destByPath);
+    if (why) delta.conflicts.push({ path: e.path, why });
+    return why !== undefined;
+  };
   for (const e of source) {
     if (e.type === 'd') {
-      if (destByPath.get(e.path)?.type !== 'd') dirs.push(e.path);
+      if (destByPath.get(e.path)?.type !== 'd' && !blocked(e)) dirs.push(e.path);
       continue;
     }
-    if (e.type !== 'f' || REBUILT.has(e.path)) continue;
+    if (e.type !== 'f') {
+      delta.skipped.push({ path: e.path, type: e.type });
+      continue;
+    }
+    if (REBUILT.has(e.path) || blocked(e)) continue;
     const k = messageKey(e.path);
     if (k) {
       const have = destMessages.get(messageIdentity(k));
@@ -98,5 +160,6 @@ export function planDelta(
   }
   // Parents sort before their children; tar then creates each directory before its files.
   delta.copy = [...dirs.sort(), ...delta.copy.sort()];
+  delta.skipped.sort((a, b) => (a.path < b.path ? -1 : 1));
   return delta;
 }

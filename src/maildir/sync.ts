@@ -3,13 +3,15 @@
  * moved from new/ to cur/, stream what the destination lacks. Repeatable at will: a second
  * pass over an unchanged mailbox sends nothing.
  */
-import { runBatch } from '../remote/batch.js';
+import { PreconditionError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
-import type { Fence } from '../remote/batch.js';
-import { messageKey, planDelta, type MessageKey } from './delta.js';
+import { fenceCheck, fencedError, type Fence } from '../remote/batch.js';
+import { nulList, showName } from './byte-names.js';
+import { kindOf, messageKey, planDelta, type MessageKey } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildir } from './listing.js';
 import { relayTree, type Compressor } from './tar-relay.js';
+import { streamRecords } from '../remote/stream-lines.js';
 
 export interface Mailbox {
   /** user@domain, for progress and errors. */
@@ -21,7 +23,12 @@ export interface Mailbox {
 
 export interface MailboxResult {
   label: string;
+  /** Messages sent whole; a message that vanished from the source before tar read it is not one. */
   messagesCopied: number;
+  /** Listed for the copy but gone from the source when tar came to them (a live mailbox). */
+  vanished: number;
+  /** What the source holds that vmigrate never copies (links, FIFOs, devices), shown by name. */
+  skipped: Array<{ path: string; kind: string }>;
   /** Message content bytes sent (what the source listing said those messages weigh). */
   contentBytes: number;
   /** Bytes of the tar stream that went through the controller (headers included). */
@@ -64,48 +71,38 @@ export async function syncMailbox(
   const delta = planDelta(from, to, options.deletable);
   events.planned?.(box, { messages: delta.messages, bytes: delta.bytes });
   if (delta.renames.length > 0)
-    await runBatch(
-      dest,
-      delta.renames.map(([a, b]) => ({
-        title: `rename ${a} to ${b} in ${box.label}`,
-        argv: ['mv', '-f', '--', `${box.destDir}/${a}`, `${box.destDir}/${b}`],
-      })),
-      { fence: options.fence },
-    );
+    await inBase(dest, box.destDir, RENAME, delta.renames.flat(), `renaming in ${box.label}`, options.fence);
   if (delta.deletes.length > 0) {
-    await runBatch(
-      dest,
-      delta.deletes.map((path) => ({
-        title: `delete ${path} from ${box.label} (gone from the source)`,
-        argv: ['rm', '-f', '--', `${box.destDir}/${path}`],
-      })),
-      { fence: options.fence },
-    );
+    await inBase(dest, box.destDir, DELETE, delta.deletes, `deleting in ${box.label}`, options.fence);
     events.deleted?.(
       box,
       delta.deletes.map(messageKey).filter((k) => k !== undefined),
     );
   }
   let streamBytes = 0;
+  let vanished = 0;
   if (delta.copy.length > 0) {
     events.copying?.(
       box,
       delta.copy.map(messageKey).filter((k) => k !== undefined),
     );
     const entries = new Map(from.map((e) => [e.path, e]));
-    const relay = (members: string[]) =>
-      relayTree(source, dest, {
+    const relay = async (members: string[], extract?: 'direct') => {
+      const r = await relayTree(source, dest, {
         sourceBase: box.sourceDir,
         destBase: box.destDir,
         members,
         owner: box.owner,
         live: true,
         ...(options.compress ? { compress: options.compress } : {}),
+        ...(extract ? { extract } : {}),
         onBytes: (n) => {
           streamBytes += n;
           events.bytes?.(box, n);
         },
       });
+      vanished += r.vanished;
+    };
     const plan = planChunks(
       delta.copy,
       (p) => entries.get(p)?.type === 'd',
@@ -116,19 +113,59 @@ export async function syncMailbox(
     if (plan.chunks.length <= 1) await slot(() => relay(delta.copy));
     else {
       // Parents first, so that parallel extractions never race to create them; then the
-      // slices side by side; then the directories again, whose mtimes the files changed.
+      // slices side by side; then the directories again, whose mtimes the files changed
+      // (they exist by then, and only their modes and mtimes are set).
       if (plan.dirs.length > 0) await slot(() => relay(plan.dirs));
       await Promise.all(plan.chunks.map((c) => slot(() => relay(c))));
-      if (plan.dirs.length > 0) await slot(() => relay(plan.dirs));
+      if (plan.dirs.length > 0) await slot(() => relay(plan.dirs, 'direct'));
     }
   }
+  if (delta.conflicts.length > 0)
+    throw new PreconditionError(
+      `${box.label}: ${delta.conflicts.length} path(s) not copied, because of what the destination has in their way:\n  ` +
+        delta.conflicts
+          .slice(0, 20)
+          .map((c) => `${showName(c.path)}: ${c.why}`)
+          .join('\n  ') +
+        (delta.conflicts.length > 20 ? `\n  … and ${delta.conflicts.length - 20} more` : ''),
+      {
+        host: dest.label,
+        hint: `vmigrate never writes through a symbolic link or over another kind of file: move these aside in ${box.destDir} on ${dest.label} and run the command again`,
+      },
+    );
   return {
     label: box.label,
-    messagesCopied: delta.messages,
+    messagesCopied: Math.max(0, delta.messages - vanished),
+    vanished,
+    skipped: delta.skipped.map((e) => ({ path: e.path, kind: kindOf(e.type) })),
     contentBytes: delta.bytes,
     streamBytes,
     renamed: delta.renames.length,
     deleted: delta.deletes.length,
     otherFiles: delta.files,
   };
+}
+
+/**
+ * Renames and deletions read their paths from stdin, NUL-separated: a name may hold any byte,
+ * and a command line is text. Paths are relative to the base; `mv -T` and `rm -f` act on the
+ * last component itself, and a rename's target directory was checked by planDelta.
+ */
+const RENAME = 'xargs -0 -r -x -n 2 mv -f -T --';
+const DELETE = 'xargs -0 -r rm -f --';
+
+async function inBase(
+  dest: Remote,
+  base: string,
+  command: string,
+  paths: readonly string[],
+  what: string,
+  fence: Fence | undefined,
+): Promise<void> {
+  const script = `cd "$1" || exit 1\n${fence ? `${fenceCheck(fence)}\n` : ''}${command}`;
+  try {
+    await streamRecords(dest, ['sh', '-c', script, 'sh', base], what, () => {}, { stdin: nulList(paths) });
+  } catch (err) {
+    throw fencedError(err, dest.label, fence) ?? err;
+  }
 }

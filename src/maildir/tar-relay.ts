@@ -3,20 +3,35 @@
  * destination's `tar -x` stdin, with backpressure end to end and nothing written anywhere but
  * the destination directory. The archive already carries the destination's owner, so the
  * files land with the right uid/gid and no chown pass is needed.
+ *
+ * The destination unpacks into a staging directory and moves the files into place only after
+ * the whole stream arrived (extract-script.sh): a stream cut short, or a writer of a dead
+ * connection that wakes up later, can never truncate or replace a file, and nothing is written
+ * through a symbolic link.
  */
+import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
-import { Buffer } from 'node:buffer';
 import type { Remote, RemoteProcess } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
 import { relayed } from './relay-memory.js';
 import { relayWindow } from './relay-window.js';
+import { nulList } from './byte-names.js';
 
 export interface TreeRelay {
   sourceBase: string;
   destBase: string;
-  /** Paths relative to both bases; directories are copied as entries, not recursively. */
+  /**
+   * Byte strings (byte-names.ts), relative to both bases, parents before children; directories
+   * are copied as entries, not recursively.
+   */
   members: readonly string[];
+  /**
+   * 'staged' (the default): unpacked aside and moved into place once complete. 'direct': only
+   * for directories that already exist on the destination, to set their modes and mtimes again
+   * after files were added to them (a move into place could not).
+   */
+  extract?: 'staged' | 'direct';
   owner: { uid: number; gid: number };
   /** A live Maildir changes while it is read: files that vanish or change are skipped, not fatal. */
   live?: boolean;
@@ -37,6 +52,16 @@ const COMPRESS: Record<Compressor, { create: string; extract: string }> = {
 /** GNU tar's complaints about a live directory; the next delta pass catches up. */
 const VANISHED =
   /^tar: .*(File removed before we read it|file changed as we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory|Warning: Cannot stat|Exiting with failure status due to previous errors)/;
+/** Of those, the ones that mean a file was not sent at all. */
+const NOT_SENT =
+  /^tar: .*: (File removed before we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory)$/;
+
+const EXTRACT_SCRIPT = readFileSync(new URL('./extract-script.sh', import.meta.url), 'utf8');
+
+export interface RelayResult {
+  /** Files listed but gone from the source when tar came to them (a live mailbox): not sent. */
+  vanished: number;
+}
 
 /** tar -c's status, accepting exit 1 when every complaint is about a file that moved away. */
 export function tarCreateOk(code: number | null, stderr: string, live: boolean): boolean {
@@ -54,8 +79,8 @@ function abandon(proc: RemoteProcess): void {
   void proc.done.catch(() => {});
 }
 
-export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<void> {
-  if (job.members.length === 0) return;
+export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<RelayResult> {
+  if (job.members.length === 0) return { vanished: 0 };
   const readerArgv = [
     'tar',
     '-c',
@@ -73,16 +98,16 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   ];
   // --ignore-zeros: read to the end of the stream, not only to the end-of-archive blocks, so
   // the source's last record is consumed and both channels end in order.
-  const writerArgv = [
-    'tar',
-    '-x',
+  const tarOptions = [
     ...(job.compress ? ['-I', COMPRESS[job.compress].extract] : []),
     '--ignore-zeros',
     '--numeric-owner',
     '-p',
-    '-C',
-    job.destBase,
   ];
+  const writerArgv =
+    job.extract === 'direct'
+      ? ['tar', '-x', ...tarOptions, '-C', job.destBase]
+      : ['sh', '-c', EXTRACT_SCRIPT, 'vmigrate-extract', job.destBase, String(job.owner.uid), ...tarOptions];
   // Both ends are opened at once: each costs a round trip or two, which on a slow link made
   // up a good part of a small slice's time.
   const [r0, w0] = await Promise.allSettled([source.spawn(readerArgv), dest.spawn(writerArgv)]);
@@ -94,7 +119,7 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   const writer = w0.value;
   // tar -x prints nothing on stdout, but the channel only closes once stdout is drained.
   writer.stdout.resume();
-  const list = Buffer.from(job.members.map((m) => `${m}\0`).join(''));
+  const list = nulList(job.members);
   // When one end fails the other must not wait for it forever: a tar -c whose reader went
   // away blocks on a full pipe, and a tar -x whose writer died waits for more input.
   const stopBoth = () => {
@@ -131,4 +156,6 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   if (w.status === 'fulfilled' && w.value.code !== 0)
     throw streamFailure(dest, 'tar -x', writer.command, w.value);
   for (const x of [sent, moved, r, w]) if (x.status === 'rejected') throw x.reason;
+  const stderr = r.status === 'fulfilled' ? r.value.stderr : '';
+  return { vanished: stderr.split('\n').filter((l) => NOT_SENT.test(l)).length };
 }

@@ -5,8 +5,9 @@
  * delivered to the new server during a live move is expected. The comparison is pure.
  */
 import type { Remote } from '../remote/remote.js';
-import { streamLines } from '../remote/stream-lines.js';
-import { messageIdentity, messageKey } from './delta.js';
+import { streamRecords } from '../remote/stream-lines.js';
+import { fromBytes, showName } from './byte-names.js';
+import { kindOf, messageIdentity, messageKey } from './delta.js';
 import type { MaildirEntry } from './listing.js';
 
 export interface FolderCount {
@@ -16,9 +17,10 @@ export interface FolderCount {
 }
 
 export interface MessageProblem {
-  /** The source's path, relative to the user directory. */
+  /** The source's path, relative to the user directory (a byte string, see byte-names.ts). */
   path: string;
-  problem: 'missing' | 'size' | 'flags' | 'checksum';
+  /** `unreadable`: with checksums, one side could not give this message's checksum. */
+  problem: 'missing' | 'size' | 'flags' | 'checksum' | 'unreadable';
   destinationPath?: string;
 }
 
@@ -27,6 +29,8 @@ export interface MailboxVerdict {
   folders: FolderCount[];
   problems: MessageProblem[];
   onlyOnDestination: number;
+  /** What the source holds in its Maildir that vmigrate never copies (links, FIFOs, devices); paths as shown. */
+  notCopied: Array<{ path: string; kind: string }>;
 }
 
 function folderName(folder: string): string {
@@ -62,8 +66,10 @@ export function compareMailbox(
     f.destination.bytes += e.size;
   }
   const problems: MessageProblem[] = [];
+  const notCopied: MailboxVerdict['notCopied'] = [];
   let matched = 0;
   for (const e of source) {
+    if (e.type !== 'f' && e.type !== 'd') notCopied.push({ path: showName(e.path), kind: kindOf(e.type) });
     const k = e.type === 'f' ? messageKey(e.path) : undefined;
     if (!k) continue;
     const f = count(k.folder);
@@ -77,15 +83,37 @@ export function compareMailbox(
     matched += 1;
     if (d.size !== e.size) problems.push({ path: e.path, problem: 'size', destinationPath: d.path });
     else if (d.path !== e.path) problems.push({ path: e.path, problem: 'flags', destinationPath: d.path });
-    else if (checksums && checksums.source.get(e.path) !== checksums.destination.get(d.path))
-      problems.push({ path: e.path, problem: 'checksum', destinationPath: d.path });
+    else if (checksums) {
+      // A message without a checksum on either side was not compared: never a pass.
+      const a = checksums.source.get(e.path);
+      const b = checksums.destination.get(d.path);
+      if (a === undefined || b === undefined)
+        problems.push({ path: e.path, problem: 'unreadable', destinationPath: d.path });
+      else if (a !== b) problems.push({ path: e.path, problem: 'checksum', destinationPath: d.path });
+    }
   }
   return {
     label,
     folders: [...folders.values()].sort((a, b) => (a.folder < b.folder ? -1 : 1)),
     problems,
     onlyOnDestination: destByKey.size - matched,
+    notCopied,
   };
+}
+
+/**
+ * One line of GNU sha256sum, as a byte string. A name holding a backslash or a newline (or, in
+ * newer coreutils, a carriage return) is escaped and its line starts with a backslash; a line
+ * that is not a checksum line is undefined.
+ */
+export function parseChecksumLine(line: string): { path: string; sum: string } | undefined {
+  const escaped = line.startsWith('\\');
+  const m = /^([0-9a-f]{64}) [ *]([^]+)$/.exec(escaped ? line.slice(1) : line);
+  if (!m?.[1] || m[2] === undefined) return undefined;
+  const path = escaped
+    ? m[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c))
+    : m[2];
+  return { path, sum: m[1] };
 }
 
 /** SHA-256 of every message of a Maildir, streamed; keys relative to the user directory. */
@@ -94,16 +122,17 @@ export async function messageChecksums(remote: Remote, userDir: string): Promise
     'cd "$1" 2>/dev/null && [ -d Maildir ] || exit 0\n' +
     "find Maildir -name tmp -prune -o -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -print0 | xargs -0 -r sha256sum";
   const sums = new Map<string, string>();
-  // xargs exits 123 when a message vanished between find and sha256sum: a live mailbox.
-  await streamLines(
+  // xargs exits 123 when a message vanished between find and sha256sum: a live mailbox. Such a
+  // message has no checksum, and compareMailbox reports it.
+  await streamRecords(
     remote,
     ['sh', '-c', script, 'sh', userDir],
     `checksums of ${userDir}/Maildir`,
     (line) => {
-      const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-      if (m?.[1] && m[2]) sums.set(m[2], m[1]);
+      const c = parseChecksumLine(fromBytes(line));
+      if (c) sums.set(c.path, c.sum);
     },
-    [0, 123],
+    { ok: [0, 123], separator: 10 },
   );
   return sums;
 }

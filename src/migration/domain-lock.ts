@@ -7,7 +7,7 @@
  * the lock is taken over, and the new holder waits for the step it was in.
  */
 import { hostname } from 'node:os';
-import { LockedError, RemoteCommandError } from '../errors.js';
+import { LockedError, PreconditionError, RemoteCommandError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Fence } from '../remote/batch.js';
 import type { RunStore } from '../state/runs.js';
@@ -85,7 +85,9 @@ export async function lockDomain(input: {
   const { dest, domain, runs, log } = input;
   const vp = dest.caps.vpopmail?.dir;
   if (!vp)
-    throw new LockedError(`${dest.label} has no vpopmail directory to hold a lock in`, { host: dest.label });
+    throw new PreconditionError(`${dest.label} has no vpopmail directory to hold a lock in`, {
+      host: dest.label,
+    });
   runs.lockDomain(dest.label, domain, input.runId);
   const me = ownerLine({
     store: input.storeId,

@@ -107,7 +107,12 @@ export function buildPlan(pf: Preflight): Plan {
     });
   return {
     ...base,
-    steps: [...accounts.steps.map(show('accounts')), ...files.steps.map(show('files'))],
+    steps: [
+      ...accounts.steps.map(show('accounts')),
+      ...files.prepare.map(show('files')),
+      ...files.steps.map(show('files')),
+    ],
+    problems: [...pf.problems, ...files.problems],
     copies: files.relays.map((r) => ({
       title: r.title,
       sourceBase: r.sourceBase,

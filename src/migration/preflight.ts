@@ -3,8 +3,9 @@
  * provisioned, read without changing anything. The result drives both the printed plan
  * (`vmigrate plan`, `--dry-run`) and the provisioning itself, so the two cannot disagree.
  */
+import { describeOutsideLink, linksOutsideDomain } from '../vpopmail/tree-links.js';
 import { randomUUID } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { PreconditionError, UsageError } from '../errors.js';
 import { missingRequirements, type Capabilities } from '../remote/probe.js';
 import type { Remote } from '../remote/remote.js';
 import { assignedDomains } from '../vpopmail/assign.js';
@@ -115,6 +116,21 @@ function checkNames(inv: Inventory): void {
         hint: 'rename or remove them on the source with vpopmail, then run again',
       },
     );
+}
+
+/**
+ * What a host lacks that vmigrate cannot work without, for both hosts of a pair, as one
+ * PreconditionError: checked before anything is locked or written, so that a destination
+ * without vpopmail is reported as such (exit 5), not as a lock it cannot hold.
+ */
+export function requireFitHosts(hosts: { source: HostHandle; dest: HostHandle }): void {
+  const problems = [hosts.source, hosts.dest].flatMap((h) =>
+    missingRequirements(h.caps).map((p) => `${h.label}: ${p}`),
+  );
+  if (problems.length > 0)
+    throw new PreconditionError(`vmigrate cannot work with these hosts:\n  ${problems.join('\n  ')}`, {
+      hint: 'run `vmigrate hosts check` on them for everything each one has',
+    });
 }
 
 export async function preflight(
@@ -257,6 +273,7 @@ export async function preflight(
   for (const text of controlTexts(sourceInventory))
     for (const p of pathsUnder(pathMap.rewrite(text), roots))
       warnings.push(`${p} is named in a delivery file and does not exist on ${dest.label}`);
+  warnings.push(...linksOutsideDomain(sourceInventory).map(describeOutsideLink));
   for (const u of sourceInventory.users)
     if (!u.dir.startsWith(`${sourceInventory.dir}/`))
       warnings.push(

@@ -84,6 +84,12 @@ export async function provision(
   const map = buildPathMap(src, destLayout(src, destNow, vp), pf.programMappings);
   const files = fileSteps({ source: src, dest: destNow, mode, destBin: bin, map });
   notes.push(...files.notes);
+  if (files.problems.length > 0)
+    throw new PreconditionError(
+      `${pf.domain} cannot be provisioned on ${dest.label}:\n  ${files.problems.join('\n  ')}`,
+    );
+  // Entries whose kind changed go first: no relay may meet the old link on its way.
+  await runBatch(dest.remote, files.prepare, { onResult: onStep, fence: options.fence });
   for (const job of files.relays) {
     await relayTree(source.remote, dest.remote, { ...job, owner: { uid: destNow.uid, gid: destNow.gid } });
     changes += 1;
@@ -94,8 +100,9 @@ export async function provision(
 
   const after = changes === 0 ? destNow : await readInventory(dest.remote, dest.caps, pf.domain);
   if (mode !== 'merge') {
+    const leftOut = new Set(files.outsideLinks.map((l) => l.key));
     const diffs = differences(src, after, programSides(pf.programMappings)).filter(
-      (d) => !(d.source === undefined && !d.key.startsWith('owner of ')),
+      (d) => d.source !== undefined && !leftOut.has(d.key),
     );
     if (diffs.length > 0)
       throw new VerificationError(

@@ -14,7 +14,7 @@ import type { DomainPhase, RunRecord, RunStatus, RunStore } from '../state/runs.
 import { copyLedger } from './copy-ledger.js';
 import { lockDomain, type DomainLock } from './domain-lock.js';
 import { openPair } from './open-hosts.js';
-import { preflight, type HostHandle } from './preflight.js';
+import { preflight, requireFitHosts, type HostHandle } from './preflight.js';
 import { provision, type ProvisionReport } from './provision.js';
 import {
   chooseCompressor,
@@ -127,6 +127,7 @@ async function moveDomain(
   const claim = () => runs.beganCreating(hosts.dest.label, domain);
   let lock: DomainLock | undefined;
   try {
+    requireFitHosts(hosts);
     lock = await withRetry(
       `lock ${domain}`,
       () =>

@@ -12,6 +12,7 @@ import { readInventory } from '../vpopmail/inventory.js';
 import { copyLedger } from './copy-ledger.js';
 import { lockDomain } from './domain-lock.js';
 import { openPair } from './open-hosts.js';
+import { requireFitHosts } from './preflight.js';
 import { chooseCompressor, transferDomain, type TransferEvents, type TransferReport } from './transfer.js';
 
 export interface SyncOptions {
@@ -36,6 +37,7 @@ export async function syncDomain(
   o: SyncOptions,
 ): Promise<TransferReport> {
   const hosts = await openPair(session, o.from, o.to);
+  requireFitHosts(hosts);
   const sourceRead = readInventory(hosts.source.remote, hosts.source.caps, domain);
   // Settled either way: a failed lock must not leave the source's read rejecting unheard.
   sourceRead.catch(() => {});

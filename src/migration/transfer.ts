@@ -6,6 +6,7 @@
 import pLimit from 'p-limit';
 import { PreconditionError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { showName } from '../maildir/byte-names.js';
 import { listMaildir } from '../maildir/listing.js';
 import { chunkLimitsFor } from '../maildir/chunks.js';
 import type { MessageKey } from '../maildir/delta.js';
@@ -72,10 +73,14 @@ export interface TransferReport {
   /** Mailboxes not finished because the run was stopped. */
   interrupted: string[];
   messagesCopied: number;
+  /** Messages listed for the copy that vanished from the source before tar read them. */
+  vanished: number;
   contentBytes: number;
   streamBytes: number;
   renamed: number;
   deleted: number;
+  /** What the source holds that vmigrate never copies (links, FIFOs, devices), by mailbox; paths as shown. */
+  notCopied: Array<{ label: string; path: string; kind: string }>;
 }
 
 export async function transferDomain(
@@ -179,10 +184,14 @@ export async function transferDomain(
     failures,
     interrupted: interrupted.sort(),
     messagesCopied: sum((r) => r.messagesCopied),
+    vanished: sum((r) => r.vanished),
     contentBytes: sum((r) => r.contentBytes),
     streamBytes: sum((r) => r.streamBytes),
     renamed: sum((r) => r.renamed),
     deleted: sum((r) => r.deleted),
+    notCopied: results.flatMap((r) =>
+      r.skipped.map((x) => ({ label: r.label, path: showName(x.path), kind: x.kind })),
+    ),
   };
 }
 

@@ -50,6 +50,20 @@ const PRELUDE = `vm_step() {
 }
 `;
 
+/** Exit status of a single command stopped by its fence (see fenceCheck). */
+const FENCED_STATUS = 75;
+
+/** A line of sh that exits unless the lock still names its holder: for a command that is not a batch. */
+export function fenceCheck(fence: Fence): string {
+  return `[ "$(cat ${quote(`${fence.dir}/owner`)} 2>/dev/null)" = ${quote(fence.owner)} ] || { echo 'vmigrate: the lock was taken over' >&2; exit ${FENCED_STATUS}; }`;
+}
+
+/** The LockedError for a command that fenceCheck stopped, or undefined for any other failure. */
+export function fencedError(err: unknown, host: string, fence: Fence | undefined): LockedError | undefined {
+  if (!fence || !(err instanceof RemoteCommandError) || err.exitStatus !== FENCED_STATUS) return undefined;
+  return new LockedError(`the lock on ${host} (${fence.dir}) was taken over by another vmigrate`, { host });
+}
+
 export function batchScript(steps: readonly BatchStep[], fence?: Fence): string {
   const lines = steps.map((s, i) => `vm_step ${i} ${commandLine(s.argv)} || exit 0`);
   const fencing = `vm_fence=${quote(fence?.dir ?? '')}\nvm_owner=${quote(fence?.owner ?? '')}\n`;

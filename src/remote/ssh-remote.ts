@@ -1,4 +1,5 @@
 /** Remote over an SSH connection pool: one exec channel per command. */
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConnectionError, RemoteCommandError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -73,8 +74,27 @@ const LAUNCHER = 'echo "vmigrate-pid $$" >&2; exec "$@"';
 const KILLER =
   'pg=$(ps -o pgid= -p "$1" 2>/dev/null | tr -d " "); ' +
   'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL -- "-$pg" 2>/dev/null; fi; kill -KILL "$1" 2>/dev/null; true';
+/**
+ * Kills the processes left by a connection that died, each only while it still carries this
+ * controller's mark in its environment (its pid may have been reused since). A process whose
+ * connection was given up is not necessarily gone: an sshd session that was frozen (a stopped
+ * process, a suspended VM) wakes up later and hands its process whatever was still buffered,
+ * and a tar -x woken that way must not write after a retry has done the work.
+ */
+const REAPER =
+  'm=$1; shift; for p in "$@"; do ' +
+  '[ -r "/proc/$p/environ" ] && tr "\\000" "\\n" < "/proc/$p/environ" | grep -qx "$m" || continue; ' +
+  'pg=$(ps -o pgid= -p "$p" 2>/dev/null | tr -d " "); ' +
+  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL -- "-$pg" 2>/dev/null; fi; kill -KILL "$p" 2>/dev/null; ' +
+  'echo "$p"; done; true';
 
 export class SshRemote implements Remote {
+  /** Set in the environment of every command this controller runs: how REAPER knows its own. */
+  private readonly mark = `VMIGRATE_CONTROLLER=${randomBytes(12).toString('hex')}`;
+  /** Pids of commands whose connection died under them: killed before the next command runs. */
+  private orphans = new Set<number>();
+  private reaping: Promise<void> | undefined;
+
   constructor(
     private readonly pool: ConnectionPool,
     private readonly log: Logger,
@@ -86,7 +106,7 @@ export class SshRemote implements Remote {
 
   /** sudo and a fixed C locale are applied here, so callers never think about either. */
   private wrap(argv: readonly Arg[]): Arg[] {
-    const base: Arg[] = ['sh', '-c', LAUNCHER, 'vmigrate', 'env', 'LC_ALL=C', ...argv];
+    const base: Arg[] = ['sh', '-c', LAUNCHER, 'vmigrate', 'env', 'LC_ALL=C', this.mark, ...argv];
     return this.pool.spec.sudo ? ['sudo', '-n', '--', ...base] : base;
   }
 
@@ -105,7 +125,46 @@ export class SshRemote implements Remote {
       );
   }
 
+  /**
+   * Kills what dead connections left running, once, before anything else runs here: a retry
+   * must never race a writer of the attempt it replaces. Best effort when the host cannot be
+   * reached (the command that follows fails the same way).
+   */
+  private reapOrphans(): Promise<void> {
+    if (this.orphans.size === 0) return this.reaping ?? Promise.resolve();
+    const pids = [...this.orphans];
+    this.orphans = new Set();
+    const argv: Arg[] = ['sh', '-c', REAPER, 'vmigrate-reap', this.mark, ...pids.map(String)];
+    const previous = this.reaping ?? Promise.resolve();
+    const reaping = previous
+      .then(() => this.pool.exec(commandLine(this.pool.spec.sudo ? ['sudo', '-n', '--', ...argv] : argv)))
+      .then(({ channel, closed }) => {
+        let out = '';
+        channel.on('data', (d: Buffer) => (out += d.toString()));
+        channel.stderr.on('data', () => undefined);
+        channel.end();
+        return closed.then(() =>
+          this.log.info(
+            { host: this.label, orphans: pids, killed: out.split('\n').filter(Boolean).map(Number) },
+            'processes of a lost connection stopped',
+          ),
+        );
+      })
+      .catch((err: Error) => {
+        this.log.warn(
+          { host: this.label, pids, err: err.message },
+          'could not stop the processes of a lost connection',
+        );
+      })
+      .finally(() => {
+        if (this.reaping === reaping) this.reaping = undefined;
+      });
+    this.reaping = reaping;
+    return reaping;
+  }
+
   async spawn(argv: readonly Arg[]): Promise<RemoteProcess> {
+    await this.reapOrphans();
     const full = this.wrap(argv);
     const shown = displayCommand(argv);
     const { channel, closed } = await this.pool.exec(commandLine(full));
@@ -116,6 +175,7 @@ export class SshRemote implements Remote {
     const started = Date.now();
     this.log.debug({ host: this.label, cmd: shown }, 'spawn');
     const done: Promise<ExitStatus> = closed.then((exit) => {
+      if (exit.lost && stderr.pid !== undefined) this.orphans.add(stderr.pid);
       this.log.debug(
         { host: this.label, cmd: shown, code: exit.code, ms: Date.now() - started },
         'spawn closed',

@@ -1,8 +1,8 @@
 /**
- * A remote command whose output is read line by line as it arrives (listings that may be
+ * A remote command whose output is read record by record as it arrives (listings that may be
  * large), and the one way a streamed command's failure is reported.
  */
-import { createInterface } from 'node:readline';
+import { Buffer } from 'node:buffer';
 import { ConnectionError, RemoteCommandError, type VmigrateError } from '../errors.js';
 import type { Arg } from './quote.js';
 import type { ExitStatus, Remote } from './remote.js';
@@ -24,17 +24,38 @@ export function connectionLost(remote: Remote, command: string): ConnectionError
   });
 }
 
-/** Runs argv with an empty stdin, calls onLine for each stdout line, fails unless the status is in `ok`. */
-export async function streamLines(
+/**
+ * Runs argv with `stdin` (or an empty one), calls onRecord with each record of stdout as raw
+ * bytes (NUL-terminated by default: file names may hold any byte but NUL; or newline-terminated),
+ * and fails unless the status is in `ok`.
+ */
+export async function streamRecords(
   remote: Remote,
   argv: readonly Arg[],
   what: string,
-  onLine: (line: string) => void,
-  ok: readonly number[] = [0],
+  onRecord: (record: Buffer) => void,
+  options: { ok?: readonly number[]; stdin?: Buffer; separator?: 0 | 10 } = {},
 ): Promise<void> {
   const proc = await remote.spawn(argv);
-  proc.stdin.end();
-  for await (const line of createInterface({ input: proc.stdout, crlfDelay: Infinity })) onLine(line);
+  proc.stdin.end(options.stdin);
+  const sep = options.separator ?? 0;
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+    let buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    for (let nul = buf.indexOf(sep); nul >= 0; nul = buf.indexOf(sep)) {
+      onRecord(buf.subarray(0, nul));
+      buf = buf.subarray(nul + 1);
+    }
+    // A copy, so that the rest of a large chunk is not kept alive by a small tail.
+    rest = Buffer.from(buf);
+  }
   const st = await proc.done;
+  const ok = options.ok ?? [0];
   if (st.code === null || !ok.includes(st.code)) throw streamFailure(remote, what, proc.command, st);
+  if (rest.length > 0)
+    throw streamFailure(remote, what, proc.command, {
+      ...st,
+      code: st.code,
+      stderr: `output ended in the middle of a record (${rest.length} bytes without a terminator)`,
+    });
 }

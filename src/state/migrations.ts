@@ -75,4 +75,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (destination, domain)
   );
   `,
+  // 3: folder and unique names of copied messages are file names, i.e. bytes that need not be
+  // UTF-8: they are kept as BLOBs from now on. CAST gives the UTF-8 bytes of the text kept so
+  // far, which is what those names were on disk.
+  `
+  UPDATE copied_messages SET folder = CAST(folder AS BLOB), unique_name = CAST(unique_name AS BLOB);
+  `,
 ];

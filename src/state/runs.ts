@@ -337,7 +337,7 @@ export class RunStore {
     );
     this.db.transaction(() => {
       for (const m of messages)
-        add.run(where.source, where.destination, where.domain, where.mailbox, m.folder, m.unique);
+        add.run(where.source, where.destination, where.domain, where.mailbox, blob(m.folder), blob(m.unique));
     })();
   }
 
@@ -353,11 +353,11 @@ export class RunStore {
          WHERE source = ? AND destination = ? AND domain = ? AND mailbox = ?`,
       )
       .all(where.source, where.destination, where.domain, where.mailbox) as Array<{
-      folder: string;
-      unique_name: string;
+      folder: Buffer;
+      unique_name: Buffer;
     }>;
     // The identity of maildir/delta.ts (messageIdentity), which --delete compares against.
-    return new Set(rows.map((r) => `${r.folder}\0${r.unique_name}`));
+    return new Set(rows.map((r) => `${r.folder.toString('latin1')}\0${r.unique_name.toString('latin1')}`));
   }
 
   forgetCopied(
@@ -370,7 +370,7 @@ export class RunStore {
     );
     this.db.transaction(() => {
       for (const m of messages)
-        del.run(where.source, where.destination, where.domain, where.mailbox, m.folder, m.unique);
+        del.run(where.source, where.destination, where.domain, where.mailbox, blob(m.folder), blob(m.unique));
     })();
   }
 
@@ -407,4 +407,9 @@ export class RunStore {
       .prepare('DELETE FROM locks WHERE destination = ? AND domain = ? AND pid = ?')
       .run(destination, domain, process.pid);
   }
+}
+
+/** A Maildir name (a byte string, see maildir/byte-names.ts) as the bytes the store keeps. */
+function blob(name: string): Buffer {
+  return Buffer.from(name, 'latin1');
 }

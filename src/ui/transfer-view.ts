@@ -1,5 +1,6 @@
 /** Summaries of a transfer and of a verification, for a terminal. */
-import type { MailboxVerdict } from '../maildir/verify.js';
+import { showName } from '../maildir/byte-names.js';
+import type { MailboxVerdict, MessageProblem } from '../maildir/verify.js';
 import type { TransferReport } from '../migration/transfer.js';
 import { formatBytes, renderTable } from './table.js';
 
@@ -9,9 +10,22 @@ export function renderTransfer(r: TransferReport, seconds: number): string {
       `(${formatBytes(r.contentBytes)}), ${r.renamed} renamed for flags, ${r.deleted ? `${r.deleted} deleted (gone from the source), ` : ''}in ${seconds.toFixed(1)} s ` +
       `(${formatBytes(r.streamBytes / Math.max(seconds, 0.001))}/s)`,
   ];
+  if (r.vanished > 0)
+    out.push(
+      `  ${r.vanished} message(s) vanished from the source while being copied (the next sync sees where they went)`,
+    );
+  for (const n of r.notCopied) out.push(`  not copied: ${n.label} ${n.path} (${n.kind})`);
   for (const f of r.failures) out.push(`  FAILED ${f.label}: ${f.error}`);
   return out.join('\n');
 }
+
+const PROBLEM: Record<MessageProblem['problem'], string> = {
+  missing: 'missing on the destination',
+  size: 'size differs',
+  flags: 'flags or folder differ',
+  checksum: 'content differs (SHA-256)',
+  unreadable: 'no checksum on one side (unreadable or vanished): not compared',
+};
 
 export function verifyProblemCount(verdicts: readonly MailboxVerdict[]): number {
   return verdicts.reduce((n, v) => n + v.problems.length, 0);
@@ -46,11 +60,28 @@ export function renderVerify(verdicts: readonly MailboxVerdict[], checksum: bool
     out.push(`${problems.length} difference(s):`);
     for (const p of problems.slice(0, 200))
       out.push(
-        `  ${p.label} ${p.path}: ${p.problem}${p.destinationPath ? ` (destination: ${p.destinationPath})` : ''}`,
+        `  ${p.label} ${showName(p.path)}: ${PROBLEM[p.problem]}${p.destinationPath && p.destinationPath !== p.path ? ` (destination: ${showName(p.destinationPath)})` : ''}`,
       );
     if (problems.length > 200) out.push(`  … and ${problems.length - 200} more (use --json for all)`);
   }
   if (extra > 0)
     out.push(`${extra} message(s) exist only on the destination (delivered there): not a difference.`);
+  const notCopied = verdicts.flatMap((v) => v.notCopied.map((n) => ({ ...n, label: v.label })));
+  if (notCopied.length > 0) {
+    out.push(`${notCopied.length} entr(ies) of the source that vmigrate does not copy (not messages):`);
+    for (const n of notCopied.slice(0, 200)) out.push(`  ${n.label} ${n.path}: ${n.kind}`);
+  }
   return out.join('\n');
+}
+
+/** Verdicts for --json: every path as showName prints it (exact, and pastes into a shell). */
+export function verdictsForJson(verdicts: readonly MailboxVerdict[]): MailboxVerdict[] {
+  return verdicts.map((v) => ({
+    ...v,
+    problems: v.problems.map((p) => ({
+      ...p,
+      path: showName(p.path),
+      ...(p.destinationPath === undefined ? {} : { destinationPath: showName(p.destinationPath) }),
+    })),
+  }));
 }

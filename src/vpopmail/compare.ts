@@ -82,9 +82,18 @@ export function differences(
     const y = b.get(key);
     if (x !== y) out.push({ key, source: x, destination: y });
   }
-  // Ownership: everything vmigrate writes belongs to the destination domain's owner.
-  for (const e of [...destination.extra, ...destination.users.flatMap((u) => u.extra)])
-    if (e.uid !== destination.uid || e.gid !== destination.gid)
+  // Ownership: everything vmigrate writes belongs to the destination domain's owner. A file
+  // only the destination has is not vmigrate's (a leftover of vpopmail's, the operator's).
+  const fromSource = new Set([
+    ...source.extra.map((e) => e.path),
+    ...source.users.flatMap((u) => u.extra.map((e) => `${u.name}/${e.path}`)),
+  ]);
+  const owned = [
+    ...destination.extra.map((e) => ({ e, key: e.path })),
+    ...destination.users.flatMap((u) => u.extra.map((e) => ({ e, key: `${u.name}/${e.path}` }))),
+  ];
+  for (const { e, key } of owned)
+    if (fromSource.has(key) && (e.uid !== destination.uid || e.gid !== destination.gid))
       out.push({
         key: `owner of ${e.path}`,
         source: `${destination.uid}:${destination.gid}`,
@@ -95,6 +104,8 @@ export function differences(
 
 /** One line per difference, secrets shown only as "differs". */
 export function describeDifference(d: Difference): string {
+  if (d.key.startsWith('owner of '))
+    return `${d.key}: owned by ${d.destination ?? '?'} on the destination; should be the domain's owner ${d.source ?? '?'}`;
   if (d.source === undefined) return `${d.key}: only on the destination`;
   if (d.destination === undefined) return `${d.key}: missing on the destination`;
   if (SECRET_KEY.test(d.key)) return `${d.key}: differs`;

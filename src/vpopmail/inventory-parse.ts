@@ -9,6 +9,8 @@ import type { DomainDotQmail, FolderStats, Inventory, InventoryUser, TreeEntry }
 const VPOPMAIL_OWN =
   /^(vpasswd|vpasswd\.cdb|\.vpasswd\.lock|cdb\.tmp|\.dir-control|\.dir_control_free(\.lock)?|\.qmailadmin-limits|\.vmigrate-origin)$/;
 
+const STAGING = /\/\.vmigrate-stage\.[0-9]+(\/|$)/;
+
 /** The domain is not on that host: a plan for a new destination expects exactly this. */
 export class DomainMissingError extends PreconditionError {}
 
@@ -203,6 +205,9 @@ export function parseInventory(
   const dotQmail: DomainDotQmail[] = [];
   const extra: TreeEntry[] = [];
   for (const e of tree) {
+    // An extractor's staging directory (maildir/extract-script.sh): a relay in flight, or the
+    // leftover of one whose connection died. Not part of the domain.
+    if (STAGING.test(e.path)) continue;
     const owner = ownerOf(e.path);
     if (owner) {
       const rel = e.path.slice(owner.dir.length + 1);

@@ -10,6 +10,14 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 export function validateDomain(input: string): string {
   const name = input.trim().toLowerCase().replace(/\.$/, '');
+  // Before any IDN hint: the URL standard drops TABs and newlines, so domainToASCII would turn
+  // "exa\nmple.com" into an unrelated real name and suggest it.
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u001f\u007f-\u009f]/.exec(name);
+  if (control)
+    throw new UsageError(
+      `${JSON.stringify(input)} is not a valid domain name: it contains a control character (${JSON.stringify(control[0])})`,
+    );
   if (/[^\x20-\x7e]/.test(name)) {
     const ascii = domainToASCII(name);
     throw new UsageError(

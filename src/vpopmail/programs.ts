@@ -14,20 +14,42 @@ export function controlTexts(inv: Inventory): string[] {
   ].filter((t) => t !== '');
 }
 
-/** Absolute paths of the programs in `|program args` lines, sorted, once each. */
+/** Shell builtins whose arguments may be paths but are not programs. */
+const BUILTINS = new Set([
+  'cd',
+  'test',
+  '[',
+  'echo',
+  'printf',
+  'exit',
+  'true',
+  'false',
+  ':',
+  'read',
+  'umask',
+]);
+
+/**
+ * Absolute paths of the programs in `|program args` lines, sorted, once each. qmail hands the
+ * line to `sh -c`, so it is split as the shell would split it into commands (`;`, `&&`, `||`,
+ * `|`, `&`, newlines) and words; in each command the program that matters is the first
+ * absolute word (`|preline /x/y` and `|exec /x/y` run /x/y). Quotes are taken off.
+ */
 export function programPaths(texts: readonly string[]): string[] {
   const found = new Set<string>();
   for (const text of texts)
     for (const raw of text.split('\n')) {
       const line = raw.trim();
       if (!line.startsWith('|')) continue;
-      // `|preline /x/y` and `|exec /x/y`: the program that matters is the first absolute one.
-      const word = line
-        .slice(1)
-        .trim()
-        .split(/\s+/)
-        .find((w) => w.startsWith('/'));
-      if (word) found.add(word.replace(/^['"]|['"]$/g, ''));
+      for (const command of line.slice(1).split(/[;&|()]+/)) {
+        const words = command.trim().split(/\s+/);
+        // Words from the first redirection on name files, not programs.
+        const redirect = words.findIndex((w) => /[<>]/.test(w));
+        const kept = (redirect < 0 ? words : words.slice(0, redirect)).map((w) => w.replace(/['"]/g, ''));
+        if (BUILTINS.has(kept[0] ?? '')) continue;
+        const word = kept.find((w) => w.startsWith('/'));
+        if (word) found.add(word);
+      }
     }
   return [...found].sort();
 }

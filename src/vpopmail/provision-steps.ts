@@ -15,6 +15,7 @@ import type { Inventory, InventoryUser, TreeEntry } from './inventory-types.js';
 import { vmoduserFlagArgs } from './flags.js';
 import { comparableLimits, limitsArgs } from './limits.js';
 import type { PathMap } from './path-map.js';
+import { linksOutsideDomain, type OutsideLink } from './tree-links.js';
 
 export type ProvisionMode = 'create' | 'converge' | 'merge';
 
@@ -201,7 +202,13 @@ export interface FileInput {
 }
 
 export interface FilePlan extends StepPlan {
+  /** Run before the relays: entries on the destination whose kind changed on the source. */
+  prepare: BatchStep[];
   relays: RelayJob[];
+  /** What stops provisioning: the destination has something in the way that vmigrate will not remove. */
+  problems: string[];
+  /** Symbolic links pointing outside the domain: not recreated (see tree-links.ts). */
+  outsideLinks: OutsideLink[];
 }
 
 const WRITE_SCRIPT =
@@ -243,19 +250,51 @@ function linkStep(title: string, path: string, target: string, owner: string): B
   };
 }
 
-/** Files of one tree (the domain's extras or one user's) that differ from the destination's. */
+/**
+ * Files of one tree (the domain's extras or one user's) that differ from the destination's.
+ * An entry whose kind changed (a link that became a directory, …) is removed on the destination
+ * first, so that nothing is ever written through the old link; merge mode leaves it, and what
+ * lies under it, as it is. A directory in the way of something else is never removed: that is
+ * the operator's call.
+ */
 function treeSteps(
   entries: readonly TreeEntry[],
   have: readonly TreeEntry[],
   base: { source: string; dest: string; label: string },
-  ctx: { map: PathMap; owner: string; mode: ProvisionMode },
+  ctx: { map: PathMap; owner: string; mode: ProvisionMode; outside: ReadonlySet<string> },
   out: FilePlan,
 ): void {
   const existing = new Map(have.map((e) => [e.path, e]));
   const members: string[] = [];
+  /** Paths whose subtree is left alone (merge mode, or a directory in the way). */
+  const held: string[] = [];
+  const underHeld = (p: string) => held.some((h) => p.startsWith(`${h}/`));
   for (const e of entries) {
-    const h = existing.get(e.path);
+    if (underHeld(e.path)) continue;
+    let h = existing.get(e.path);
     const path = `${base.dest}/${e.path}`;
+    if (e.type === 'l' && ctx.outside.has(`${base.source}/${e.path}`)) continue;
+    if (h && h.type !== e.type) {
+      if (ctx.mode === 'merge') {
+        out.notes.push(
+          `${path} is ${kindName(h.type)} on the destination and ${kindName(e.type)} on the source: left as it is (--merge)`,
+        );
+        held.push(e.path);
+        continue;
+      }
+      if (h.type === 'd') {
+        out.problems.push(
+          `${path} is a directory on the destination but ${kindName(e.type)} on the source: move it aside there, vmigrate does not remove directories`,
+        );
+        held.push(e.path);
+        continue;
+      }
+      out.prepare.push({
+        title: `remove ${base.label} ${e.path} (${kindName(h.type)} on the destination, ${kindName(e.type)} on the source)`,
+        argv: ['rm', '-f', '--', path],
+      });
+      h = undefined;
+    }
     if (h && ctx.mode === 'merge') continue;
     if (e.type === 'd') {
       if (!h) members.push(e.path);
@@ -282,12 +321,24 @@ function treeSteps(
     });
 }
 
+function kindName(type: string): string {
+  return type === 'd'
+    ? 'a directory'
+    : type === 'l'
+      ? 'a symbolic link'
+      : type === 'f'
+        ? 'a file'
+        : `a file of type ${type}`;
+}
+
 export function fileSteps(input: FileInput): FilePlan {
   const { source, dest, mode, map, destBin: bin } = input;
   const domain = source.domain;
   const owner = `${dest.uid}:${dest.gid}`;
-  const out: FilePlan = { steps: [], notes: [], relays: [] };
-  const ctx = { map, owner, mode };
+  const outsideLinks = linksOutsideDomain(source);
+  const out: FilePlan = { steps: [], notes: [], relays: [], prepare: [], problems: [], outsideLinks };
+  // Reported by the preflight's warnings; here they are only left out.
+  const ctx = { map, owner, mode, outside: new Set(outsideLinks.map((l) => l.path)) };
 
   treeSteps(source.extra, dest.extra, { source: source.dir, dest: dest.dir, label: domain }, ctx, out);
   const destUsers = new Map(dest.users.map((u) => [u.name, u]));

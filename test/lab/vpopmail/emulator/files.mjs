@@ -21,12 +21,21 @@ export function chown(path, uid, gid) {
   }
 }
 
-/** Replace a file with a new inode (so it gets the current umask's mode), owned by uid:gid. */
-export function replaceFile(path, data, uid, gid) {
-  const tmp = `${path}.emu-tmp.${process.pid}`;
-  writeFileSync(tmp, data);
-  if (uid !== undefined) chown(tmp, uid, gid);
-  renameSync(tmp, path);
+/**
+ * Replace a file with a new inode (so it gets the current umask's mode), owned by uid:gid.
+ * `tmp` is the temporary name vpopmail uses where the spec records one (`cdb.tmp` for
+ * vpasswd.cdb, spec 4.3). A write that fails (a full disk) removes its temporary file before
+ * the error reaches the caller: only a crash leaves one behind.
+ */
+export function replaceFile(path, data, uid, gid, tmp = `${path}.emu-tmp.${process.pid}`) {
+  try {
+    writeFileSync(tmp, data);
+    if (uid !== undefined) chown(tmp, uid, gid);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export function readText(path) {

@@ -50,7 +50,7 @@ export function rebuildCdb(domainDir, uid, gid) {
     records.push([line.slice(0, i), line.slice(i + 1)]);
   }
   const file = join(domainDir, 'vpasswd.cdb');
-  replaceFile(file, buildCdb(records), uid, gid);
+  replaceFile(file, buildCdb(records), uid, gid, join(domainDir, 'cdb.tmp'));
 }
 
 /** fgets(buf, 256) semantics: chunks of at most 255 bytes, newline-terminated lines. */
