@@ -79,6 +79,21 @@ function abandon(proc: RemoteProcess): void {
   void proc.done.catch(() => {});
 }
 
+/** The destination's end of a relay: the staged extractor, or tar -x itself for 'direct'. */
+export function extractorArgv(job: Pick<TreeRelay, 'destBase' | 'owner' | 'compress' | 'extract'>): string[] {
+  // --ignore-zeros: read to the end of the stream, not only to the end-of-archive blocks, so
+  // the source's last record is consumed and both channels end in order.
+  const tarOptions = [
+    ...(job.compress ? ['-I', COMPRESS[job.compress].extract] : []),
+    '--ignore-zeros',
+    '--numeric-owner',
+    '-p',
+  ];
+  return job.extract === 'direct'
+    ? ['tar', '-x', ...tarOptions, '-C', job.destBase]
+    : ['sh', '-c', EXTRACT_SCRIPT, 'vmigrate-extract', job.destBase, String(job.owner.uid), ...tarOptions];
+}
+
 export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<RelayResult> {
   if (job.members.length === 0) return { vanished: 0 };
   const readerArgv = [
@@ -96,18 +111,7 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     '-T',
     '-',
   ];
-  // --ignore-zeros: read to the end of the stream, not only to the end-of-archive blocks, so
-  // the source's last record is consumed and both channels end in order.
-  const tarOptions = [
-    ...(job.compress ? ['-I', COMPRESS[job.compress].extract] : []),
-    '--ignore-zeros',
-    '--numeric-owner',
-    '-p',
-  ];
-  const writerArgv =
-    job.extract === 'direct'
-      ? ['tar', '-x', ...tarOptions, '-C', job.destBase]
-      : ['sh', '-c', EXTRACT_SCRIPT, 'vmigrate-extract', job.destBase, String(job.owner.uid), ...tarOptions];
+  const writerArgv = extractorArgv(job);
   // Both ends are opened at once: each costs a round trip or two, which on a slow link made
   // up a good part of a small slice's time.
   const [r0, w0] = await Promise.allSettled([source.spawn(readerArgv), dest.spawn(writerArgv)]);

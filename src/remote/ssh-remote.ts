@@ -71,9 +71,11 @@ class StderrSink {
  * killed, with its process group, through a second channel when needed.
  */
 const LAUNCHER = 'echo "vmigrate-pid $$" >&2; exec "$@"';
+// `kill -KILL -- -PGID` is what POSIX shows, but dash (Debian's /bin/sh) takes `--` for a pid
+// and kills nothing: the group is named as `-PGID` right after the signal.
 const KILLER =
   'pg=$(ps -o pgid= -p "$1" 2>/dev/null | tr -d " "); ' +
-  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL -- "-$pg" 2>/dev/null; fi; kill -KILL "$1" 2>/dev/null; true';
+  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL "-$pg" 2>/dev/null; fi; kill -KILL "$1" 2>/dev/null; true';
 /**
  * Kills the processes left by a connection that died, each only while it still carries this
  * controller's mark in its environment (its pid may have been reused since). A process whose
@@ -85,7 +87,7 @@ const REAPER =
   'm=$1; shift; for p in "$@"; do ' +
   '[ -r "/proc/$p/environ" ] && tr "\\000" "\\n" < "/proc/$p/environ" | grep -qx "$m" || continue; ' +
   'pg=$(ps -o pgid= -p "$p" 2>/dev/null | tr -d " "); ' +
-  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL -- "-$pg" 2>/dev/null; fi; kill -KILL "$p" 2>/dev/null; ' +
+  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL "-$pg" 2>/dev/null; fi; kill -KILL "$p" 2>/dev/null; ' +
   'echo "$p"; done; true';
 
 export class SshRemote implements Remote {

@@ -1,0 +1,124 @@
+/**
+ * What a relay's destination end may never do, whatever reaches it: write a file through a
+ * symbolic link, or let a writer of an earlier attempt -- frozen, then woken up with half a
+ * stream -- truncate a message that a later attempt completed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractorArgv, relayTree } from '../../src/maildir/tar-relay.js';
+import { useMailHosts } from '../helpers/vpopmail.js';
+
+const SRC = '/tmp/relay-safety-src';
+const DST = '/tmp/relay-safety-dst';
+const OUTSIDE = '/tmp/relay-safety-outside';
+const MESSAGE = 'Maildir/cur/1700000000.1.old,S=13208:2,S';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('the destination end of a relay', () => {
+  const hosts = useMailHosts();
+  const owner = () => ({ uid: hosts.new.uid, gid: hosts.new.gid });
+  beforeAll(async () => {
+    await hosts.old.sh(
+      `rm -rf ${SRC} && mkdir -p ${SRC}/Maildir/cur ${SRC}/Maildir/.Sent/cur && ` +
+        `head -c 13208 /dev/urandom > '${SRC}/${MESSAGE}' && echo sent > '${SRC}/Maildir/.Sent/cur/2.old:2,S'`,
+    );
+  });
+  afterAll(async () => {
+    await hosts.old.sh(`rm -rf ${SRC}`);
+    await hosts.new.sh(`rm -rf ${DST} ${OUTSIDE}`);
+  });
+
+  it('never writes through a symbolic link on the destination, and names it', async () => {
+    await hosts.new.sh(
+      `rm -rf ${DST} ${OUTSIDE} && mkdir -p ${DST}/Maildir ${OUTSIDE} && ln -s ${OUTSIDE} ${DST}/Maildir/.Sent`,
+    );
+    await expect(
+      relayTree(hosts.old.remote, hosts.new.remote, {
+        sourceBase: SRC,
+        destBase: DST,
+        members: ['Maildir/.Sent', 'Maildir/.Sent/cur', 'Maildir/.Sent/cur/2.old:2,S'],
+        owner: owner(),
+      }),
+    ).rejects.toThrow(/Maildir\/\.Sent is a symbolic link on the destination: nothing is written through it/);
+    // Also when only the file is sent and its parent is the link.
+    await expect(
+      relayTree(hosts.old.remote, hosts.new.remote, {
+        sourceBase: SRC,
+        destBase: DST,
+        members: ['Maildir/.Sent/cur/2.old:2,S'],
+        owner: owner(),
+      }),
+    ).rejects.toThrow(/symbolic link/);
+    const r = await hosts.new.sh(`find ${OUTSIDE} -mindepth 1; ls -a ${DST}`);
+    // Nothing outside; no staging directory left behind.
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['.', '..', 'Maildir']);
+  });
+
+  it('replaces a symbolic link that stands where a message goes, without following it', async () => {
+    await hosts.new.sh(
+      `rm -rf ${DST} ${OUTSIDE} && mkdir -p ${DST}/Maildir/cur ${OUTSIDE} && echo keep > ${OUTSIDE}/f && ln -s ${OUTSIDE}/f '${DST}/${MESSAGE}'`,
+    );
+    await relayTree(hosts.old.remote, hosts.new.remote, {
+      sourceBase: SRC,
+      destBase: DST,
+      members: [MESSAGE],
+      owner: owner(),
+    });
+    const r = await hosts.new.sh(`cat ${OUTSIDE}/f; stat -c '%F %s %u' '${DST}/${MESSAGE}'`);
+    expect(r.stdout).toBe(`keep\nregular file 13208 ${hosts.new.uid}\n`);
+  });
+
+  it('a writer frozen with half a stream and woken after a retry completed the message changes nothing', async () => {
+    await hosts.new.sh(`rm -rf ${DST} && mkdir -p ${DST}/Maildir/cur`);
+    const archive = (
+      await hosts.old.remote.run([
+        'tar',
+        '-c',
+        `--owner=:${hosts.new.uid}`,
+        `--group=:${hosts.new.gid}`,
+        '--no-recursion',
+        '-C',
+        SRC,
+        MESSAGE,
+      ])
+    ).stdout;
+    // The first attempt's extractor: frozen (as a stopped sshd session leaves it) before it
+    // reads the header and the first 3,072 bytes of the message.
+    const stale = await hosts.new.remote.spawn(extractorArgv({ destBase: DST, owner: owner() }));
+    stale.stdout.resume();
+    const tarPid = await until('the first extractor', async () => {
+      const r = await hosts.new.sh(`pgrep -f 'tar -x -C ${DST}/.vmigrate-stage' || true`);
+      return r.stdout.trim().split('\n')[0] || undefined;
+    });
+    await hosts.new.sh(`kill -STOP ${tarPid}`);
+    stale.stdin.write(archive.subarray(0, 512 + 3072));
+
+    // The retry: the whole message arrives.
+    await relayTree(hosts.old.remote, hosts.new.remote, {
+      sourceBase: SRC,
+      destBase: DST,
+      members: [MESSAGE],
+      owner: owner(),
+    });
+    const whole = await hosts.new.sh(`sha256sum < '${DST}/${MESSAGE}'; stat -c '%s %u:%g' '${DST}/${MESSAGE}'`);
+    const expected = await hosts.old.sh(`sha256sum < '${SRC}/${MESSAGE}'`);
+    expect(whole.stdout).toBe(`${expected.stdout}13208 ${hosts.new.uid}:${hosts.new.gid}\n`);
+
+    // The first attempt wakes up, and its stream ends short.
+    await hosts.new.sh(`kill -CONT ${tarPid}`);
+    stale.stdin.end();
+    const st = await stale.done;
+    expect(st.code).not.toBe(0);
+    const after = await hosts.new.sh(
+      `sha256sum < '${DST}/${MESSAGE}'; stat -c '%s %u:%g' '${DST}/${MESSAGE}'; ls -a ${DST}`,
+    );
+    expect(after.stdout).toBe(`${whole.stdout}.\n..\nMaildir\n`);
+  });
+});
