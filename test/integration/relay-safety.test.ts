@@ -107,7 +107,9 @@ describe('the destination end of a relay', () => {
       members: [MESSAGE],
       owner: owner(),
     });
-    const whole = await hosts.new.sh(`sha256sum < '${DST}/${MESSAGE}'; stat -c '%s %u:%g' '${DST}/${MESSAGE}'`);
+    const whole = await hosts.new.sh(
+      `sha256sum < '${DST}/${MESSAGE}'; stat -c '%s %u:%g' '${DST}/${MESSAGE}'`,
+    );
     const expected = await hosts.old.sh(`sha256sum < '${SRC}/${MESSAGE}'`);
     expect(whole.stdout).toBe(`${expected.stdout}13208 ${hosts.new.uid}:${hosts.new.gid}\n`);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { messageIdentity, messageKey, planDelta } from '../../src/maildir/delta.js';
-import { parseListingLine, type MaildirEntry } from '../../src/maildir/listing.js';
+import { parseListingRecord, type MaildirEntry } from '../../src/maildir/listing.js';
 import { tarCreateOk } from '../../src/maildir/tar-relay.js';
 import { compareMailbox } from '../../src/maildir/verify.js';
 
@@ -13,17 +13,21 @@ const f = (path: string, size = 100, mtime = 1): MaildirEntry => ({
 });
 const d = (path: string): MaildirEntry => ({ path, type: 'd', size: 4096, mtime: 1, mode: '0700' });
 
-describe('parseListingLine', () => {
-  it('reads find -printf lines and ignores anything else', () => {
-    expect(parseListingLine('f\t600\t153\t1700000000.5\t.Sent/cur/1.2.h,S=153:2,S')).toEqual({
+describe('parseListingRecord', () => {
+  it('reads find -printf records, whatever bytes the name holds, and refuses anything else', () => {
+    const rec = (t: string) => Buffer.from(t, 'latin1');
+    expect(parseListingRecord(rec('f 600 153 1700000000.5 .Sent/cur/1.2.h,S=153:2,S'))).toEqual({
       path: 'Maildir/.Sent/cur/1.2.h,S=153:2,S',
       type: 'f',
       size: 153,
       mtime: 1700000000,
       mode: '0600',
     });
-    expect(parseListingLine('x\t600\t1\t1\tnew/a')).toBeUndefined();
-    expect(parseListingLine('noise from a login shell')).toBeUndefined();
+    // A TAB, a newline, a space and a byte that is not UTF-8 stay in the name.
+    expect(parseListingRecord(rec('f 600 1 1 cur/a\tb\nc d\xff'))?.path).toBe('Maildir/cur/a\tb\nc d\xff');
+    expect(parseListingRecord(rec('l 777 5 1 cur/link'))?.type).toBe('l');
+    expect(parseListingRecord(rec('f 600 1 1'))).toBeUndefined();
+    expect(parseListingRecord(rec('noise from a login shell'))).toBeUndefined();
   });
 });
 

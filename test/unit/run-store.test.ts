@@ -103,6 +103,22 @@ describe('RunStore', () => {
     expect(runs.copiedMessages(where).size).toBe(1);
   });
 
+  it('keeps the exact bytes of names that are not UTF-8 (byte strings)', () => {
+    const { runs } = fresh();
+    const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
+    const odd = [
+      { folder: 'Maildir/.a\nb', unique: '3.o\xffld' },
+      { folder: 'Maildir', unique: '4.o\xc3\xa4' },
+    ];
+    runs.recordCopied(where, odd);
+    expect([...runs.copiedMessages(where)].sort()).toEqual([
+      'Maildir\x004.o\xc3\xa4',
+      'Maildir/.a\nb\x003.o\xffld',
+    ]);
+    runs.forgetCopied(where, odd);
+    expect(runs.copiedMessages(where).size).toBe(0);
+  });
+
   it('locks a domain against other live processes, and takes over a lock whose holder died', () => {
     const { store, runs } = fresh();
     const run = runs.create('move', request(['a.example']));

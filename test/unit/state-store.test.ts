@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/state/migrations.js';
+import { RunStore } from '../../src/state/runs.js';
 import { STORE_FILE, StateStore } from '../../src/state/store.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'store-'));
@@ -38,6 +39,25 @@ describe('StateStore', () => {
     const again = StateStore.open(dir);
     expect(again.db.prepare('SELECT count(*) AS n FROM runs').get()).toEqual({ n: 1 });
     again.close();
+  });
+
+  it('brings the ledger of copied messages of a schema-2 store to bytes, so that its names still match', () => {
+    const dir = scratch();
+    const db = new Database(join(dir, STORE_FILE));
+    for (const m of MIGRATIONS.slice(0, 2)) db.exec(m);
+    db.pragma('user_version = 2');
+    db.prepare(
+      "INSERT INTO copied_messages VALUES ('old', 'new', 'a.example', 'u@a.example', 'Maildir/.März', '1.a')",
+    ).run();
+    db.close();
+    const s = StateStore.open(dir);
+    const runs = new RunStore(s);
+    const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
+    // The name as a listing now carries it: the UTF-8 bytes, one per character.
+    expect([...runs.copiedMessages(where)]).toEqual([
+      `${Buffer.from('Maildir/.März').toString('latin1')}\x001.a`,
+    ]);
+    s.close();
   });
 
   it('refuses a store from a newer vmigrate instead of guessing', () => {
