@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors.js';
 import type { HostSession } from '../../src/hosts/session.js';
 import { FaultProxy } from '../lab/fault-proxy.js';
-import { lab, labSession, scratchConfig } from '../helpers/lab-session.js';
+import { lab, proxiedSession } from '../helpers/lab-session.js';
 
 let session: HostSession | undefined;
 let proxy: FaultProxy | undefined;
@@ -13,25 +13,7 @@ afterEach(async () => {
 });
 
 async function throughProxy(p: FaultProxy) {
-  const port = await p.listen();
-  const l = lab();
-  // The proxy forwards to old; the host key is looked up under the proxy's name via HostKeyAlias-free [host]:port.
-  const { config, knownHosts } = scratchConfig('');
-  const oldKey = l.hosts.old.hostKeys[0]!.publicKey.split(' ');
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${oldKey[0]} ${oldKey[1]}\n`);
-  writeFileSync(
-    config,
-    [
-      'hosts:',
-      '  proxied:',
-      `    host: root@127.0.0.1:${port}`,
-      `    identityFile: ${l.client.key}`,
-      `    knownHostsFile: ${knownHosts}`,
-      '',
-    ].join('\n'),
-  );
-  session = labSession({ configFile: config });
+  session = proxiedSession(await p.listen(), 'old');
   return session.open('proxied');
 }
 

@@ -115,8 +115,9 @@ describe('a hostile source', () => {
 
   it('refuses a destination without vpopmail as a precondition (exit 5), before any lock', () => {
     const r = cli('move', DOMAIN, '--from', 'old', '--to', 'jump');
-    expect(r.code, r.stderr).toBe(5);
-    expect(r.stderr).toMatch(/jump: no vpopmail user or directory found/);
-    expect(r.stderr).not.toMatch(/lock/);
+    const said = `${r.stdout}${r.stderr}`;
+    expect(r.code, said).toBe(5);
+    expect(said).toMatch(/jump: no vpopmail user or directory found/);
+    expect(said).not.toMatch(/lock/);
   });
 });

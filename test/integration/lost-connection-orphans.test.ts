@@ -3,11 +3,10 @@
  * without a terminal), and one whose sshd was frozen wakes up later. The next command on that
  * host kills it first, so that a retry never races the attempt it replaces.
  */
-import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostSession } from '../../src/hosts/session.js';
 import { FaultProxy } from '../lab/fault-proxy.js';
-import { lab, labSession, scratchConfig } from '../helpers/lab-session.js';
+import { lab, proxiedSession } from '../helpers/lab-session.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
 
 let session: HostSession | undefined;
@@ -18,23 +17,7 @@ afterEach(async () => {
 });
 
 async function newThroughProxy(p: FaultProxy) {
-  const port = await p.listen();
-  const l = lab();
-  const { config, knownHosts } = scratchConfig('');
-  const [type, key] = l.hosts.new.hostKeys[0]!.publicKey.split(' ');
-  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${type} ${key}\n`);
-  writeFileSync(
-    config,
-    [
-      'hosts:',
-      '  proxied:',
-      `    host: root@127.0.0.1:${port}`,
-      `    identityFile: ${l.client.key}`,
-      `    knownHostsFile: ${knownHosts}`,
-      '',
-    ].join('\n'),
-  );
-  session = labSession({ configFile: config });
+  session = proxiedSession(await p.listen(), 'new');
   return session.open('proxied');
 }
 
