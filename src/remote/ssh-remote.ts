@@ -73,9 +73,10 @@ class StderrSink {
 const LAUNCHER = 'echo "vmigrate-pid $$" >&2; exec "$@"';
 // `kill -KILL -- -PGID` is what POSIX shows, but dash (Debian's /bin/sh) takes `--` for a pid
 // and kills nothing: the group is named as `-PGID` right after the signal.
-const KILLER =
-  'pg=$(ps -o pgid= -p "$1" 2>/dev/null | tr -d " "); ' +
-  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL "-$pg" 2>/dev/null; fi; kill -KILL "$1" 2>/dev/null; true';
+const KILL_GROUP =
+  'pg=$(ps -o pgid= -p "$p" 2>/dev/null | tr -d " "); ' +
+  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL "-$pg" 2>/dev/null; fi; kill -KILL "$p" 2>/dev/null; ';
+const KILLER = `p=$1; ${KILL_GROUP}true`;
 /**
  * Kills the processes left by a connection that died, each only while it still carries this
  * controller's mark in its environment (its pid may have been reused since). A process whose
@@ -86,9 +87,7 @@ const KILLER =
 const REAPER =
   'm=$1; shift; for p in "$@"; do ' +
   '[ -r "/proc/$p/environ" ] && tr "\\000" "\\n" < "/proc/$p/environ" | grep -qx "$m" || continue; ' +
-  'pg=$(ps -o pgid= -p "$p" 2>/dev/null | tr -d " "); ' +
-  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL "-$pg" 2>/dev/null; fi; kill -KILL "$p" 2>/dev/null; ' +
-  'echo "$p"; done; true';
+  `${KILL_GROUP}echo "$p"; done; true`;
 
 export class SshRemote implements Remote {
   /** Set in the environment of every command this controller runs: how REAPER knows its own. */

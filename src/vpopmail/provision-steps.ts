@@ -15,6 +15,7 @@ import type { Inventory, InventoryUser, TreeEntry } from './inventory-types.js';
 import { vmoduserFlagArgs } from './flags.js';
 import { comparableLimits, limitsArgs } from './limits.js';
 import type { PathMap } from './path-map.js';
+import { kindOf } from '../maildir/delta.js';
 import { linksOutsideDomain, type OutsideLink } from './tree-links.js';
 
 export type ProvisionMode = 'create' | 'converge' | 'merge';
@@ -277,20 +278,20 @@ function treeSteps(
     if (h && h.type !== e.type) {
       if (ctx.mode === 'merge') {
         out.notes.push(
-          `${path} is ${kindName(h.type)} on the destination and ${kindName(e.type)} on the source: left as it is (--merge)`,
+          `${path} is ${kindOf(h.type)} on the destination and ${kindOf(e.type)} on the source: left as it is (--merge)`,
         );
         held.push(e.path);
         continue;
       }
       if (h.type === 'd') {
         out.problems.push(
-          `${path} is a directory on the destination but ${kindName(e.type)} on the source: move it aside there, vmigrate does not remove directories`,
+          `${path} is a directory on the destination but ${kindOf(e.type)} on the source: move it aside there, vmigrate does not remove directories`,
         );
         held.push(e.path);
         continue;
       }
       out.prepare.push({
-        title: `remove ${base.label} ${e.path} (${kindName(h.type)} on the destination, ${kindName(e.type)} on the source)`,
+        title: `remove ${base.label} ${e.path} (${kindOf(h.type)} on the destination, ${kindOf(e.type)} on the source)`,
         argv: ['rm', '-f', '--', path],
       });
       h = undefined;
@@ -319,16 +320,6 @@ function treeSteps(
       destBase: base.dest,
       members,
     });
-}
-
-function kindName(type: string): string {
-  return type === 'd'
-    ? 'a directory'
-    : type === 'l'
-      ? 'a symbolic link'
-      : type === 'f'
-        ? 'a file'
-        : `a file of type ${type}`;
 }
 
 export function fileSteps(input: FileInput): FilePlan {
