@@ -1,19 +1,19 @@
-import { VmigrateCommand } from '../src/cli/base-command.js';
-import { domainArg } from '../src/cli/pair-flags.js';
-import { openHost } from '../src/migration/open-hosts.js';
-import { renderInventory } from '../src/ui/inventory-view.js';
-import { readInventory } from '../src/vpopmail/inventory.js';
-import { validateDomain } from '../src/vpopmail/names.js';
 import { Flags } from '@oclif/core';
+import type { CommandResult } from '../src/cli/base-command.js';
+import { VmigrateCommand } from '../src/cli/base-command.js';
+import { domainArg } from '../src/cli/flags.js';
+import { inventoryOf } from '../src/migration/inventory-of.js';
+import { renderInventory } from '../src/ui/inventory-view.js';
+import type { Inventory as DomainInventory } from '../src/vpopmail/inventory-types.js';
 
-export default class Inventory extends VmigrateCommand {
+export default class Inventory extends VmigrateCommand<DomainInventory> {
   static override summary = 'Read a domain completely from a server, changing nothing.';
   static override description =
     'Users (with their password scheme, quota, flags and whether a clear-text password exists, which is never ' +
     'shown), alias domains, the catch-all, every .qmail file and what it does (aliases, forwards, ' +
     'autoresponders, mailing lists), limits, other files of the domain, and per user each Maildir folder with ' +
     'its message count and size. One SSH round trip whatever the number of users. --json gives the whole ' +
-    'inventory as one document (schema in docs/inventory.md).';
+    'inventory as the result (schema in docs/inventory.md).';
   static override examples = [
     '<%= config.bin %> inventory example.com --from old',
     '<%= config.bin %> inventory example.com --from root@mail.example.net --json',
@@ -26,12 +26,13 @@ export default class Inventory extends VmigrateCommand {
     }),
   };
 
-  async run(): Promise<void> {
+  protected async execute(): Promise<CommandResult<DomainInventory>> {
     const { args, flags } = await this.parse(Inventory);
-    const domain = validateDomain(args.domain);
     const session = this.openSession(flags);
-    const { remote, caps } = await openHost(session, flags.from);
-    const inv = await readInventory(remote, caps, domain);
-    this.log(flags.json ? JSON.stringify(inv, null, 2) : renderInventory(inv));
+    return { outcome: 'ok', data: await inventoryOf(session, flags.from, args.domain) };
+  }
+
+  protected render(r: CommandResult<DomainInventory>): string {
+    return renderInventory(r.data);
   }
 }

@@ -1,18 +1,23 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { pairFlags, planOutput } from '../src/cli/pair-flags.js';
-import { RunCommand, runFlags } from '../src/cli/run-command.js';
-import { transferFlags } from '../src/cli/transfer-flags.js';
+import { pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
+import { RunCommand } from '../src/cli/run-command.js';
+import type { CommandResult } from '../src/cli/base-command.js';
 import { UsageError } from '../src/errors.js';
-import { parseDomainList } from '../src/migration/domain-list.js';
-import { openPair } from '../src/migration/open-hosts.js';
-import { preflight } from '../src/migration/preflight.js';
-import type { MoveRequest } from '../src/state/runs.js';
-import { realDomains } from '../src/vpopmail/assign.js';
-import { validateDomain } from '../src/vpopmail/names.js';
+import {
+  planMoves,
+  startMove,
+  type DomainChoice,
+  type DryRunResult,
+} from '../src/migration/move-lifecycle.js';
+import type { MoveRunResult } from '../src/migration/run-move.js';
+import type { RunRecord } from '../src/state/run-journal.js';
+import { renderPlans } from '../src/ui/plan-view.js';
+import { moveResultJson } from '../src/ui/run-view.js';
 
-export default class Move extends RunCommand {
+type MoveData = { dryRun: true; plans: DryRunResult } | { dryRun: false; run: MoveRunResult };
+
+export default class Move extends RunCommand<MoveData> {
   static override summary = 'Move domains: provision each on the destination, copy every mailbox, verify.';
   static override description =
     'Preflight against both hosts, provisioning (see `vmigrate provision`), then every Maildir streamed from the ' +
@@ -47,67 +52,63 @@ export default class Move extends RunCommand {
       max: 32,
     }),
     'fail-fast': Flags.boolean({ description: 'stop starting domains after the first one fails' }),
-    'dry-run': Flags.boolean({ description: 'print the plan and change nothing' }),
+    'dry-run': Flags.boolean({ description: 'print the plan of every domain and change nothing' }),
     checksum: Flags.boolean({ description: 'verify message contents by SHA-256, not only counts and sizes' }),
   };
 
-  async run(): Promise<void> {
+  private run_: RunRecord | undefined;
+
+  protected async execute(): Promise<CommandResult<MoveData>> {
     const { args, flags } = await this.parse(Move);
-    const chosen = [args.domain !== undefined, flags.list !== undefined, flags.all].filter(Boolean).length;
-    if (chosen !== 1) throw new UsageError('name one domain, or --list FILE, or --all');
-    let domains: string[] | undefined;
-    if (args.domain !== undefined) domains = [validateDomain(args.domain)];
-    else if (flags.list !== undefined) domains = parseDomainList(readListFile(flags.list), flags.list);
+    const named = [args.domain !== undefined, flags.list !== undefined, flags.all].filter(Boolean).length;
+    if (named !== 1) throw new UsageError('name one domain, or --list FILE, or --all');
+    const choice: DomainChoice =
+      args.domain !== undefined
+        ? { domain: args.domain }
+        : flags.list !== undefined
+          ? { listFile: flags.list }
+          : { all: true };
     const session = this.openSession(flags);
-    if (flags.all) {
-      const { source } = await openPair(session, flags.from, flags.to);
-      domains = await realDomains(source.remote, source.caps.qmail.dir);
-      if (domains.length === 0) throw new UsageError(`${source.label} has no vpopmail domain`);
-    }
-    if (!domains) throw new UsageError('no domain to move');
-
     if (flags['dry-run']) {
-      const hosts = await openPair(session, flags.from, flags.to);
-      let worst = 0;
-      for (const domain of domains) {
-        const out = planOutput(
-          await preflight(domain, hosts.source, hosts.dest, { merge: flags.merge }),
-          flags.json,
-        );
-        this.log(out.text);
-        worst = Math.max(worst, out.exitCode);
-      }
-      if (worst !== 0) this.exitWith(worst);
-      return;
+      const plans = await planMoves({ choice, from: flags.from, to: flags.to, merge: flags.merge }, session);
+      return { outcome: plans.outcome, data: { dryRun: true, plans } };
     }
-
-    const request: MoveRequest = {
-      domains,
-      from: flags.from,
-      to: flags.to,
-      merge: flags.merge === true,
-      checksum: flags.checksum === true,
-      compress: flags.compress === true,
-      concurrency: flags.concurrency,
-      domainsConcurrency: flags['domains-concurrency'],
-      failFast: flags['fail-fast'] === true,
-      deleteCopied: flags.delete === true,
-      configFile: flags.config && resolve(flags.config),
-      sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
-    };
-    const runs = this.openStore();
-    // The same move asked again continues the run it left unfinished.
-    const earlier = runs.findSame('move', request);
-    const run = earlier ? runs.adopt(earlier.id, request) : runs.create('move', request);
-    if (earlier) this.say(`continuing run ${run.id}, which stopped before it finished`);
-    await this.drive(runs, run, flags);
+    const env = this.moveEnv(flags['break-lock']);
+    const run = await startMove(
+      {
+        choice,
+        from: flags.from,
+        to: flags.to,
+        merge: flags.merge,
+        checksum: flags.checksum,
+        compress: flags.compress,
+        concurrency: flags.concurrency,
+        domainsConcurrency: flags['domains-concurrency'],
+        failFast: flags['fail-fast'],
+        deleteCopied: flags.delete,
+        configFile: flags.config && resolve(flags.config),
+        sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
+      },
+      {
+        ...env,
+        session,
+        started: (r, continued) => {
+          this.run_ = r;
+          env.started?.(r, continued);
+        },
+      },
+    );
+    this.sayHowToContinue(run, this.run_);
+    return { outcome: run.outcome, data: { dryRun: false, run } };
   }
-}
 
-function readListFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read the domain list ${file}: ${(error as Error).message}`);
+  protected override jsonOf(data: MoveData): unknown {
+    return data.dryRun ? data.plans : moveResultJson(data.run);
+  }
+
+  protected render(r: CommandResult<MoveData>): string | undefined {
+    const d = r.data;
+    if (d.dryRun) return renderPlans(d.plans);
+    return this.renderMoveEnd({ outcome: r.outcome, data: d.run }, this.run_);
   }
 }

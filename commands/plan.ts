@@ -1,10 +1,10 @@
+import type { CommandResult } from '../src/cli/base-command.js';
 import { VmigrateCommand } from '../src/cli/base-command.js';
-import { domainArg, pairFlags, planOutput } from '../src/cli/pair-flags.js';
-import { openPair } from '../src/migration/open-hosts.js';
-import { preflight } from '../src/migration/preflight.js';
-import { validateDomain } from '../src/vpopmail/names.js';
+import { domainArg, pairFlags } from '../src/cli/flags.js';
+import { planMoves, type DryRunResult } from '../src/migration/move-lifecycle.js';
+import { renderPlans } from '../src/ui/plan-view.js';
 
-export default class Plan extends VmigrateCommand {
+export default class Plan extends VmigrateCommand<DryRunResult> {
   static override summary = 'Show what moving a domain would do, changing nothing on either host.';
   static override description =
     'Runs the preflight checks against both hosts (vpopmail on both, the domain on the source and not clashing on ' +
@@ -16,17 +16,19 @@ export default class Plan extends VmigrateCommand {
     '<%= config.bin %> plan example.com --from old --to new --json',
   ];
   static override args = domainArg;
-  static override flags = {
-    ...pairFlags,
-  };
+  static override flags = { ...pairFlags };
 
-  async run(): Promise<void> {
+  protected async execute(): Promise<CommandResult<DryRunResult>> {
     const { args, flags } = await this.parse(Plan);
-    const domain = validateDomain(args.domain);
     const session = this.openSession(flags);
-    const { source, dest } = await openPair(session, flags.from, flags.to);
-    const out = planOutput(await preflight(domain, source, dest, { merge: flags.merge }), flags.json);
-    this.log(out.text);
-    if (out.exitCode !== 0) this.exitWith(out.exitCode);
+    const plans = await planMoves(
+      { choice: { domain: args.domain }, from: flags.from, to: flags.to, merge: flags.merge },
+      session,
+    );
+    return { outcome: plans.outcome, data: plans };
+  }
+
+  protected render(r: CommandResult<DryRunResult>): string {
+    return renderPlans(r.data);
   }
 }

@@ -1,13 +1,15 @@
 import { Flags } from '@oclif/core';
+import type { CommandResult } from '../src/cli/base-command.js';
 import { VmigrateCommand } from '../src/cli/base-command.js';
-import { domainArg, pairFlags, planOutput } from '../src/cli/pair-flags.js';
-import { openPair } from '../src/migration/open-hosts.js';
-import { preflight } from '../src/migration/preflight.js';
-import { provision } from '../src/migration/provision.js';
+import { domainArg, pairFlags } from '../src/cli/flags.js';
+import { planMoves, type DryRunResult } from '../src/migration/move-lifecycle.js';
+import { provisionBetween, type ProvisionReport } from '../src/migration/provision.js';
+import { renderPlans } from '../src/ui/plan-view.js';
 import { renderProvisionReport } from '../src/ui/provision-view.js';
-import { validateDomain } from '../src/vpopmail/names.js';
 
-export default class Provision extends VmigrateCommand {
+type ProvisionData = { dryRun: true; plans: DryRunResult } | { dryRun: false; report: ProvisionReport };
+
+export default class Provision extends VmigrateCommand<ProvisionData> {
   static override summary = 'Create a domain on the destination with everything but its messages.';
   static override description =
     'The first half of a move: the domain, each user with the same encrypted password, quota, flags and gecos, ' +
@@ -26,27 +28,28 @@ export default class Provision extends VmigrateCommand {
     'dry-run': Flags.boolean({ description: 'print the plan and change nothing' }),
   };
 
-  async run(): Promise<void> {
+  protected async execute(): Promise<CommandResult<ProvisionData>> {
     const { args, flags } = await this.parse(Provision);
-    const domain = validateDomain(args.domain);
     const session = this.openSession(flags);
-    const { source, dest } = await openPair(session, flags.from, flags.to);
-    const pf = await preflight(domain, source, dest, { merge: flags.merge });
+    const ask = { domain: args.domain, from: flags.from, to: flags.to, merge: flags.merge };
     if (flags['dry-run']) {
-      const out = planOutput(pf, flags.json);
-      this.log(out.text);
-      if (out.exitCode !== 0) this.exitWith(out.exitCode);
-      return;
+      const plans = await planMoves({ ...ask, choice: { domain: args.domain } }, session);
+      return { outcome: plans.outcome, data: { dryRun: true, plans } };
     }
-    const report = await provision(pf, this.runLog!.logger, {
+    const report = await provisionBetween(session, ask, this.runLog!.logger, {
       step: (title) => {
-        if (!flags.json) this.say(`  ${title}`);
+        if (!this.jsonEnabled()) this.say(`  ${title}`);
+        this.emit({ event: 'step', title });
       },
     });
-    this.log(
-      flags.json
-        ? JSON.stringify({ status: 'ok', ...report, destInventory: undefined }, null, 2)
-        : renderProvisionReport(report),
-    );
+    return { outcome: 'ok', data: { dryRun: false, report } };
+  }
+
+  protected override jsonOf(d: ProvisionData): unknown {
+    return d.dryRun ? d.plans : { ...d.report, destInventory: undefined };
+  }
+
+  protected render(r: CommandResult<ProvisionData>): string {
+    return r.data.dryRun ? renderPlans(r.data.plans) : renderProvisionReport(r.data.report);
   }
 }

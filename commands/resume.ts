@@ -1,45 +1,53 @@
 import { Args } from '@oclif/core';
-import { RunCommand, runFlags } from '../src/cli/run-command.js';
-import { UsageError } from '../src/errors.js';
+import type { CommandResult } from '../src/cli/base-command.js';
+import { runFlags } from '../src/cli/flags.js';
+import { RunCommand } from '../src/cli/run-command.js';
+import { resumeMove, runToResume } from '../src/migration/move-lifecycle.js';
+import type { MoveRunResult } from '../src/migration/run-move.js';
+import type { RunRecord } from '../src/state/run-journal.js';
+import { moveResultJson } from '../src/ui/run-view.js';
 
-export default class Resume extends RunCommand {
+export default class Resume extends RunCommand<MoveRunResult> {
   static override summary =
     'Continue a run that stopped: from where it stopped, redoing nothing that is done.';
   static override description =
-    'Without a run number, the newest run that did not finish. Each domain continues at the stage it stopped ' +
-    'in; every stage first reads both hosts, so a half-provisioned domain is completed and a cut stream is ' +
-    'sent again from the first message the destination lacks, never duplicated. Domains that failed are tried ' +
-    'again (fix the cause first: `vmigrate status RUN` shows it).';
+    'Without a run number, the newest run that did not finish (abandoned runs aside). Each domain continues at ' +
+    'the stage it stopped in; every stage first reads both hosts, so a half-provisioned domain is completed and a ' +
+    'cut stream is sent again from the first message the destination lacks, never duplicated. Domains that ' +
+    'failed are tried again (fix the cause first: `vmigrate status RUN` shows it). A run you do not want ' +
+    'continued: `vmigrate runs abandon RUN`.';
   static override examples = ['<%= config.bin %> resume', '<%= config.bin %> resume 12 --break-lock'];
   static override args = { run: Args.integer({ description: 'the run number (see `vmigrate status`)' }) };
   static override flags = { ...runFlags };
 
-  async run(): Promise<void> {
+  private target: RunRecord | undefined;
+
+  protected async execute(): Promise<CommandResult<MoveRunResult>> {
     const { args, flags } = await this.parse(Resume);
-    this.stateDir = flags.state ?? this.stateDir;
-    const runs = this.openStore();
-    const target = args.run === undefined ? runs.latestUnfinished() : runs.get(args.run);
-    if (!target)
-      throw new UsageError(
-        args.run === undefined
-          ? 'no unfinished run in this state store'
-          : `there is no run ${args.run} in this state store`,
-        { hint: 'vmigrate status lists the runs' },
-      );
-    if (target.command !== 'move')
-      throw new UsageError(
-        `run ${target.id} is a ${target.command}, not a move: run that command again instead`,
-      );
-    if (target.status === 'done') {
-      this.say(`run ${target.id} already finished; nothing to do`);
-      return;
-    }
-    // The hosts as the run knew them, unless other configuration files are named now.
-    this.openSession({
-      ...flags,
-      config: flags.config ?? target.request.configFile,
-      'ssh-config': flags['ssh-config'] ?? target.request.sshConfigFile,
+    this.openLog(flags);
+    const run = runToResume(this.records, args.run);
+    this.target = run;
+    const result = await resumeMove(run, {
+      ...this.moveEnv(flags['break-lock']),
+      // The hosts as the run knew them, unless other configuration files are named now.
+      openSession: (files) =>
+        this.openSession({
+          ...flags,
+          config: flags.config ?? files.configFile,
+          'ssh-config': flags['ssh-config'] ?? files.sshConfigFile,
+        }),
     });
-    await this.drive(runs, runs.adopt(target.id), flags);
+    this.sayHowToContinue(result, run);
+    return { outcome: result.outcome, data: result };
+  }
+
+  protected override jsonOf(r: MoveRunResult): unknown {
+    return moveResultJson(r);
+  }
+
+  protected render(r: CommandResult<MoveRunResult>): string | undefined {
+    if (r.data.outcomes.length === 0 && r.data.status === 'done')
+      return `run ${r.data.run} already finished; nothing to do`;
+    return this.renderMoveEnd(r, this.target);
   }
 }

@@ -1,15 +1,12 @@
-import { RunCommand, runFlags } from '../src/cli/run-command.js';
-import { domainArg, pairFlags } from '../src/cli/pair-flags.js';
-import { transferFlags } from '../src/cli/transfer-flags.js';
-import { ExitCode } from '../src/errors.js';
-import type { TransferReport } from '../src/migration/transfer.js';
-import type { MoveRequest } from '../src/state/runs.js';
-import { syncDomain } from '../src/migration/sync-domain.js';
+import type { CommandResult } from '../src/cli/base-command.js';
+import { domainArg, pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
+import { RunCommand } from '../src/cli/run-command.js';
+import { runSync, type SyncResult } from '../src/migration/sync-run.js';
 import { progressFor } from '../src/ui/progress.js';
+import { resumeHint } from '../src/ui/run-view.js';
 import { renderTransfer } from '../src/ui/transfer-view.js';
-import { validateDomain } from '../src/vpopmail/names.js';
 
-export default class Sync extends RunCommand {
+export default class Sync extends RunCommand<SyncResult> {
   static override summary =
     'One delta pass over every mailbox of a domain already provisioned on the destination.';
   static override description =
@@ -19,72 +16,48 @@ export default class Sync extends RunCommand {
     'destination only when vmigrate itself copied it there and the source has since deleted it.';
   static override examples = [
     '<%= config.bin %> sync example.com --from old --to new',
-    '<%= config.bin %> sync example.com --from old --to new --json',
+    '<%= config.bin %> sync example.com --from old --to new --json-events',
   ];
   static override args = domainArg;
   static override flags = { from: pairFlags.from, to: pairFlags.to, ...transferFlags, ...runFlags };
 
-  async run(): Promise<void> {
+  protected async execute(): Promise<CommandResult<SyncResult>> {
     const { args, flags } = await this.parse(Sync);
-    const domain = validateDomain(args.domain);
     const session = this.openSession(flags);
-    const runs = this.openStore();
-    // Recorded like a move (so `status` shows it and the domain is locked), but not resumable:
-    // a sync that stopped is simply run again.
-    const run = runs.create('sync', syncRequest(domain, flags));
-    this.onHardStop = () => runs.finish(run.id, 'interrupted');
-    let report: TransferReport;
-    const started = Date.now();
-    try {
-      report = await syncDomain(session, runs, run, domain, {
+    const mode = this.progressMode();
+    const result = await runSync(
+      {
+        domain: args.domain,
         from: flags.from,
         to: flags.to,
         concurrency: flags.concurrency,
         compress: flags.compress,
         deleteCopied: flags.delete,
         breakLock: flags['break-lock'],
-        storeId: this.store!.id,
+      },
+      {
+        session,
+        records: this.records,
         log: this.runLog!.logger,
         signal: this.abort.signal,
-        progress: (mailboxes) => progressFor(flags.json, mailboxes),
-      });
-    } catch (error) {
-      // Recorded as ended, so that `status` does not show a sync that will never resume.
-      runs.finish(run.id, this.abort.signal.aborted ? 'interrupted' : 'failed');
-      throw error;
-    }
-    const ok = report.failures.length === 0 && report.interrupted.length === 0;
-    runs.setPhase(
-      run.id,
-      domain,
-      ok ? 'done' : 'failed',
-      ok ? undefined : `${report.failures.length} mailbox(es) failed`,
+        started: (run) => {
+          this.emit({ event: 'run', run: run.id, domains: run.request.domains });
+          this.onHardStop = () => {
+            this.records.runs.finish(run.id, 'interrupted');
+            return resumeHint(run);
+          };
+        },
+        progress: (mailboxes) => progressFor(mode, mailboxes, { emit: (e) => this.emit(e) }),
+      },
     );
-    runs.finish(run.id, report.interrupted.length > 0 ? 'interrupted' : ok ? 'done' : 'failed');
-    this.log(
-      flags.json
-        ? JSON.stringify({ event: 'summary', ...report })
-        : renderTransfer(report, (Date.now() - started) / 1000),
-    );
-    if (report.interrupted.length > 0) this.exitWith(ExitCode.interrupted);
-    if (report.failures.length > 0) this.exitWith(ExitCode.failure);
+    return { outcome: result.outcome, data: result };
   }
-}
 
-function syncRequest(
-  domain: string,
-  flags: { from: string; to: string; concurrency: number; compress: boolean; delete: boolean },
-): MoveRequest {
-  return {
-    domains: [domain],
-    from: flags.from,
-    to: flags.to,
-    merge: false,
-    checksum: false,
-    compress: flags.compress === true,
-    concurrency: flags.concurrency,
-    domainsConcurrency: 1,
-    failFast: false,
-    deleteCopied: flags.delete === true,
-  };
+  protected override jsonOf(r: SyncResult): unknown {
+    return { run: r.run, seconds: r.seconds, ...r.report };
+  }
+
+  protected render(r: CommandResult<SyncResult>): string {
+    return renderTransfer(r.data.report, r.data.seconds);
+  }
 }

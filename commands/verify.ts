@@ -1,14 +1,11 @@
 import { Flags } from '@oclif/core';
+import type { CommandResult } from '../src/cli/base-command.js';
 import { VmigrateCommand } from '../src/cli/base-command.js';
-import { domainArg, pairFlags } from '../src/cli/pair-flags.js';
-import { transferFlags } from '../src/cli/transfer-flags.js';
-import { ExitCode } from '../src/errors.js';
-import { openDomainOnBoth } from '../src/migration/open-hosts.js';
-import { verifyDomain } from '../src/migration/transfer.js';
-import { renderVerify, verdictsForJson, verifyProblemCount } from '../src/ui/transfer-view.js';
-import { validateDomain } from '../src/vpopmail/names.js';
+import { domainArg, pairFlags, transferFlags } from '../src/cli/flags.js';
+import { verifyBetween, type VerifyResult } from '../src/migration/verify-domain.js';
+import { renderVerify, verdictsForJson } from '../src/ui/transfer-view.js';
 
-export default class Verify extends VmigrateCommand {
+export default class Verify extends VmigrateCommand<VerifyResult> {
   static override summary = 'Compare every mailbox of a domain on both hosts; exit 3 on any difference.';
   static override description =
     'Per user and folder, message counts and bytes on both sides, and exactly which messages are missing on the ' +
@@ -28,21 +25,26 @@ export default class Verify extends VmigrateCommand {
     }),
   };
 
-  async run(): Promise<void> {
+  private checksum = false;
+
+  protected async execute(): Promise<CommandResult<VerifyResult>> {
     const { args, flags } = await this.parse(Verify);
-    const domain = validateDomain(args.domain);
+    this.checksum = flags.checksum;
     const session = this.openSession(flags);
-    const { hosts, source, dest } = await openDomainOnBoth(session, domain, flags.from, flags.to);
-    const verdicts = await verifyDomain(hosts, source, dest, {
+    const result = await verifyBetween(session, args.domain, {
+      from: flags.from,
+      to: flags.to,
       concurrency: flags.concurrency,
       checksum: flags.checksum,
     });
-    const problems = verifyProblemCount(verdicts);
-    this.log(
-      flags.json
-        ? JSON.stringify({ domain, problems, mailboxes: verdictsForJson(verdicts) }, null, 2)
-        : renderVerify(verdicts, flags.checksum),
-    );
-    if (problems > 0) this.exitWith(ExitCode.verification);
+    return { outcome: result.problems > 0 ? 'different' : 'ok', data: result };
+  }
+
+  protected override jsonOf(r: VerifyResult): unknown {
+    return { domain: r.domain, problems: r.problems, mailboxes: verdictsForJson(r.verdicts) };
+  }
+
+  protected render(r: CommandResult<VerifyResult>): string {
+    return renderVerify(r.data.verdicts, this.checksum);
   }
 }

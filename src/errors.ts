@@ -1,20 +1,49 @@
 /**
- * The error hierarchy. Every failure an operator can meet is one of these: a stable `code`
- * for scripts, an `exitCode` decided here and nowhere else, the host it happened on, and a
- * `hint` saying what to do next.
+ * Outcomes and errors. Every command ends with one outcome, named for scripts and the JSON
+ * envelope; `exitCodeFor` is the only place an outcome becomes an exit status. Every failure
+ * an operator can meet is one of the errors below: a stable `code`, its outcome, the host it
+ * happened on, and a `hint` saying what to do next.
  */
 
-export const ExitCode = {
+/** Each outcome and its exit status (the README's table). */
+const EXIT_STATUS = {
   ok: 0,
-  failure: 1,
+  /** A remote command or a mailbox failed: see the message. */
+  failed: 1,
+  /** Bad flags, arguments, configuration or names: nothing was changed. */
   usage: 2,
-  verification: 3,
-  connection: 4,
-  precondition: 5,
+  /** Verification found a difference between the servers. */
+  different: 3,
+  /** A host could not be reached or the connection broke: trying again may work. */
+  unreachable: 4,
+  /** A server lacks something vmigrate needs, or a plan has problems. */
+  unfit: 5,
+  /** Another vmigrate holds the domain's lock. */
   locked: 6,
+  /** A host refused us: its key is unknown or changed, or the login was refused. Not retried. */
+  refused: 7,
+  /** A defect in vmigrate itself (sysexits' EX_SOFTWARE). */
+  bug: 70,
+  /** Stopped by the operator (Ctrl-C, SIGTERM). */
   interrupted: 130,
 } as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type Outcome = keyof typeof EXIT_STATUS;
+export const OUTCOMES = Object.keys(EXIT_STATUS) as Outcome[];
+
+/** The exit status of an outcome: decided here and nowhere else. */
+export function exitCodeFor(outcome: Outcome): number {
+  return EXIT_STATUS[outcome];
+}
+
+/** The outcome that many results share, or `failed` when they differ (ok and not-started aside). */
+export function combinedOutcome(outcomes: readonly Outcome[]): Outcome {
+  const bad = new Set(outcomes.filter((o) => o !== 'ok'));
+  if (bad.size === 0) return 'ok';
+  if (bad.has('interrupted')) return 'interrupted';
+  if (bad.has('bug')) return 'bug';
+  return bad.size === 1 ? [...bad][0]! : 'failed';
+}
 
 export interface ErrorDetails {
   host?: string;
@@ -24,7 +53,7 @@ export interface ErrorDetails {
 
 export class VmigrateError extends Error {
   readonly code: string = 'VMIGRATE_ERROR';
-  readonly exitCode: ExitCode = ExitCode.failure;
+  readonly outcome: Outcome = 'failed';
   readonly host: string | undefined;
   readonly hint: string | undefined;
 
@@ -39,19 +68,19 @@ export class VmigrateError extends Error {
 /** Bad flags, arguments, config files or names: nothing was touched. */
 export class UsageError extends VmigrateError {
   override readonly code = 'USAGE';
-  override readonly exitCode = ExitCode.usage;
+  override readonly outcome = 'usage';
 }
 
 /** The source and destination disagree after a transfer. */
 export class VerificationError extends VmigrateError {
   override readonly code = 'VERIFICATION_MISMATCH';
-  override readonly exitCode = ExitCode.verification;
+  override readonly outcome = 'different';
 }
 
 /** TCP, SSH handshake or channel failures. `transient` marks what a retry may cure. */
 export class ConnectionError extends VmigrateError {
   override readonly code: string = 'CONNECTION';
-  override readonly exitCode = ExitCode.connection;
+  override readonly outcome: Outcome = 'unreachable';
   readonly transient: boolean;
   constructor(message: string, details: ErrorDetails & { transient?: boolean } = {}) {
     super(message, details);
@@ -61,6 +90,7 @@ export class ConnectionError extends VmigrateError {
 
 export class AuthenticationError extends ConnectionError {
   override readonly code = 'AUTHENTICATION';
+  override readonly outcome = 'refused';
   constructor(message: string, details: ErrorDetails = {}) {
     super(message, { ...details, transient: false });
   }
@@ -68,6 +98,7 @@ export class AuthenticationError extends ConnectionError {
 
 export class HostKeyError extends ConnectionError {
   override readonly code = 'HOST_KEY';
+  override readonly outcome = 'refused';
   constructor(message: string, details: ErrorDetails = {}) {
     super(message, { ...details, transient: false });
   }
@@ -96,27 +127,53 @@ export class RemoteCommandError extends VmigrateError {
 /** A server lacks something vmigrate needs (vpopmail, GNU tar, disk space, a clean shell). */
 export class PreconditionError extends VmigrateError {
   override readonly code = 'PRECONDITION';
-  override readonly exitCode = ExitCode.precondition;
+  override readonly outcome = 'unfit';
 }
 
 export class LockedError extends VmigrateError {
   override readonly code = 'LOCKED';
-  override readonly exitCode = ExitCode.locked;
+  override readonly outcome = 'locked';
 }
 
 export class InterruptedError extends VmigrateError {
   override readonly code = 'INTERRUPTED';
-  override readonly exitCode = ExitCode.interrupted;
+  override readonly outcome = 'interrupted';
 }
 
-/** The single place that turns any thrown value into an exit code. */
-export function exitCodeOf(err: unknown): ExitCode {
-  if (err instanceof VmigrateError) return err.exitCode;
-  return ExitCode.failure;
+/**
+ * A failure of the operator's own machine (a full disk, a state directory it may not write):
+ * reported as a failure, not as a defect of vmigrate.
+ */
+function isSystemError(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || err.name === 'SqliteError';
 }
 
-export function describeError(err: unknown): { name: string; code: string; message: string } {
-  if (err instanceof VmigrateError) return { name: err.name, code: err.code, message: err.message };
-  if (err instanceof Error) return { name: err.name, code: 'INTERNAL', message: err.message };
-  return { name: 'Error', code: 'INTERNAL', message: String(err) };
+/** What a thrown value means for the run: anything not foreseen is a bug. */
+export function outcomeOf(err: unknown): Outcome {
+  if (err instanceof VmigrateError) return err.outcome;
+  if (err instanceof Error && isSystemError(err)) return 'failed';
+  return 'bug';
+}
+
+export interface ErrorReport {
+  code: string;
+  message: string;
+  hint: string | undefined;
+  host: string | undefined;
+}
+
+/** A thrown value as the operator and the JSON envelope see it. */
+export function describeError(err: unknown): ErrorReport {
+  if (err instanceof VmigrateError)
+    return { code: err.code, message: err.message, hint: err.hint, host: err.host };
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof Error && isSystemError(err))
+    return { code: 'SYSTEM', message, hint: undefined, host: undefined };
+  return {
+    code: 'INTERNAL',
+    message: `internal error: ${message}`,
+    hint: 'this is a defect in vmigrate: the log holds its stack trace; please report it with the log',
+    host: undefined,
+  };
 }

@@ -1,9 +1,10 @@
 import { Args } from '@oclif/core';
+import type { CommandResult } from '../../src/cli/base-command.js';
 import { VmigrateCommand } from '../../src/cli/base-command.js';
-import { checkExitCode, checkHosts } from '../../src/hosts/check.js';
+import { checkHosts, checkOutcome, type HostCheckRow } from '../../src/hosts/check.js';
 import { renderHostChecks } from '../../src/ui/hosts-check-view.js';
 
-export default class HostsCheck extends VmigrateCommand {
+export default class HostsCheck extends VmigrateCommand<{ hosts: HostCheckRow[] }> {
   static override summary = 'Connect to hosts, verify their keys and show what they offer.';
   static override description =
     'For each host: resolve it (vmigrate profile, ~/.ssh/config alias or user@host[:port]), verify its host key ' +
@@ -19,16 +20,14 @@ export default class HostsCheck extends VmigrateCommand {
     host: Args.string({ description: 'profile, ssh alias or user@host[:port]', required: true }),
   };
 
-  async run(): Promise<void> {
+  protected async execute(): Promise<CommandResult<{ hosts: HostCheckRow[] }>> {
     const { flags, argv } = await this.parse(HostsCheck);
     const session = this.openSession(flags);
-    const rows = await checkHosts(session, argv as string[]);
-    const code = checkExitCode(rows);
-    if (flags.json)
-      this.log(
-        JSON.stringify({ status: code === 0 ? 'ok' : 'failed', exitCode: code, hosts: rows }, null, 2),
-      );
-    else this.log(renderHostChecks(rows));
-    if (code !== 0) this.exitWith(code);
+    const hosts = await checkHosts(session, argv as string[]);
+    return { outcome: checkOutcome(hosts), data: { hosts } };
+  }
+
+  protected render(r: CommandResult<{ hosts: HostCheckRow[] }>): string {
+    return renderHostChecks(r.data.hosts);
   }
 }

@@ -1,76 +1,96 @@
 /**
- * What `move` and `resume` share: the state store, driving a recorded run to its end, printing
- * each domain and the final table, and the exit code.
+ * What the commands that drive runs share (move, resume, sync, status, runs): the state store,
+ * the progress display that suits where output goes, and printing each domain as it ends.
  */
-import { Flags } from '@oclif/core';
-import { runExitCode, runMove } from '../migration/run-move.js';
-import type { RunRecord } from '../state/runs.js';
-import { RunStore } from '../state/runs.js';
-import { StateStore } from '../state/store.js';
-import { progressFor } from '../ui/progress.js';
+import type { MoveEnv } from '../migration/move-lifecycle.js';
+import type { MoveRunResult } from '../migration/run-move.js';
+import { openRecords, type Records } from '../state/records.js';
+import type { RunRecord } from '../state/run-journal.js';
+import { progressFor, type ProgressMode } from '../ui/progress.js';
 import { renderProvisionReport } from '../ui/provision-view.js';
-import { outcomeJson, renderDomainOutcome, renderRunTable, resumeHint } from '../ui/run-view.js';
-import { VmigrateCommand } from './base-command.js';
+import {
+  outcomeJson,
+  renderDomainOutcome,
+  renderRunTable,
+  resumeHint,
+  runStartLine,
+} from '../ui/run-view.js';
+import { VmigrateCommand, type CommandResult } from './base-command.js';
 
-export const runFlags = {
-  'break-lock': Flags.boolean({
-    description:
-      "take over a domain's lock on the destination left by another vmigrate that is gone for good (its machine died)",
-  }),
-};
+export abstract class RunCommand<D = unknown> extends VmigrateCommand<D> {
+  private records_: Records | undefined;
 
-export abstract class RunCommand extends VmigrateCommand {
-  protected store: StateStore | undefined;
-
-  protected openStore(): RunStore {
-    this.store ??= StateStore.open(this.stateDir);
-    return new RunStore(this.store);
+  protected get records(): Records {
+    this.records_ ??= openRecords(this.stateDir);
+    return this.records_;
   }
 
-  /** Drives `run` (already adopted by this process) to its end and exits with its outcome. */
-  protected async drive(runs: RunStore, run: RunRecord, flags: { json: boolean; 'break-lock': boolean }) {
-    const req = run.request;
-    const single = req.domains.length === 1;
-    const shared = !single && req.domainsConcurrency > 1;
-    this.onHardStop = () => runs.finish(run.id, 'interrupted');
-    this.say(
-      `run ${run.id}: ${single ? req.domains[0] : `${req.domains.length} domains`} from ${req.from} to ${req.to}`,
-    );
-    const result = await runMove(run, {
-      session: this.session!,
-      runs,
-      storeId: this.store!.id,
+  protected progressMode(): ProgressMode {
+    if (this.jsonEnabled()) return this.streamingEvents ? 'events' : 'plain';
+    return process.stderr.isTTY ? 'terminal' : 'plain';
+  }
+
+  /** Where a run's events go: printed for a terminal, JSON lines with --json-events. */
+  protected moveEnv(breakLock: boolean): Omit<MoveEnv, 'session'> {
+    const mode = this.progressMode();
+    let single = true;
+    let checksum = false;
+    return {
+      records: this.records,
       log: this.runLog!.logger,
       signal: this.abort.signal,
-      breakLock: flags['break-lock'],
-      progress: (domain, mailboxes) => progressFor(flags.json, mailboxes, { domain, shared }),
+      breakLock,
+      started: (run, continued) => {
+        single = run.request.domains.length === 1;
+        checksum = run.request.checksum;
+        this.onHardStop = () => {
+          this.records.runs.finish(run.id, 'interrupted');
+          return resumeHint(run);
+        };
+        this.emit({ event: 'run', run: run.id, continued, domains: run.request.domains });
+        if (continued) this.say(`continuing run ${run.id}, which stopped before it finished`);
+        this.say(runStartLine(run));
+      },
+      progress: (domain, mailboxes) =>
+        progressFor(mode, mailboxes, {
+          domain,
+          shared: !single,
+          emit: (e) => this.emit(e),
+        }),
       provisioned: (report) => {
-        if (!flags.json) this.say(renderProvisionReport(report));
+        if (!this.jsonEnabled()) this.say(renderProvisionReport(report));
       },
       domainEnded: (o) => {
-        if (flags.json) this.log(JSON.stringify({ event: 'domain', ...outcomeJson(o) }));
-        else this.say(renderDomainOutcome(o, { verifyTable: single, checksum: req.checksum }));
+        this.emit({ event: 'domain', ...outcomeJson(o) });
+        if (!this.jsonEnabled()) this.say(renderDomainOutcome(o, { verifyTable: single, checksum }));
       },
-    });
-    if (flags.json)
-      this.log(
-        JSON.stringify({
-          event: 'summary',
-          run: run.id,
-          status: result.status,
-          alreadyDone: result.alreadyDone,
-          domains: result.outcomes.map(outcomeJson),
-        }),
-      );
-    else if (!single || result.alreadyDone.length > 0) this.log(`\n${renderRunTable(result)}`);
-    if (result.status !== 'done')
-      this.say(`${result.status === 'interrupted' ? 'interrupted; ' : ''}${resumeHint(run)}`);
-    const code = runExitCode(result);
-    if (code !== 0) this.exitWith(code);
+    };
+  }
+
+  private continueHint(result: MoveRunResult, run: RunRecord | undefined): string | undefined {
+    if (result.status === 'done' || !run) return undefined;
+    return `${result.status === 'interrupted' ? 'interrupted; ' : ''}${resumeHint(run)}`;
+  }
+
+  /** With JSON on stdout, how to continue a run that did not finish still reaches the operator. */
+  protected sayHowToContinue(result: MoveRunResult, run: RunRecord | undefined): void {
+    const hint = this.continueHint(result, run);
+    if (hint && this.jsonEnabled()) this.say(hint);
+  }
+
+  /** The end of a move or resume for a terminal: the table of domains, and how to continue. */
+  protected renderMoveEnd(r: CommandResult<MoveRunResult>, run: RunRecord | undefined): string | undefined {
+    const result = r.data;
+    const parts: string[] = [];
+    if (result.outcomes.length !== 1 || result.alreadyDone.length > 0)
+      parts.push(`\n${renderRunTable(result)}`);
+    const hint = this.continueHint(result, run);
+    if (hint) parts.push(hint);
+    return parts.length > 0 ? parts.join('\n') : undefined;
   }
 
   override async finally(err: Error | undefined): Promise<void> {
     await super.finally(err);
-    this.store?.close();
+    this.records_?.close();
   }
 }

@@ -1,6 +1,6 @@
 /** `vmigrate hosts check`: connect to each host, verify its key, probe it; one row per host. */
-import { describeError, ExitCode, exitCodeOf, VmigrateError } from '../errors.js';
-import { missingRequirements, probe, type Capabilities } from '../remote/probe.js';
+import { combinedOutcome, describeError, outcomeOf, type ErrorReport, type Outcome } from '../errors.js';
+import { missingRequirements, probe, type Capabilities } from './probe.js';
 import type { HostSession } from './session.js';
 
 export interface HostCheckRow {
@@ -13,7 +13,7 @@ export interface HostCheckRow {
   capabilities: Capabilities | undefined;
   /** Requirements the host does not meet (vmigrate cannot work with it). */
   problems: string[];
-  error: { code: string; message: string; hint: string | undefined; exitCode: number } | undefined;
+  error: (ErrorReport & { outcome: Outcome }) | undefined;
 }
 
 async function checkOne(session: HostSession, arg: string): Promise<HostCheckRow> {
@@ -40,13 +40,7 @@ async function checkOne(session: HostSession, arg: string): Promise<HostCheckRow
     row.problems = missingRequirements(row.capabilities);
     row.ok = row.problems.length === 0;
   } catch (err) {
-    const d = describeError(err);
-    row.error = {
-      code: d.code,
-      message: d.message,
-      hint: err instanceof VmigrateError ? err.hint : undefined,
-      exitCode: exitCodeOf(err),
-    };
+    row.error = { ...describeError(err), outcome: outcomeOf(err) };
   }
   return row;
 }
@@ -55,10 +49,7 @@ export async function checkHosts(session: HostSession, hosts: readonly string[])
   return Promise.all(hosts.map((h) => checkOne(session, h)));
 }
 
-/** Exit status for a check: the first failure's code, precondition when a host is unfit. */
-export function checkExitCode(rows: readonly HostCheckRow[]): number {
-  const failed = rows.find((r) => r.error);
-  if (failed?.error) return failed.error.exitCode;
-  if (rows.some((r) => !r.ok)) return ExitCode.precondition;
-  return ExitCode.ok;
+/** A check's outcome: the failures' own (refused, unreachable, …), unfit when a host lacks something. */
+export function checkOutcome(rows: readonly HostCheckRow[]): Outcome {
+  return combinedOutcome(rows.map((r) => r.error?.outcome ?? (r.ok ? 'ok' : 'unfit')));
 }

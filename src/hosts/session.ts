@@ -70,6 +70,11 @@ export class HostSession {
     return entry;
   }
 
+  /** Cut every connection (what runs on them dies); hosts stay open for what comes next. */
+  cut(): void {
+    for (const h of this.hosts.values()) void h.then((c) => c.pool.cut()).catch(() => {});
+  }
+
   async close(): Promise<void> {
     const all = [...this.hosts.values()];
     this.hosts.clear();

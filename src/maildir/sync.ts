@@ -39,9 +39,15 @@ export interface MailboxResult {
 }
 
 export interface SyncEvents {
-  /** Called once the delta is known: what this pass will send. */
-  planned?: (box: Mailbox, totals: { messages: number; bytes: number }) => void;
+  /**
+   * Called once the delta is known: what this pass will send (`streamBytes`: about what its
+   * tar streams will weigh uncompressed, the unit of the `bytes` event).
+   */
+  planned?: (box: Mailbox, totals: { messages: number; bytes: number; streamBytes: number }) => void;
+  /** Bytes of a tar stream went through (headers included; compressed with --compress). */
   bytes?: (box: Mailbox, n: number) => void;
+  /** A stream of this mailbox ended: the messages and content bytes it brought. */
+  sent?: (box: Mailbox, figures: { messages: number; bytes: number }) => void;
   /**
    * The messages about to be sent, before any byte moves. Recorded first on purpose: a unique
    * name is unique to one message, so whatever of these reaches the destination is vmigrate's.
@@ -49,6 +55,23 @@ export interface SyncEvents {
   copying?: (box: Mailbox, messages: MessageKey[]) => void;
   /** Messages removed from the destination because the source no longer has them (--delete). */
   deleted?: (box: Mailbox, messages: MessageKey[]) => void;
+}
+
+const BLOCK = 512;
+const up = (n: number, to: number) => Math.ceil(n / to) * to;
+
+/**
+ * What a GNU tar stream of `members` weighs: a header block each (two and the name's blocks
+ * for a name over 100 bytes), the contents padded to blocks, the end blocks and the record.
+ */
+export function tarSize(members: readonly string[], sizeOf: (path: string) => number): number {
+  if (members.length === 0) return 0;
+  let n = 2 * BLOCK;
+  for (const m of members) {
+    n += BLOCK + up(sizeOf(m), BLOCK);
+    if (m.length >= 100) n += BLOCK + up(m.length + 1, BLOCK);
+  }
+  return up(n, 20 * BLOCK);
 }
 
 export async function syncMailbox(
@@ -69,7 +92,12 @@ export async function syncMailbox(
 ): Promise<MailboxResult> {
   const [from, to] = await Promise.all([listMaildir(source, box.sourceDir), listMaildir(dest, box.destDir)]);
   const delta = planDelta(from, to, options.deletable);
-  events.planned?.(box, { messages: delta.messages, bytes: delta.bytes });
+  const listed = new Map(from.map((e) => [e.path, e]));
+  events.planned?.(box, {
+    messages: delta.messages,
+    bytes: delta.bytes,
+    streamBytes: tarSize(delta.copy, (p) => listed.get(p)?.size ?? 0),
+  });
   if (delta.renames.length > 0)
     await inBase(dest, box.destDir, RENAME, delta.renames.flat(), `renaming in ${box.label}`, options.fence);
   if (delta.deletes.length > 0) {
@@ -102,6 +130,16 @@ export async function syncMailbox(
         },
       });
       vanished += r.vanished;
+      let messages = 0;
+      let bytes = 0;
+      for (const m of members) {
+        const e = entries.get(m);
+        if (e?.type === 'f' && messageKey(m) !== undefined) {
+          messages++;
+          bytes += e.size;
+        }
+      }
+      events.sent?.(box, { messages: Math.max(0, messages - r.vanished), bytes });
     };
     const plan = planChunks(
       delta.copy,

@@ -2,12 +2,14 @@
  * Preflight: everything about both hosts that decides whether and how a domain can be
  * provisioned, read without changing anything. The result drives both the printed plan
  * (`vmigrate plan`, `--dry-run`) and the provisioning itself, so the two cannot disagree.
+ * In two halves: `readPreflightFacts` reads both hosts, `assessPreflight` decides from what was
+ * read and touches nothing (tested without any server).
  */
 import { describeOutsideLink, linksOutsideDomain } from '../vpopmail/tree-links.js';
 import { randomUUID } from 'node:crypto';
 import { PreconditionError, UsageError } from '../errors.js';
-import { missingRequirements, type Capabilities } from '../remote/probe.js';
-import type { Remote } from '../remote/remote.js';
+import type { HostHandle, HostPair } from '../hosts/open-hosts.js';
+import { missingRequirements } from '../hosts/probe.js';
 import { assignedDomains } from '../vpopmail/assign.js';
 import { describeDifference, differences, type ProgramPaths } from '../vpopmail/compare.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
@@ -16,12 +18,6 @@ import { validateDomain, validateUser } from '../vpopmail/names.js';
 import { PathMap, pathsUnder, type PathMapping } from '../vpopmail/path-map.js';
 import { controlTexts, locatePrograms, programPaths } from '../vpopmail/programs.js';
 import type { ProvisionMode } from '../vpopmail/provision-steps.js';
-
-export interface HostHandle {
-  label: string;
-  remote: Remote;
-  caps: Capabilities;
-}
 
 export interface Preflight {
   domain: string;
@@ -123,7 +119,7 @@ function checkNames(inv: Inventory): void {
  * PreconditionError: checked before anything is locked or written, so that a destination
  * without vpopmail is reported as such (exit 5), not as a lock it cannot hold.
  */
-export function requireFitHosts(hosts: { source: HostHandle; dest: HostHandle }): void {
+export function requireFitHosts(hosts: HostPair): void {
   const problems = [hosts.source, hosts.dest].flatMap((h) =>
     missingRequirements(h.caps).map((p) => `${h.label}: ${p}`),
   );
@@ -131,6 +127,73 @@ export function requireFitHosts(hosts: { source: HostHandle; dest: HostHandle })
     throw new PreconditionError(`vmigrate cannot work with these hosts:\n  ${problems.join('\n  ')}`, {
       hint: 'run `vmigrate hosts check` on them for everything each one has',
     });
+}
+
+/** What preflight reads from both hosts; everything it decides comes from these facts alone. */
+export interface PreflightFacts {
+  domain: string;
+  source: HostHandle;
+  dest: HostHandle;
+  /** Undefined when a host lacks vpopmail: then nothing else could be read. */
+  sourceInventory: Inventory;
+  destInventory: Inventory | undefined;
+  /** The programs the domain's delivery files run, as the source names them … */
+  wantedPrograms: string[];
+  /** … and where the destination has each (in the same order; `found` undefined: missing). */
+  locatedPrograms: Array<{ wanted: string; found: string | undefined }>;
+  /** The alias domains as the destination's users/assign has them: alias -> its real domain ('' if none). */
+  aliasOwners: Map<string, string>;
+}
+
+function unfitHosts(source: HostHandle, dest: HostHandle): string[] {
+  const problems: string[] = [];
+  for (const h of [source, dest]) {
+    for (const p of missingRequirements(h.caps)) problems.push(`${h.label}: ${p}`);
+    if (!h.caps.vpopmail?.bin) problems.push(`${h.label}: no vpopmail programs found`);
+  }
+  return problems;
+}
+
+/** Reads both hosts: the domain on each, and what the destination has for its delivery files. */
+export async function readPreflightFacts(
+  domain: string,
+  source: HostHandle,
+  dest: HostHandle,
+): Promise<PreflightFacts> {
+  const empty = { wantedPrograms: [], locatedPrograms: [], aliasOwners: new Map<string, string>() };
+  if (unfitHosts(source, dest).length > 0 || !dest.caps.vpopmail) {
+    // Without vpopmail on both sides nothing else can be read.
+    const sourceInventory = await readInventory(source.remote, source.caps, domain);
+    return { domain, source, dest, sourceInventory, destInventory: undefined, ...empty };
+  }
+  // Both reads are read-only and independent: one round trip's wait, not two.
+  const [sourceInventory, destInventory] = await Promise.all([
+    readInventory(source.remote, source.caps, domain),
+    readInventoryIfExists(dest.remote, dest.caps, domain),
+  ]);
+  if (sourceInventory.realDomain !== domain)
+    return { domain, source, dest, sourceInventory, destInventory, ...empty };
+  const destVp = dest.caps.vpopmail.dir;
+  const baseMap = buildPathMap(sourceInventory, destLayout(sourceInventory, destInventory, destVp), []);
+  const wantedPrograms = programPaths(controlTexts(sourceInventory));
+  const [located, aliasOwners] = await Promise.all([
+    locatePrograms(
+      dest.remote,
+      wantedPrograms.map((p) => baseMap.rewrite(p)),
+      { qmailDir: dest.caps.qmail.dir, vpopmailDir: destVp },
+    ),
+    assignedDomains(dest.remote, dest.caps.qmail.dir, sourceInventory.aliasDomains),
+  ]);
+  return {
+    domain,
+    source,
+    dest,
+    sourceInventory,
+    destInventory,
+    wantedPrograms,
+    locatedPrograms: located,
+    aliasOwners,
+  };
 }
 
 export async function preflight(
@@ -143,15 +206,18 @@ export async function preflight(
     claim?: boolean;
   },
 ): Promise<Preflight> {
-  const problems: string[] = [];
+  return assessPreflight(await readPreflightFacts(domain, source, dest), options);
+}
+
+/** Whether and how the domain can be provisioned, decided from the facts alone. */
+export function assessPreflight(
+  facts: PreflightFacts,
+  options: { merge: boolean; claim?: boolean | undefined },
+): Preflight {
+  const { domain, source, dest, sourceInventory, destInventory } = facts;
+  const problems = unfitHosts(source, dest);
   const warnings: string[] = [];
-  for (const h of [source, dest]) {
-    for (const p of missingRequirements(h.caps)) problems.push(`${h.label}: ${p}`);
-    if (!h.caps.vpopmail?.bin) problems.push(`${h.label}: no vpopmail programs found`);
-  }
-  if (problems.length > 0 || !dest.caps.vpopmail) {
-    // Without vpopmail on both sides nothing else can be read.
-    const sourceInventory = await readInventory(source.remote, source.caps, domain);
+  if (problems.length > 0 || !dest.caps.vpopmail)
     return {
       domain,
       source,
@@ -164,12 +230,6 @@ export async function preflight(
       programMappings: [],
       pathMap: new PathMap([]),
     };
-  }
-  // Both reads are read-only and independent: one round trip's wait, not two.
-  const [sourceInventory, destInventory] = await Promise.all([
-    readInventory(source.remote, source.caps, domain),
-    readInventoryIfExists(dest.remote, dest.caps, domain),
-  ]);
   if (sourceInventory.realDomain !== domain)
     throw new UsageError(
       `${domain} is an alias domain of ${sourceInventory.realDomain} on ${source.label}: move ${sourceInventory.realDomain}, its alias domains come with it`,
@@ -187,16 +247,7 @@ export async function preflight(
 
   // Programs: where the destination has what the domain's files run.
   const layout = destLayout(sourceInventory, destInventory, destVp);
-  const baseMap = buildPathMap(sourceInventory, layout, []);
-  const wanted = programPaths(controlTexts(sourceInventory));
-  const [located, owners] = await Promise.all([
-    locatePrograms(
-      dest.remote,
-      wanted.map((p) => baseMap.rewrite(p)),
-      { qmailDir: dest.caps.qmail.dir, vpopmailDir: destVp },
-    ),
-    assignedDomains(dest.remote, dest.caps.qmail.dir, sourceInventory.aliasDomains),
-  ]);
+  const located = facts.locatedPrograms;
   const programMappings: PathMapping[] = [];
   const missing = located.filter((l) => l.found === undefined).map((l) => l.wanted);
   if (missing.length > 0)
@@ -205,7 +256,7 @@ export async function preflight(
         `(${missing.join(', ')}): that mail will fail there until ${missing.length === 1 ? 'it is' : 'they are'} installed`,
     );
   located.forEach((loc, i) => {
-    const original = wanted[i] ?? loc.wanted;
+    const original = facts.wantedPrograms[i] ?? loc.wanted;
     if (loc.found === undefined) return;
     if (loc.found !== loc.wanted)
       programMappings.push({
@@ -228,7 +279,7 @@ export async function preflight(
       );
   }
 
-  for (const [alias, real] of owners)
+  for (const [alias, real] of facts.aliasOwners)
     if (real !== '' && real !== domain)
       problems.push(`alias domain ${alias} already exists on ${dest.label} (as ${real})`);
 

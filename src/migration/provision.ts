@@ -4,14 +4,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PreconditionError, VerificationError } from '../errors.js';
+import { openPair } from '../hosts/open-hosts.js';
+import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
 import { relayTree } from '../maildir/tar-relay.js';
 import { runBatch, type BatchStep, type Fence } from '../remote/batch.js';
 import { describeDifference, differences } from '../vpopmail/compare.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
+import { validateDomain } from '../vpopmail/names.js';
 import { accountSteps, fileSteps, type ProvisionMode } from '../vpopmail/provision-steps.js';
-import { buildPathMap, destLayout, markerText, programSides, type Preflight } from './preflight.js';
+import {
+  buildPathMap,
+  destLayout,
+  markerText,
+  preflight,
+  programSides,
+  type Preflight,
+} from './preflight.js';
 
 export interface ProvisionReport {
   domain: string;
@@ -110,4 +120,16 @@ export async function provision(
       );
   }
   return { domain: pf.domain, mode, changes, warnings: pf.warnings, notes, destInventory: after };
+}
+
+/** `vmigrate provision`: preflight against both hosts, then provisioning. */
+export async function provisionBetween(
+  session: HostSession,
+  ask: { domain: string; from: string; to: string; merge: boolean },
+  log: Logger,
+  events: ProvisionEvents = {},
+): Promise<ProvisionReport> {
+  const domain = validateDomain(ask.domain);
+  const { source, dest } = await openPair(session, ask.from, ask.to);
+  return provision(await preflight(domain, source, dest, { merge: ask.merge }), log, events);
 }

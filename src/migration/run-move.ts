@@ -5,24 +5,28 @@
  * lost host) continues where it stopped, and a transient failure is simply retried.
  */
 import pLimit from 'p-limit';
-import { ExitCode, exitCodeOf, InterruptedError, PreconditionError, VmigrateError } from '../errors.js';
+import {
+  combinedOutcome,
+  InterruptedError,
+  outcomeOf,
+  PreconditionError,
+  VerificationError,
+  VmigrateError,
+  type Outcome,
+} from '../errors.js';
+import { openPair, type HostPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
 import type { MailboxVerdict } from '../maildir/verify.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
-import type { DomainPhase, RunRecord, RunStatus, RunStore } from '../state/runs.js';
+import type { Records } from '../state/records.js';
+import type { DomainPhase, RunJournal, RunRecord, RunStatus } from '../state/run-journal.js';
 import { copyLedger } from './copy-ledger.js';
 import { lockDomain, type DomainLock } from './domain-lock.js';
-import { openPair } from './open-hosts.js';
-import { preflight, requireFitHosts, type HostHandle } from './preflight.js';
+import { preflight, requireFitHosts } from './preflight.js';
 import { provision, type ProvisionReport } from './provision.js';
-import {
-  chooseCompressor,
-  transferDomain,
-  verifyDomain,
-  type TransferEvents,
-  type TransferReport,
-} from './transfer.js';
+import { chooseCompressor, transferDomain, type TransferEvents, type TransferReport } from './transfer.js';
+import { verifyDomain } from './verify-domain.js';
 
 export type DomainStatus = 'done' | 'failed' | 'interrupted' | 'not started';
 
@@ -32,7 +36,8 @@ export interface DomainOutcome {
   /** Where it stopped (or 'done'). */
   phase: DomainPhase;
   error: string | undefined;
-  exitCode: ExitCode;
+  /** ok when done; else what stopped it (its exit status through exitCodeFor). */
+  outcome: Outcome;
   provisioned: ProvisionReport | undefined;
   transfer: TransferReport | undefined;
   verify: MailboxVerdict[] | undefined;
@@ -42,7 +47,11 @@ export interface DomainOutcome {
 }
 
 export interface MoveRunResult {
-  status: Exclude<RunStatus, 'running'>;
+  run: number;
+  /** This process continued a run that had stopped, rather than starting one. */
+  continued: boolean;
+  outcome: Outcome;
+  status: Exclude<RunStatus, 'running' | 'abandoned'>;
   outcomes: DomainOutcome[];
   /** Domains an earlier attempt of this run had already finished. */
   alreadyDone: string[];
@@ -50,8 +59,7 @@ export interface MoveRunResult {
 
 export interface MoveRunContext {
   session: HostSession;
-  runs: RunStore;
-  storeId: string;
+  records: Records;
   log: Logger;
   /** Once aborted no domain, stage or mailbox starts; what runs finishes or is cut. */
   signal: AbortSignal;
@@ -65,30 +73,32 @@ export interface MoveRunContext {
   domainEnded?: (outcome: DomainOutcome) => void;
 }
 
-/** Calls every listener of each event, in order. */
-function fanOut(...all: TransferEvents[]): TransferEvents {
-  const each =
-    <K extends keyof TransferEvents>(k: K) =>
-    (...args: Parameters<NonNullable<TransferEvents[K]>>) => {
+/** Calls every listener of each event, in order (any event one of them listens to). */
+export function fanOut(...all: TransferEvents[]): TransferEvents {
+  const keys = new Set(all.flatMap((e) => Object.keys(e))) as Set<keyof TransferEvents>;
+  const out: Record<string, (...args: unknown[]) => void> = {};
+  for (const k of keys)
+    out[k] = (...args: unknown[]) => {
       for (const e of all) (e[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
     };
-  return {
-    started: each('started'),
-    planned: each('planned'),
-    bytes: each('bytes'),
-    copying: each('copying'),
-    finished: each('finished'),
-  };
+  return out;
 }
 
-/** Mailbox progress, as the state store keeps it. */
-function recorder(run: RunRecord, domain: string, runs: RunStore): TransferEvents {
+/**
+ * Mailbox progress, as the state store keeps it: messages and bytes as each stream ends (so a
+ * run stopped half-way shows what it copied), the mailbox once it is done.
+ */
+export function recorder(runId: number, domain: string, runs: RunJournal): TransferEvents {
   return {
-    started: (box) => runs.mailbox(run.id, domain, box.label, 'copying'),
+    started: (box) => runs.mailbox(runId, domain, box.label, 'copying'),
+    sent: (box, f) => {
+      runs.mailbox(runId, domain, box.label, 'copying', f);
+      runs.addTotals(runId, domain, f);
+    },
     finished: (box, r) => {
-      if (r instanceof Error) return runs.mailbox(run.id, domain, box.label, 'failed', { error: r.message });
-      runs.mailbox(run.id, domain, box.label, 'done', { messages: r.messagesCopied, bytes: r.contentBytes });
-      runs.addTotals(run.id, domain, { mailboxes: 1, messages: r.messagesCopied, bytes: r.contentBytes });
+      if (r instanceof Error) return runs.mailbox(runId, domain, box.label, 'failed', { error: r.message });
+      runs.mailbox(runId, domain, box.label, 'done');
+      runs.addTotals(runId, domain, { mailboxes: 1 });
     },
   };
 }
@@ -96,12 +106,13 @@ function recorder(run: RunRecord, domain: string, runs: RunStore): TransferEvent
 async function moveDomain(
   domain: string,
   run: RunRecord,
-  hosts: { source: HostHandle; dest: HostHandle },
+  hosts: HostPair,
   ctx: MoveRunContext,
   compress: ReturnType<typeof chooseCompressor> | undefined,
 ): Promise<DomainOutcome> {
   const started = Date.now();
-  const { runs, log, signal } = ctx;
+  const { log, signal } = ctx;
+  const { runs, claims } = ctx.records;
   const req = run.request;
   const out = blankOutcome(domain, 'failed', 'preflight');
   const retry = { log, signal, policy: ctx.retry };
@@ -124,7 +135,7 @@ async function moveDomain(
       throw error;
     }
   };
-  const claim = () => runs.beganCreating(hosts.dest.label, domain);
+  const claim = () => claims.open(hosts.dest.label, domain);
   let lock: DomainLock | undefined;
   try {
     requireFitHosts(hosts);
@@ -134,8 +145,8 @@ async function moveDomain(
         lockDomain({
           dest: hosts.dest,
           domain,
-          runs,
-          storeId: ctx.storeId,
+          locks: ctx.records.locks,
+          storeId: ctx.records.storeId,
           runId: run.id,
           breakLock: ctx.breakLock,
           log,
@@ -152,7 +163,7 @@ async function moveDomain(
       );
     // Recorded before vadddomain runs: a domain found later without vmigrate's marker (the run
     // stopped in between) is then known to be this run's, not somebody else's.
-    if (pf.mode === 'create') runs.step(run.id, domain, 'create', 'running');
+    if (pf.mode === 'create') claims.claim(run.id, domain);
     const provisioned = await stage('provisioning', 'provision', async (attempt) =>
       provision(
         attempt === 0
@@ -164,7 +175,7 @@ async function moveDomain(
       ),
     );
     // The marker is there now: the claim on an unmarked domain is no longer needed.
-    runs.closeCreateClaims(hosts.dest.label, domain);
+    claims.close(hosts.dest.label, domain);
     out.provisioned = provisioned;
     ctx.provisioned?.(provisioned);
     const transferStarted = Date.now();
@@ -173,11 +184,11 @@ async function moveDomain(
       transferDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
         concurrency: req.concurrency,
         log,
-        events: fanOut(progress, recorder(run, domain, runs)),
+        events: fanOut(progress, recorder(run.id, domain, runs)),
         signal,
         compress,
         fence,
-        ledger: copyLedger(runs, { source: run.source, destination: run.destination, domain }),
+        ledger: copyLedger(ctx.records.copied, { source: run.source, destination: run.destination, domain }),
         deleteCopied: req.deleteCopied === true,
         retry: ctx.retry,
       }),
@@ -200,24 +211,21 @@ async function moveDomain(
     );
     out.verify = verdicts;
     const problems = verdicts.reduce((n, v) => n + v.problems.length, 0);
-    if (problems > 0) {
-      out.exitCode = ExitCode.verification;
-      throw new VmigrateError(`verification found ${problems} difference(s)`);
-    }
+    if (problems > 0) throw new VerificationError(`verification found ${problems} difference(s)`);
     out.status = 'done';
     out.phase = 'done';
-    out.exitCode = ExitCode.ok;
+    out.outcome = 'ok';
     runs.setPhase(run.id, domain, 'done');
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
     out.error = err.message;
     if (signal.aborted) {
       out.status = 'interrupted';
-      out.exitCode = ExitCode.interrupted;
+      out.outcome = 'interrupted';
       // The phase it stopped in stays: resume starts that stage again.
       runs.setPhase(run.id, domain, out.phase, 'interrupted');
     } else {
-      if (out.exitCode === ExitCode.failure) out.exitCode = exitCodeOf(err);
+      out.outcome = outcomeOf(err);
       runs.setPhase(run.id, domain, 'failed', err.message);
       log.error({ domain, phase: out.phase, err: err.message }, 'domain failed');
     }
@@ -236,7 +244,7 @@ function blankOutcome(domain: string, status: DomainStatus, phase: DomainPhase):
     status,
     phase,
     error: undefined,
-    exitCode: ExitCode.failure,
+    outcome: 'failed',
     provisioned: undefined,
     transfer: undefined,
     verify: undefined,
@@ -250,14 +258,20 @@ function notStarted(domain: string, why: string): DomainOutcome {
 }
 
 /** Runs (or continues) a move run; its record must already belong to this process. */
-export async function runMove(run: RunRecord, ctx: MoveRunContext): Promise<MoveRunResult> {
+export async function runMove(
+  run: RunRecord,
+  ctx: MoveRunContext,
+  opened?: HostPair,
+  continued = false,
+): Promise<MoveRunResult> {
   const req = run.request;
-  const all = ctx.runs.domains(run.id);
+  const { runs } = ctx.records;
+  const all = runs.domains(run.id);
   const alreadyDone = all.filter((d) => d.phase === 'done').map((d) => d.domain);
   const todo = all.filter((d) => d.phase !== 'done').map((d) => d.domain);
   let outcomes: DomainOutcome[];
   try {
-    const hosts = await openPair(ctx.session, req.from, req.to);
+    const hosts = opened ?? (await openPair(ctx.session, req.from, req.to));
     const compress = req.compress ? chooseCompressor(hosts) : undefined;
     const limit = pLimit(Math.max(1, req.domainsConcurrency));
     let failFastStop = false;
@@ -274,7 +288,7 @@ export async function runMove(run: RunRecord, ctx: MoveRunContext): Promise<Move
       ),
     );
   } catch (error) {
-    ctx.runs.finish(run.id, ctx.signal.aborted ? 'interrupted' : 'failed');
+    runs.finish(run.id, ctx.signal.aborted ? 'interrupted' : 'failed');
     throw error;
   }
   const status: MoveRunResult['status'] = ctx.signal.aborted
@@ -282,15 +296,11 @@ export async function runMove(run: RunRecord, ctx: MoveRunContext): Promise<Move
     : outcomes.every((o) => o.status === 'done')
       ? 'done'
       : 'failed';
-  ctx.runs.finish(run.id, status);
-  return { status, outcomes, alreadyDone };
-}
-
-/** The exit code of a whole run: 130 if stopped, else the failed domains' own code when they share one, else 1. */
-export function runExitCode(result: MoveRunResult): ExitCode {
-  if (result.status === 'interrupted') return ExitCode.interrupted;
-  if (result.status === 'done') return ExitCode.ok;
+  runs.finish(run.id, status);
   // Domains not started (--fail-fast) say nothing of their own: the failures decide.
-  const codes = new Set(result.outcomes.filter((o) => o.status === 'failed').map((o) => o.exitCode));
-  return codes.size === 1 ? ([...codes][0] ?? ExitCode.failure) : ExitCode.failure;
+  const outcome: Outcome =
+    status === 'interrupted'
+      ? 'interrupted'
+      : combinedOutcome(outcomes.filter((o) => o.status !== 'not started').map((o) => o.outcome));
+  return { run: run.id, continued, outcome, status, outcomes, alreadyDone };
 }

@@ -1,28 +1,25 @@
 /**
  * The messages of a domain: every mailbox synced with bounded concurrency (one failing mailbox
- * does not stop the others), then quota files rebuilt by vpopmail on the destination; and the
- * verification of every mailbox.
+ * does not stop the others), then quota files rebuilt by vpopmail on the destination.
  */
 import pLimit from 'p-limit';
 import { PreconditionError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { showName } from '../maildir/byte-names.js';
-import { listMaildir } from '../maildir/listing.js';
 import { chunkLimitsFor } from '../maildir/chunks.js';
 import type { MessageKey } from '../maildir/delta.js';
 import { syncMailbox, type Mailbox, type MailboxResult, type SyncEvents } from '../maildir/sync.js';
 import type { Compressor } from '../maildir/tar-relay.js';
-import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
 import { runBatch, type Fence } from '../remote/batch.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
-import type { HostHandle } from './preflight.js';
+import type { HostPair } from '../hosts/open-hosts.js';
 
 /** Mailboxes at once. Over a 20 ms link one ssh2 channel moves ~23 MB/s and 8 move ~94. */
 export const DEFAULT_CONCURRENCY = 8;
 
 /** The compressor both ends have: zstd (fast, strong) before gzip. */
-export function chooseCompressor(hosts: { source: HostHandle; dest: HostHandle }): Compressor {
+export function chooseCompressor(hosts: HostPair): Compressor {
   const both = (p: 'zstd' | 'gzip') => Boolean(hosts.source.caps.programs[p] && hosts.dest.caps.programs[p]);
   if (both('zstd')) return 'zstd';
   if (both('gzip')) return 'gzip';
@@ -84,7 +81,7 @@ export interface TransferReport {
 }
 
 export async function transferDomain(
-  hosts: { source: HostHandle; dest: HostHandle },
+  hosts: HostPair,
   source: Inventory,
   dest: Inventory,
   options: {
@@ -193,28 +190,4 @@ export async function transferDomain(
       r.skipped.map((x) => ({ label: r.label, path: showName(x.path), kind: x.kind })),
     ),
   };
-}
-
-export async function verifyDomain(
-  hosts: { source: HostHandle; dest: HostHandle },
-  source: Inventory,
-  dest: Inventory,
-  options: { concurrency: number; checksum: boolean },
-): Promise<MailboxVerdict[]> {
-  const limit = pLimit(Math.max(1, options.concurrency));
-  const verdicts = await Promise.all(
-    mailboxesOf(source, dest).map((box) =>
-      limit(async () => {
-        // Listings and checksums of both sides all run at once: four independent reads.
-        const [a, b, sa, sb] = await Promise.all([
-          listMaildir(hosts.source.remote, box.sourceDir),
-          listMaildir(hosts.dest.remote, box.destDir),
-          options.checksum ? messageChecksums(hosts.source.remote, box.sourceDir) : undefined,
-          options.checksum ? messageChecksums(hosts.dest.remote, box.destDir) : undefined,
-        ]);
-        return compareMailbox(box.label, a, b, sa && sb ? { source: sa, destination: sb } : undefined);
-      }),
-    ),
-  );
-  return verdicts.sort((a, b) => (a.label < b.label ? -1 : 1));
 }

@@ -226,6 +226,18 @@ export class ConnectionPool {
     }
   }
 
+  /**
+   * Drop every connection, cutting what runs on them, but stay usable: the next command opens a
+   * new one. What a stop after Ctrl-C needs, so that locks can still be released.
+   */
+  cut(): void {
+    for (const c of this.conns.splice(0)) {
+      c.dead = true;
+      c.link.close();
+    }
+    this.wakeAll();
+  }
+
   close(): void {
     this.closed = true;
     for (const c of this.conns.splice(0)) {

@@ -1,4 +1,5 @@
 /** `vmigrate plan` for a terminal: hosts, path map, every step and command, warnings. */
+import type { DryRunResult } from '../migration/move-lifecycle.js';
 import type { Plan } from '../migration/plan.js';
 import { formatBytes } from './table.js';
 
@@ -55,4 +56,15 @@ export function renderPlan(p: Plan): string {
     for (const w of [...p.warnings, ...p.notes]) out.push(`  - ${w}`);
   }
   return out.join('\n');
+}
+
+/** Every domain's plan, or why it could not be made. */
+export function renderPlans(r: DryRunResult): string {
+  return r.plans
+    .map((p) => {
+      if (p.plan) return renderPlan(p.plan);
+      const e = p.error;
+      return `${p.domain}: cannot be planned: ${e?.message ?? p.outcome}${e?.hint ? `\nhint: ${e.hint}` : ''}`;
+    })
+    .join('\n\n');
 }

@@ -1,58 +1,152 @@
 /**
  * Progress of a transfer, three ways: bars on a terminal (overall bytes, messages, mailboxes,
- * rate, ETA, and a line per active mailbox), periodic plain lines without one, and one JSON
- * event per line with --json.
+ * rate, ETA, and a line per active mailbox), a plain line every few seconds without one, and
+ * JSON events with --json-events. All three count the same way (ProgressTotals).
  */
 import cliProgress from 'cli-progress';
 import type { Mailbox, MailboxResult } from '../maildir/sync.js';
 import type { TransferEvents } from '../migration/transfer.js';
-import { formatBytes } from './table.js';
+import { formatBytes, formatDuration } from './table.js';
 
 export interface Progress extends TransferEvents {
   stop(): void;
 }
 
-interface Totals {
-  mailboxes: number;
-  done: number;
-  failed: number;
-  bytes: number;
-  plannedBytes: number;
-  messages: number;
+/** Where the events of a domain's transfer go. */
+export type ProgressMode = 'terminal' | 'plain' | 'events';
+
+/**
+ * The figures every display shows. Bytes are tar stream bytes, the unit the relays report;
+ * each mailbox's total is what it already sent plus what its latest plan will send, so a
+ * mailbox tried again after a cut stream never shows more done than planned. Messages count
+ * as each stream ends, not only when the whole mailbox does.
+ */
+export class ProgressTotals {
+  readonly started = Date.now();
+  mailboxesDone = 0;
+  mailboxesFailed = 0;
+  messages = 0;
+  private readonly boxes = new Map<string, { planned: number; done: number }>();
+  private samples: Array<{ at: number; done: number }> = [];
+
+  constructor(readonly mailboxes: number) {}
+
+  planned(box: Mailbox, streamBytes: number): void {
+    const b = this.boxes.get(box.label) ?? { planned: 0, done: 0 };
+    b.planned = b.done + streamBytes;
+    this.boxes.set(box.label, b);
+  }
+
+  bytes(box: Mailbox, n: number): void {
+    const b = this.boxes.get(box.label) ?? { planned: 0, done: 0 };
+    b.done += n;
+    // Compression or an estimate short of the truth: the total follows what was really sent.
+    b.planned = Math.max(b.planned, b.done);
+    this.boxes.set(box.label, b);
+  }
+
+  finished(r: MailboxResult | Error): void {
+    if (r instanceof Error) this.mailboxesFailed++;
+    else this.mailboxesDone++;
+  }
+
+  get doneBytes(): number {
+    let n = 0;
+    for (const b of this.boxes.values()) n += b.done;
+    return n;
+  }
+
+  get totalBytes(): number {
+    let n = 0;
+    for (const b of this.boxes.values()) n += b.planned;
+    return n;
+  }
+
+  boxFigures(box: Mailbox): { planned: number; done: number } | undefined {
+    return this.boxes.get(box.label);
+  }
+
+  /** Bytes per second over the last 20 s (the whole run before that). */
+  rate(now = Date.now()): number {
+    const done = this.doneBytes;
+    this.samples.push({ at: now, done });
+    while (this.samples.length > 2 && now - this.samples[0]!.at > 20_000) this.samples.shift();
+    const first = this.samples[0]!;
+    const seconds = (now - first.at) / 1000;
+    if (seconds < 1) return done / Math.max(1, (now - this.started) / 1000);
+    return (done - first.done) / seconds;
+  }
+
+  /** Seconds left, or undefined while nothing can be said (no rate yet, or the plans not all known). */
+  eta(rate: number): number | undefined {
+    if (rate <= 0 || this.boxes.size < this.mailboxes) return undefined;
+    const left = this.totalBytes - this.doneBytes;
+    return Number.isFinite(left / rate) ? Math.max(0, left / rate) : undefined;
+  }
+
+  summary(): Record<string, number | undefined> {
+    const rate = this.rate();
+    return {
+      mailboxesDone: this.mailboxesDone,
+      mailboxesFailed: this.mailboxesFailed,
+      mailboxes: this.mailboxes,
+      messages: this.messages,
+      bytes: this.doneBytes,
+      totalBytes: this.totalBytes,
+      bytesPerSecond: Math.round(rate),
+      etaSeconds: ((e) => (e === undefined ? undefined : Math.round(e)))(this.eta(rate)),
+    };
+  }
 }
 
-function counters(totalMailboxes: number): Totals {
-  return { mailboxes: totalMailboxes, done: 0, failed: 0, bytes: 0, plannedBytes: 0, messages: 0 };
+function counting(t: ProgressTotals): Required<Pick<TransferEvents, 'planned' | 'bytes' | 'sent'>> {
+  return {
+    planned: (box, p) => t.planned(box, p.streamBytes),
+    bytes: (box, n) => t.bytes(box, n),
+    sent: (_box, f) => (t.messages += f.messages),
+  };
 }
 
-export function jsonProgress(
-  write: (line: string) => void,
+export function eventProgress(
+  emit: (event: Record<string, unknown> & { event: string }) => void,
   totalMailboxes: number,
   domain?: string,
+  everyMs = 2000,
 ): Progress {
-  const t = counters(totalMailboxes);
-  const emit = (o: Record<string, unknown>) =>
-    write(JSON.stringify({ time: new Date().toISOString(), ...(domain ? { domain } : {}), ...o }));
+  const t = new ProgressTotals(totalMailboxes);
+  const at = domain ? { domain } : {};
+  const count = counting(t);
+  const tick = () => emit({ event: 'progress', ...at, ...t.summary() });
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
   return {
-    started: (box) => emit({ event: 'mailbox-start', mailbox: box.label }),
-    planned: (box, p) => emit({ event: 'mailbox-plan', mailbox: box.label, ...p }),
-    finished: (box, r) => {
-      if (r instanceof Error) {
-        t.failed += 1;
-        emit({ event: 'mailbox-failed', mailbox: box.label, error: r.message });
-      } else {
-        t.done += 1;
-        emit({
-          event: 'mailbox-done',
-          mailbox: box.label,
-          ...r,
-          mailboxesDone: t.done,
-          mailboxes: t.mailboxes,
-        });
-      }
+    ...count,
+    started: (box) => emit({ event: 'mailbox-start', ...at, mailbox: box.label }),
+    planned: (box, p) => {
+      count.planned(box, p);
+      emit({ event: 'mailbox-plan', ...at, mailbox: box.label, ...p });
     },
-    stop: () => {},
+    finished: (box, r) => {
+      t.finished(r);
+      if (r instanceof Error) emit({ event: 'mailbox-failed', ...at, mailbox: box.label, error: r.message });
+      else emit({ event: 'mailbox-done', ...at, mailbox: box.label, ...r });
+    },
+    stop: () => {
+      clearInterval(timer);
+      tick();
+    },
   };
+}
+
+function plainLine(t: ProgressTotals): string {
+  const rate = t.rate();
+  const eta = t.eta(rate);
+  return (
+    `progress: ${t.mailboxesDone + t.mailboxesFailed}/${t.mailboxes} mailboxes, ${t.messages} messages, ` +
+    `${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)} (${formatBytes(rate)}/s` +
+    `${eta === undefined ? '' : `, ${formatDuration(eta)} left`})` +
+    (t.mailboxesFailed ? `, ${t.mailboxesFailed} failed` : '')
+  );
 }
 
 export function plainProgress(
@@ -60,80 +154,84 @@ export function plainProgress(
   totalMailboxes: number,
   everyMs = 10_000,
 ): Progress {
-  const t = counters(totalMailboxes);
-  const started = Date.now();
-  const line = () =>
-    write(
-      `progress: ${t.done + t.failed}/${t.mailboxes} mailboxes, ${t.messages} messages, ${formatBytes(t.bytes)} ` +
-        `(${formatBytes(t.bytes / Math.max(1, (Date.now() - started) / 1000))}/s)${t.failed ? `, ${t.failed} failed` : ''}`,
-    );
-  const timer = setInterval(line, everyMs);
+  const t = new ProgressTotals(totalMailboxes);
+  const timer = setInterval(() => write(plainLine(t)), everyMs);
   timer.unref();
   return {
-    bytes: (_box, n) => (t.bytes += n),
+    ...counting(t),
     finished: (box, r) => {
-      if (r instanceof Error) {
-        t.failed += 1;
-        write(`failed: ${box.label}: ${r.message}`);
-      } else {
-        t.done += 1;
-        t.messages += r.messagesCopied;
-      }
+      t.finished(r);
+      if (r instanceof Error) write(`failed: ${box.label}: ${r.message}`);
     },
     stop: () => {
       clearInterval(timer);
-      line();
+      write(plainLine(t));
     },
   };
 }
 
 export function terminalProgress(stream: NodeJS.WriteStream, totalMailboxes: number): Progress {
-  const t = counters(totalMailboxes);
+  const t = new ProgressTotals(totalMailboxes);
+  const count = counting(t);
   const multi = new cliProgress.MultiBar(
     {
       stream,
       clearOnComplete: true,
       hideCursor: true,
-      format:
-        ' {bar} {percentage}% | {value_h}/{total_h} | {messages} msgs | {boxes} | {rate}/s | ETA {eta_formatted}',
-      formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? formatBytes(v) : String(v)),
+      // The bar's own ETA divides by a rate that starts at zero ("NFs"): ours is shown instead.
+      format: ' {bar} {pct}% | {value_h}/{total_h} | {messages} msgs | {boxes} | {rate}/s | ETA {eta_h}',
     },
     cliProgress.Presets.shades_classic,
   );
   const overall = multi.create(1, 0, {
+    pct: '0',
     messages: 0,
     boxes: `0/${totalMailboxes} mailboxes`,
     rate: '0 B',
     value_h: '0 B',
     total_h: '0 B',
+    eta_h: '--',
   });
-  const started = Date.now();
   const lines = new Map<string, cliProgress.SingleBar>();
   const refresh = () => {
-    const rate = t.bytes / Math.max(1, (Date.now() - started) / 1000);
-    overall.setTotal(Math.max(1, t.plannedBytes));
-    overall.update(t.bytes, {
+    const rate = t.rate();
+    const eta = t.eta(rate);
+    const total = Math.max(1, t.totalBytes);
+    const done = Math.min(t.doneBytes, total);
+    overall.setTotal(total);
+    overall.update(done, {
+      pct: String(Math.floor((done / total) * 100)),
       messages: t.messages,
-      boxes: `${t.done + t.failed}/${t.mailboxes} mailboxes${t.failed ? ` (${t.failed} failed)` : ''}`,
+      boxes: `${t.mailboxesDone + t.mailboxesFailed}/${t.mailboxes} mailboxes${t.mailboxesFailed ? ` (${t.mailboxesFailed} failed)` : ''}`,
       rate: formatBytes(rate),
-      value_h: formatBytes(t.bytes),
-      total_h: formatBytes(t.plannedBytes),
+      value_h: formatBytes(done),
+      total_h: formatBytes(total),
+      eta_h: eta === undefined ? '--' : formatDuration(eta),
     });
   };
-  const box = (b: Mailbox) => lines.get(b.label);
   let lastRefresh = 0;
   return {
+    ...count,
     planned: (b, p) => {
-      t.plannedBytes += p.bytes;
-      lines.set(
-        b.label,
-        multi.create(Math.max(1, p.bytes), 0, {}, { format: `   ${b.label} {bar} {percentage}%` }),
-      );
+      count.planned(b, p);
+      const f = t.boxFigures(b)!;
+      const bar = lines.get(b.label);
+      if (bar) bar.setTotal(Math.max(1, f.planned));
+      else
+        lines.set(
+          b.label,
+          multi.create(Math.max(1, f.planned), f.done, {}, { format: `   ${b.label} {bar} {percentage}%` }),
+        );
       refresh();
     },
     bytes: (b, n) => {
-      t.bytes += n;
-      box(b)?.increment(n);
+      count.bytes(b, n);
+      const f = t.boxFigures(b)!;
+      const bar = lines.get(b.label);
+      if (bar) {
+        bar.setTotal(Math.max(1, f.planned));
+        bar.update(f.done);
+      }
       // Called for every chunk of every stream: the totals line is redrawn 10 times a second.
       const now = Date.now();
       if (now - lastRefresh >= 100) {
@@ -141,13 +239,13 @@ export function terminalProgress(stream: NodeJS.WriteStream, totalMailboxes: num
         refresh();
       }
     },
+    sent: (b, f) => {
+      count.sent(b, f);
+      refresh();
+    },
     finished: (b, r: MailboxResult | Error) => {
-      if (r instanceof Error) t.failed += 1;
-      else {
-        t.done += 1;
-        t.messages += r.messagesCopied;
-      }
-      const bar = box(b);
+      t.finished(r);
+      const bar = lines.get(b.label);
       if (bar) multi.remove(bar);
       lines.delete(b.label);
       refresh();
@@ -160,16 +258,20 @@ export function terminalProgress(stream: NodeJS.WriteStream, totalMailboxes: num
 }
 
 /**
- * The right display for where output goes. `shared`: other domains report at the same time,
- * so a terminal gets plain lines rather than bars that would fight over the screen.
+ * The display for `mode`. `shared`: other domains report at the same time, so a terminal gets
+ * plain lines (prefixed with the domain) rather than bars that would fight over the screen.
  */
 export function progressFor(
-  json: boolean,
+  mode: ProgressMode,
   totalMailboxes: number,
-  options: { domain?: string; shared?: boolean } = {},
+  options: {
+    domain?: string | undefined;
+    shared?: boolean;
+    emit?: (event: Record<string, unknown> & { event: string }) => void;
+  } = {},
 ): Progress {
-  if (json) return jsonProgress((l) => process.stdout.write(`${l}\n`), totalMailboxes, options.domain);
-  if (process.stderr.isTTY && !options.shared) return terminalProgress(process.stderr, totalMailboxes);
+  if (mode === 'events' && options.emit) return eventProgress(options.emit, totalMailboxes, options.domain);
+  if (mode === 'terminal' && !options.shared) return terminalProgress(process.stderr, totalMailboxes);
   const prefix = options.shared && options.domain ? `${options.domain}: ` : '';
   return plainProgress((l) => process.stderr.write(`${prefix}${l}\n`), totalMailboxes);
 }

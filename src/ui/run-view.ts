@@ -1,6 +1,7 @@
 /** Runs for a terminal: each domain as it ends, the final table of a run, and `status`. */
+import type { RunDetail } from '../migration/run-detail.js';
 import type { DomainOutcome, MoveRunResult } from '../migration/run-move.js';
-import type { DomainRecord, MailboxRecord, RunRecord } from '../state/runs.js';
+import type { RunRecord } from '../state/run-journal.js';
 import { formatBytes, renderTable } from './table.js';
 import { renderTransfer, renderVerify } from './transfer-view.js';
 
@@ -11,7 +12,7 @@ export function renderDomainOutcome(
 ): string {
   const parts: string[] = [];
   if (o.transfer) parts.push(renderTransfer(o.transfer, o.transferSeconds));
-  if (o.verify && (detail.verifyTable || o.exitCode === 3))
+  if (o.verify && (detail.verifyTable || o.outcome === 'different'))
     parts.push(renderVerify(o.verify, detail.checksum));
   if (o.status !== 'done')
     parts.push(`${o.domain}: ${o.status.toUpperCase()} in ${o.phase}: ${o.error ?? ''}`);
@@ -41,7 +42,25 @@ export function renderRunTable(result: MoveRunResult): string {
 }
 
 export function resumeHint(run: RunRecord): string {
-  return `resume with: vmigrate resume ${run.id}   (progress: vmigrate status ${run.id})`;
+  if (run.command !== 'move') return `run it again to continue (what it did: vmigrate status ${run.id})`;
+  return `resume with: vmigrate resume ${run.id}   (progress: vmigrate status ${run.id}; give it up: vmigrate runs abandon ${run.id})`;
+}
+
+export function runStartLine(run: RunRecord): string {
+  const req = run.request;
+  const what = req.domains.length === 1 ? req.domains[0] : `${req.domains.length} domains`;
+  return `run ${run.id}: ${what} from ${req.from} to ${req.to}`;
+}
+
+/** A move's result for JSON: each domain's outcome, without the bulky inventories. */
+export function moveResultJson(r: MoveRunResult): Record<string, unknown> {
+  return {
+    run: r.run,
+    continued: r.continued,
+    status: r.status,
+    alreadyDone: r.alreadyDone,
+    domains: r.outcomes.map(outcomeJson),
+  };
 }
 
 export function renderRunList(runs: readonly RunRecord[]): string {
@@ -61,11 +80,8 @@ export function renderRunList(runs: readonly RunRecord[]): string {
   );
 }
 
-export function renderRunDetail(
-  run: RunRecord,
-  domains: readonly DomainRecord[],
-  mailboxes: (domain: string) => MailboxRecord[],
-): string {
+export function renderRunDetail(detail: RunDetail): string {
+  const { run, domains } = detail;
   const out = [
     `run ${run.id}: ${run.command} from ${run.source} to ${run.destination}, ${run.status}` +
       ` (started ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''})`,
@@ -84,11 +100,9 @@ export function renderRunDetail(
     ),
   ];
   const failedBoxes = domains.flatMap((d) =>
-    mailboxes(d.domain)
-      .filter((m) => m.status === 'failed')
-      .map((m) => `  ${m.mailbox}: ${m.error ?? ''}`),
+    d.perMailbox.filter((m) => m.status === 'failed').map((m) => `  ${m.mailbox}: ${m.error ?? ''}`),
   );
   if (failedBoxes.length > 0) out.push('', 'failed mailboxes:', ...failedBoxes);
-  if (run.status !== 'done') out.push('', resumeHint(run));
+  if (run.status !== 'done' && run.status !== 'abandoned') out.push('', resumeHint(run));
   return out.join('\n');
 }

@@ -21,3 +21,11 @@ export function formatBytes(n: number | undefined): string {
   }
   return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
+
+/** A duration for a human: `42 s`, `7 min 5 s`, `3 h 12 min`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}

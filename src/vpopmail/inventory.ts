@@ -1,7 +1,7 @@
 /** Reading a domain from a server: one script, one round trip, whatever the number of users. */
 import { readFileSync } from 'node:fs';
 import { PreconditionError } from '../errors.js';
-import type { Capabilities } from '../remote/probe.js';
+import type { Capabilities } from '../hosts/probe.js';
 import type { Remote } from '../remote/remote.js';
 import { DomainMissingError, parseInventory } from './inventory-parse.js';
 import type { Inventory } from './inventory-types.js';

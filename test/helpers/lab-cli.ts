@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Envelope } from '../../src/cli/envelope.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, shipped, type CliResult } from './cli.js';
@@ -49,13 +50,34 @@ export function spawnLabCli(
   return Object.assign(child, { result });
 }
 
-/** The `{"event":"summary", …}` line of a --json run's output (one JSON event per line). */
-export function summaryOf<T>(stdout: string): T {
-  const summary = stdout
+/**
+ * The JSON envelope a command printed: all of stdout with --json, the last line (the `result`
+ * event) with --json-events.
+ */
+export function envelopeOf(stdout: string): Envelope {
+  const text = stdout.trim();
+  try {
+    return JSON.parse(text) as Envelope;
+  } catch {
+    const last = text.split('\n').pop() ?? '';
+    const e = JSON.parse(last) as Envelope & { event?: string };
+    if (e.event !== 'result') throw new Error(`no result in ${stdout}`);
+    return e;
+  }
+}
+
+/** The `result` of a command's JSON envelope. */
+export function resultOf<T>(stdout: string): T {
+  const e = envelopeOf(stdout);
+  if (e.result === undefined) throw new Error(`no result in ${stdout}`);
+  return e.result as T;
+}
+
+/** The `--json-events` lines of a run, the result line aside. */
+export function eventsOf(stdout: string): Array<{ event: string; [k: string]: unknown }> {
+  return stdout
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { event?: string })
-    .find((e) => e.event === 'summary');
-  if (!summary) throw new Error(`no summary in ${stdout}`);
-  return summary as T;
+    .map((l) => JSON.parse(l) as { event: string })
+    .filter((e) => e.event !== 'result');
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HostCheckRow } from '../../src/hosts/check.js';
 import { runCli } from '../helpers/cli.js';
+import { envelopeOf, resultOf } from '../helpers/lab-cli.js';
 import { lab } from '../helpers/lab-session.js';
 
 function labArgs(state: string): string[] {
@@ -15,7 +16,7 @@ describe('vmigrate hosts check', () => {
   it('verifies, logs in and probes each host; --json gives the rows', () => {
     const state = mkdtempSync(join(tmpdir(), 'state-'));
     const r = runCli(['hosts', 'check', 'old', 'new', '--json', ...labArgs(state)]);
-    const out = JSON.parse(r.stdout) as { status: string; hosts: HostCheckRow[] };
+    const out = resultOf<{ hosts: HostCheckRow[] }>(r.stdout);
     const [old, neu] = out.hosts;
     expect(old?.hostKey?.fingerprint).toMatch(/^SHA256:/);
     expect(old?.capabilities?.hostname).toBe('old');
@@ -25,20 +26,20 @@ describe('vmigrate hosts check', () => {
     expect(old?.capabilities?.vpopmail?.version).toBe('5.4.33');
     expect(old?.problems).toEqual([]);
     expect(neu?.problems).toEqual([]);
-    expect(out.status).toBe('ok');
+    expect(envelopeOf(r.stdout)).toMatchObject({ command: 'hosts check', outcome: 'ok', exitCode: 0 });
     expect(r.code).toBe(0);
     const logLine = /log: (.+)$/m.exec(r.stderr);
     expect(logLine?.[1]).toBeDefined();
     expect(statSync(logLine![1]!).mode & 0o777).toBe(0o600);
   });
 
-  it('exits 4 and prints the fingerprint for an unknown host key', () => {
+  it('exits 7 (refused, not a transient failure) and prints the fingerprint for an unknown host key', () => {
     const state = mkdtempSync(join(tmpdir(), 'state-'));
     const empty = join(state, 'known_hosts');
     writeFileSync(empty, '');
     const cfg = join(state, 'vmigrate.yaml');
     writeFileSync(cfg, `hosts:\n  old:\n    host: old\n    knownHostsFile: ${empty}\n`);
-    const r = runCli([
+    const args = [
       'hosts',
       'check',
       'old',
@@ -48,10 +49,16 @@ describe('vmigrate hosts check', () => {
       lab().client.sshConfig,
       '--state',
       state,
-    ]);
-    expect(r.code).toBe(4);
+    ];
+    const r = runCli(args);
+    expect(r.code).toBe(7);
     expect(r.stdout).toMatch(/not in known_hosts; its fingerprint is SHA256:/);
     expect(r.stdout).toMatch(/--accept-new-host-keys/);
+    const json = runCli([...args, '--json']);
+    expect(json.code).toBe(7);
+    const row = resultOf<{ hosts: HostCheckRow[] }>(json.stdout).hosts[0];
+    expect(row?.error).toMatchObject({ code: 'HOST_KEY', outcome: 'refused' });
+    expect(envelopeOf(json.stdout)).toMatchObject({ outcome: 'refused', exitCode: 7 });
   });
 
   it('exits 2 for a malformed host argument, touching nothing', () => {

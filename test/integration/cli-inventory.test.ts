@@ -1,7 +1,7 @@
 /** `vmigrate inventory` against the standard fixture on `old`. */
 import { describe, expect, inject, it } from 'vitest';
 import type { Inventory } from '../../src/vpopmail/inventory-types.js';
-import { runLabCli } from '../helpers/lab-cli.js';
+import { runLabCli, resultOf } from '../helpers/lab-cli.js';
 
 const { plan, dirs } = inject('fixture');
 
@@ -13,7 +13,7 @@ describe('vmigrate inventory', () => {
   it('reads a whole domain as one JSON document, with secrets redacted', () => {
     const r = inventory('example.com', '--json');
     expect(r.code).toBe(0);
-    const inv = JSON.parse(r.stdout) as Inventory;
+    const inv = resultOf<Inventory>(r.stdout);
     expect(inv).toMatchObject({
       schema: 1,
       domain: 'example.com',
@@ -68,7 +68,7 @@ describe('vmigrate inventory', () => {
     const execs = (log: string) => log.split('\n').filter((l) => l.includes('"msg":"exec"')).length;
     const small = inventory('example.org', '--json');
     const big = inventory('big.example', '--json');
-    expect((JSON.parse(big.stdout) as Inventory).users).toHaveLength(131);
+    expect(resultOf<Inventory>(big.stdout).users).toHaveLength(131);
     expect(execs(small.log)).toBe(2);
     expect(execs(big.log)).toBe(2);
   });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransferReport } from '../../src/migration/transfer.js';
-import { freshStateDir, runLabCli, summaryOf } from '../helpers/lab-cli.js';
+import { freshStateDir, runLabCli, resultOf } from '../helpers/lab-cli.js';
 import { useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
 
 const DOMAIN = 'hostile.example';
@@ -72,7 +72,7 @@ describe('a hostile source', () => {
     expect(await maildirDigest(hosts.new)).toBe(await maildirDigest(hosts.old));
     const again = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--json');
     expect(again.code, again.stderr).toBe(0);
-    expect(summaryOf<TransferReport>(again.stdout)).toMatchObject({ messagesCopied: 0, renamed: 0 });
+    expect(resultOf<TransferReport>(again.stdout)).toMatchObject({ messagesCopied: 0, renamed: 0 });
   });
 
   it('finds a changed message whose name holds a backslash, and names a newline exactly', async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { TransferReport } from '../../src/migration/transfer.js';
 import { sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
-import { freshStateDir, runLabCli, summaryOf } from '../helpers/lab-cli.js';
+import { freshStateDir, runLabCli, resultOf } from '../helpers/lab-cli.js';
 import { lab } from '../helpers/lab-session.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
 
@@ -22,7 +22,7 @@ function cli(...args: string[]) {
 function syncReport(...extra: string[]): TransferReport {
   const r = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--json', ...extra);
   expect(r.code, r.stderr).toBe(0);
-  return summaryOf<TransferReport>(r.stdout);
+  return resultOf<TransferReport>(r.stdout);
 }
 
 function verify(...extra: string[]) {
@@ -42,7 +42,7 @@ describe('move, sync and verify', () => {
 
     const v = verify('--checksum', '--json');
     expect(v.code, v.stdout).toBe(0);
-    expect((JSON.parse(v.stdout) as { problems: number }).problems).toBe(0);
+    expect(resultOf<{ problems: number }>(v.stdout).problems).toBe(0);
 
     // Where each host keeps alice: the destination chose its own hash buckets.
     const aliceDir = async (h: typeof hosts.old) =>
@@ -123,7 +123,7 @@ describe('move, sync and verify', () => {
     // carol forwards (per-user .qmail) and keeps a copy: every delivery lands in a Maildir on old.
     const before = verify('--json');
     expect(before.code).toBe(3);
-    const missing = (JSON.parse(before.stdout) as { problems: number }).problems;
+    const missing = resultOf<{ problems: number }>(before.stdout).problems;
     expect(missing).toBeGreaterThanOrEqual(3);
     const s = syncReport();
     expect(s.messagesCopied).toBe(missing);
@@ -169,7 +169,7 @@ describe('move, sync and verify', () => {
     expect((await hosts.new.sh(`rm -f ${carol}/Maildir/cur/* ${carol}/Maildir/new/*`)).code).toBe(0);
     const r = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--compress', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as TransferReport;
+    const s = resultOf<TransferReport>(r.stdout);
     expect(s.messagesCopied).toBeGreaterThan(0);
     // Text messages shrink: fewer bytes crossed the controller than the messages weigh.
     expect(s.streamBytes).toBeLessThan(s.contentBytes);

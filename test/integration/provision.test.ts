@@ -6,13 +6,14 @@
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
-import { openPair } from '../../src/migration/open-hosts.js';
+import { openPair } from '../../src/hosts/open-hosts.js';
 import type { Plan } from '../../src/migration/plan.js';
-import { preflight, type HostHandle } from '../../src/migration/preflight.js';
+import type { HostHandle } from '../../src/hosts/open-hosts.js';
+import { preflight } from '../../src/migration/preflight.js';
 import { provision } from '../../src/migration/provision.js';
 import { describeDifference, differences } from '../../src/vpopmail/compare.js';
 import { readInventory } from '../../src/vpopmail/inventory.js';
-import { runLabCli, summaryOf } from '../helpers/lab-cli.js';
+import { runLabCli, resultOf } from '../helpers/lab-cli.js';
 import { labSession } from '../helpers/lab-session.js';
 import { useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
 
@@ -50,7 +51,9 @@ describe('vmigrate plan', () => {
 
     const r = cli('plan', 'example.com', '--from', 'old', '--to', 'new', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const p = JSON.parse(r.stdout) as Plan;
+    const dry = resultOf<{ plans: Array<{ domain: string; outcome: string; plan: Plan }> }>(r.stdout);
+    expect(dry.plans.map((x) => [x.domain, x.outcome])).toEqual([['example.com', 'ok']]);
+    const p = dry.plans[0]!.plan;
     expect(p.mode).toBe('create');
     expect(p.problems).toEqual([]);
     expect(p.steps[0]?.command).toBe(`${hosts.new.home}/bin/vadddomain example.com <redacted>`);
@@ -154,7 +157,7 @@ describe('provisioning', () => {
       '--json',
     );
     expect(r.code, r.stderr).toBe(0);
-    const summary = summaryOf<{
+    const summary = resultOf<{
       domains: Array<{ domain: string; status: string; verify: Array<{ problems: unknown[] }> }>;
     }>(r.stdout);
     const moved = summary.domains;

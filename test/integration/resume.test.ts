@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../lab/fixtures/random.js';
 import { FaultProxy } from '../lab/fault-proxy.js';
-import { freshStateDir, runLabCli, spawnLabCli, summaryOf } from '../helpers/lab-cli.js';
+import { envelopeOf, freshStateDir, resultOf, runLabCli, spawnLabCli } from '../helpers/lab-cli.js';
 import { lab, scratchConfig } from '../helpers/lab-session.js';
 import { useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
 
 const DOMAIN = 'example.com';
-/** Fixed seeds, so that a failing trial can be replayed exactly. */
+/** Fixed seeds: each trial kills at the same event or delay every time (what the run was doing at that instant still varies with timing). */
 const SEEDS = Array.from({ length: 20 }, (_, i) => 7001 + i * 37);
 
 async function dropDomain(h: LabMailHost, domain: string) {
@@ -26,7 +26,7 @@ async function verifyChecksums(domain: string, state: string, config?: string) {
     ['verify', domain, '--from', 'old', '--to', config ? 'newcut' : 'new', '--checksum', '--json'],
     { state, ...(config ? { config } : {}) },
   ).result;
-  return { code: v.code, problems: (JSON.parse(v.stdout) as { problems: number }).problems, out: v.stdout };
+  return { code: v.code, problems: resultOf<{ problems: number }>(v.stdout).problems, out: v.stdout };
 }
 
 /** Messages whose unique name appears twice in one folder of the destination (new/ and cur/ alike). */
@@ -54,7 +54,7 @@ describe('interrupted runs', () => {
       const state = freshStateDir();
       // --concurrency 2 stretches the transfer so that kills land inside streams too.
       const child = spawnLabCli(
-        ['move', DOMAIN, '--from', 'old', '--to', 'new', '--json', '--concurrency', '2'],
+        ['move', DOMAIN, '--from', 'old', '--to', 'new', '--json-events', '--concurrency', '2'],
         {
           state,
         },
@@ -103,18 +103,18 @@ describe('interrupted runs', () => {
     expect(interrupted).toBeGreaterThanOrEqual(15);
   }, 900_000);
 
-  it('Ctrl-C lets streams in flight finish and says how to resume; a second Ctrl-C stops at once', async () => {
+  it('Ctrl-C lets streams in flight finish, releases the lock and says how to resume; a second Ctrl-C stops at once', async () => {
     await dropDomain(hosts.new, DOMAIN);
     const state = freshStateDir();
     const soft = spawnLabCli(
-      ['move', DOMAIN, '--from', 'old', '--to', 'new', '--json', '--concurrency', '1'],
+      ['move', DOMAIN, '--from', 'old', '--to', 'new', '--json-events', '--concurrency', '1'],
       {
         state,
       },
     );
     let sentAt = 0;
     soft.stdout.on('data', (d: string) => {
-      if (!sentAt && /"event":"mailbox-done"/.test(d)) {
+      if (!sentAt && /"event":"mailbox-done".*"messagesCopied":[1-9]/.test(d)) {
         sentAt = Date.now();
         soft.kill('SIGINT');
       }
@@ -123,14 +123,22 @@ describe('interrupted runs', () => {
     expect(r.code, r.stderr).toBe(130);
     expect(Date.now() - sentAt).toBeLessThan(8000);
     expect(r.stderr).toMatch(/interrupted; resume with: vmigrate resume 1/);
-    const st = JSON.parse(runLabCli(['status', '1', '--json'], { state }).stdout) as {
+    expect(envelopeOf(r.stdout)).toMatchObject({ outcome: 'interrupted', exitCode: 130 });
+    // The destination's lock went with the run: nothing for the next run to break.
+    expect((await hosts.new.sh(`ls -A ${hosts.new.home}/.vmigrate 2>&1 || true`)).stdout).toMatch(
+      /No such file or directory/,
+    );
+    const st = resultOf<{
       run: { status: string };
-      domains: Array<{ phase: string; error: string }>;
-    };
+      domains: Array<{ phase: string; error: string; messages: number; bytes: number }>;
+    }>(runLabCli(['status', '1', '--json'], { state }).stdout);
     expect(st.run.status).toBe('interrupted');
     expect(st.domains[0]).toMatchObject({ phase: 'transferring', error: 'interrupted' });
+    // What was copied before the stop is counted (it showed 0 messages, 0 B).
+    expect(st.domains[0]!.messages).toBeGreaterThan(0);
+    expect(st.domains[0]!.bytes).toBeGreaterThan(0);
 
-    // Twice: out at once, the run still recorded as interrupted.
+    // Twice: out at once, the run still recorded as interrupted, and how to go on said.
     const hard = spawnLabCli(['resume', '--json'], { state });
     hard.stderr.on('data', (d: string) => {
       if (/^run 1:/m.test(d)) {
@@ -138,9 +146,13 @@ describe('interrupted runs', () => {
         setTimeout(() => hard.kill('SIGINT'), 50);
       }
     });
-    expect((await hard.result).code).toBe(130);
-    expect(runLabCli(['status', '--json'], { state }).stdout).toMatch(/"status":"interrupted"/);
+    const h = await hard.result;
+    expect(h.code).toBe(130);
+    expect(h.stderr).toMatch(/stopped at once\nresume with: vmigrate resume 1/);
+    expect(h.stderr).toMatch(/^log: \S+\.log$/m);
+    expect(runLabCli(['status', '--json'], { state }).stdout).toMatch(/"status": "interrupted"/);
 
+    // A lock the hard stop left is this store's: taken over without --break-lock.
     const done = runLabCli(['resume'], { state });
     expect(done.code, done.stderr).toBe(0);
     const v = await verifyChecksums(DOMAIN, state);
@@ -175,7 +187,7 @@ describe('interrupted runs', () => {
         ].join('\n'),
       );
       const state = freshStateDir();
-      const child = spawnLabCli(['move', DOMAIN, '--from', 'old', '--to', 'newcut', '--json'], {
+      const child = spawnLabCli(['move', DOMAIN, '--from', 'old', '--to', 'newcut', '--json-events'], {
         state,
         config,
       });
@@ -248,17 +260,17 @@ describe('a batch with a broken domain', () => {
     expect(r.stdout).toMatch(/resume with: vmigrate resume 1/);
 
     const status = runLabCli(['status', '1', '--json'], { state });
-    const s = JSON.parse(status.stdout) as {
+    const s = resultOf<{
       run: { status: string };
       domains: Array<{ domain: string; phase: string }>;
-    };
+    }>(status.stdout);
     expect(s.run.status).toBe('failed');
     expect(s.domains.filter((d) => d.phase !== 'done').map((d) => d.domain)).toEqual([broken]);
 
     await hosts.old.sh(`mv ${brokenDir}.away ${brokenDir}`);
     const resumed = runLabCli(['resume', '--json'], { state });
     expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
-    const summary = summaryOf<{ alreadyDone: string[]; domains: Array<{ domain: string; status: string }> }>(
+    const summary = resultOf<{ alreadyDone: string[]; domains: Array<{ domain: string; status: string }> }>(
       resumed.stdout,
     );
     expect(summary.domains.map((d) => [d.domain, d.status])).toEqual([[broken, 'done']]);
@@ -286,9 +298,7 @@ describe('a batch with a broken domain', () => {
       { state },
     );
     expect(r.code, r.stderr).toBe(5);
-    const summary = summaryOf<{ domains: Array<{ domain: string; status: string; error: string }> }>(
-      r.stdout,
-    );
+    const summary = resultOf<{ domains: Array<{ domain: string; status: string; error: string }> }>(r.stdout);
     expect(summary.domains.map((d) => [d.domain, d.status])).toEqual([
       ['not-there.example', 'failed'],
       ['filler001.example', 'not started'],

@@ -20,6 +20,7 @@ function howToReach(lab: LabInfo): string {
     `  node bin/run.js hosts check old new --config ${c.vmigrateConfig} --ssh-config ${c.sshConfig}`,
     'or export these and drop the flags:',
     `  export VMIGRATE_CONFIG=${c.vmigrateConfig}`,
+    `  export VMIGRATE_SSH_CONFIG=${c.sshConfig}`,
   ];
   return lines.join('\n');
 }

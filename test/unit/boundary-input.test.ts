@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { anInventory } from '../helpers/builders.js';
 import { describeDifference, differences } from '../../src/vpopmail/compare.js';
 import type { Inventory } from '../../src/vpopmail/inventory-types.js';
 import { validateDomain } from '../../src/vpopmail/names.js';
@@ -36,25 +37,7 @@ describe('programPaths', () => {
 });
 
 function inv(dir: string, extra: Inventory['extra'], uid = 89): Inventory {
-  return {
-    schema: 1,
-    host: 'h',
-    domain: 'ex.com',
-    realDomain: 'ex.com',
-    vpopmailDir: '/vp',
-    dir,
-    uid,
-    gid: uid,
-    userCounter: 0,
-    aliasDomains: [],
-    catchAll: { kind: 'bounce' },
-    dotQmail: [],
-    limits: { source: 'default', show: undefined },
-    users: [],
-    extra,
-    provisionedBy: undefined,
-    totals: { users: 0, messages: 0, bytes: 0 },
-  };
+  return anInventory({ host: 'h', vpopmailDir: '/vp', dir, uid, gid: uid, extra });
 }
 const file = (path: string, uid: number) => ({
   type: 'f',

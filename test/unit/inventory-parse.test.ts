@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/errors.js';
 import { parseCatchAll, parseDotQmail, roleOf } from '../../src/vpopmail/dot-qmail.js';
 import { parseInventory, passwordScheme } from '../../src/vpopmail/inventory-parse.js';
 import { validateDomain, validateUser } from '../../src/vpopmail/names.js';
@@ -130,7 +129,7 @@ describe('parseInventory', () => {
     }
     expect(thrown).toBeInstanceOf(Error);
     expect((thrown as Error).message).toMatch(/does not exist on old/);
-    expect((thrown as { exitCode?: number }).exitCode).toBe(ExitCode.precondition);
+    expect((thrown as { outcome?: string }).outcome).toBe('unfit');
     expect(() => parse(scriptOutput({ end: false }))).toThrow(/incomplete/);
     const noDirectory = [
       '@@vmigrate-inventory 1',

@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   ConnectionError,
-  ExitCode,
-  exitCodeOf,
+  combinedOutcome,
+  describeError,
+  RemoteCommandError,
+  exitCodeFor,
+  outcomeOf,
   HostKeyError,
   PreconditionError,
   UsageError,
   VerificationError,
 } from '../../src/errors.js';
-import { missingRequirements, parseProbe } from '../../src/remote/probe.js';
+import { missingRequirements, parseProbe } from '../../src/hosts/probe.js';
 
 const GOOD = [
   'VMIGRATE-PROBE-BEGIN',
@@ -67,16 +70,35 @@ describe('probe output', () => {
   });
 });
 
-describe('exit codes', () => {
-  it('come from one table', () => {
-    expect(exitCodeOf(new UsageError('x'))).toBe(2);
-    expect(exitCodeOf(new VerificationError('x'))).toBe(3);
-    expect(exitCodeOf(new ConnectionError('x'))).toBe(4);
-    expect(exitCodeOf(new AuthenticationError('x'))).toBe(4);
-    expect(exitCodeOf(new HostKeyError('x'))).toBe(4);
-    expect(exitCodeOf(new PreconditionError('x'))).toBe(5);
-    expect(exitCodeOf(new Error('x'))).toBe(ExitCode.failure);
+describe('outcomes and exit codes', () => {
+  it('come from one table, with refusals apart from transient connection failures and bugs apart from failures', () => {
+    const code = (e: unknown) => exitCodeFor(outcomeOf(e));
+    expect(code(new UsageError('x'))).toBe(2);
+    expect(code(new VerificationError('x'))).toBe(3);
+    expect(code(new ConnectionError('x'))).toBe(4);
+    expect(code(new AuthenticationError('x'))).toBe(7);
+    expect(code(new HostKeyError('x'))).toBe(7);
+    expect(code(new PreconditionError('x'))).toBe(5);
+    expect(code(new RemoteCommandError('x', { command: 'c', code: 1, signal: null, stderr: '' }))).toBe(1);
+    expect(code(new TypeError("Cannot read properties of undefined (reading 'x')"))).toBe(70);
+    expect(code(Object.assign(new Error('no space left'), { code: 'ENOSPC' }))).toBe(1);
+    expect(code('a string thrown')).toBe(70);
     expect(new HostKeyError('x').transient).toBe(false);
     expect(new ConnectionError('x').transient).toBe(true);
+  });
+
+  it('combine: one shared outcome stands, different ones are a failure, an interruption wins', () => {
+    expect(combinedOutcome(['ok', 'ok'])).toBe('ok');
+    expect(combinedOutcome([])).toBe('ok');
+    expect(combinedOutcome(['ok', 'unfit', 'unfit'])).toBe('unfit');
+    expect(combinedOutcome(['unfit', 'different'])).toBe('failed');
+    expect(combinedOutcome(['unfit', 'interrupted'])).toBe('interrupted');
+  });
+
+  it('describe a bug as one, with a hint to report it', () => {
+    const d = describeError(new TypeError('x is not a function'));
+    expect(d.code).toBe('INTERNAL');
+    expect(d.message).toBe('internal error: x is not a function');
+    expect(d.hint).toMatch(/defect in vmigrate/);
   });
 });

@@ -3,27 +3,9 @@ import { displayCommand, Secret } from '../../src/remote/quote.js';
 import type { Inventory, InventoryUser } from '../../src/vpopmail/inventory-types.js';
 import { PathMap } from '../../src/vpopmail/path-map.js';
 import { accountSteps, fileSteps } from '../../src/vpopmail/provision-steps.js';
+import { aUser, anInventory } from '../helpers/builders.js';
 
-function user(name: string, dir: string, o: Partial<InventoryUser> = {}): InventoryUser {
-  return {
-    name,
-    password: new Secret(`$1$salt$${name}`),
-    passwordScheme: 'md5-crypt',
-    clearPassword: undefined,
-    hasClearPassword: false,
-    uidField: '1',
-    flags: 0,
-    gecos: name,
-    dir: `${dir}/${name}`,
-    quota: 'NOQUOTA',
-    dotQmail: undefined,
-    folders: [],
-    messages: 0,
-    bytes: 0,
-    extra: [],
-    ...o,
-  };
-}
+const user = aUser;
 
 function inventory(
   host: string,
@@ -32,26 +14,7 @@ function inventory(
   users: InventoryUser[],
   o: Partial<Inventory> = {},
 ): Inventory {
-  return {
-    schema: 1,
-    host,
-    domain: 'ex.com',
-    realDomain: 'ex.com',
-    vpopmailDir: home,
-    dir,
-    uid: 89,
-    gid: 89,
-    userCounter: users.length,
-    aliasDomains: [],
-    catchAll: { kind: 'bounce' },
-    dotQmail: [],
-    limits: { source: 'default', show: undefined },
-    users,
-    extra: [],
-    provisionedBy: undefined,
-    totals: { users: users.length, messages: 0, bytes: 0 },
-    ...o,
-  };
+  return anInventory({ host, vpopmailDir: home, dir, users, ...o });
 }
 
 const SRC_DIR = '/home/vpopmail/domains/ex.com';

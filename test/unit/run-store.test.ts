@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunStore, type MoveRequest } from '../../src/state/runs.js';
+import { recordsOf } from '../../src/state/records.js';
+import type { MoveRequest } from '../../src/state/run-journal.js';
 import { StateStore } from '../../src/state/store.js';
 
 const request = (domains: string[]): MoveRequest => ({
@@ -20,7 +21,8 @@ const request = (domains: string[]): MoveRequest => ({
 
 function fresh() {
   const store = StateStore.open(mkdtempSync(join(tmpdir(), 'runs-')));
-  return { store, runs: new RunStore(store) };
+  const records = recordsOf(store);
+  return { store, ...records };
 }
 
 /** The pid of a process that has exited. */
@@ -28,7 +30,7 @@ function deadPid(): number {
   return Number(spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim());
 }
 
-describe('RunStore', () => {
+describe('the run records', () => {
   it('records a run with its request and every domain pending, and finds it again for the same request', () => {
     const { runs } = fresh();
     const run = runs.create('move', request(['a.example', 'b.example']));
@@ -68,18 +70,18 @@ describe('RunStore', () => {
   });
 
   it('counts attempts, keeps stage and mailbox progress, and knows which domains it began creating', () => {
-    const { runs } = fresh();
+    const { runs, claims } = fresh();
     const run = runs.create('move', request(['a.example']));
     runs.setPhase(run.id, 'a.example', 'preflight');
     runs.setPhase(run.id, 'a.example', 'failed', 'boom');
     runs.setPhase(run.id, 'a.example', 'preflight');
     expect(runs.domains(run.id)[0]).toMatchObject({ phase: 'preflight', attempts: 2, error: undefined });
-    expect(runs.beganCreating('new', 'a.example')).toBe(false);
-    runs.step(run.id, 'a.example', 'create', 'running');
-    expect(runs.beganCreating('new', 'a.example')).toBe(true);
-    expect(runs.beganCreating('other', 'a.example')).toBe(false);
-    runs.closeCreateClaims('new', 'a.example');
-    expect(runs.beganCreating('new', 'a.example')).toBe(false);
+    expect(claims.open('new', 'a.example')).toBe(false);
+    claims.claim(run.id, 'a.example');
+    expect(claims.open('new', 'a.example')).toBe(true);
+    expect(claims.open('other', 'a.example')).toBe(false);
+    claims.close('new', 'a.example');
+    expect(claims.open('new', 'a.example')).toBe(false);
     runs.mailbox(run.id, 'a.example', 'u@a.example', 'done', { messages: 3, bytes: 30 });
     runs.mailbox(run.id, 'a.example', 'u@a.example', 'done', { messages: 1, bytes: 10 });
     expect(runs.mailboxes(run.id, 'a.example')).toEqual([
@@ -88,46 +90,102 @@ describe('RunStore', () => {
   });
 
   it('remembers the messages it copied, once each', () => {
-    const { runs } = fresh();
+    const { copied } = fresh();
     const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
-    runs.recordCopied(where, [
+    copied.record(where, [
       { folder: 'Maildir', unique: '1.a.host' },
       { folder: 'Maildir/.Sent', unique: '2.b.host' },
     ]);
-    runs.recordCopied(where, [{ folder: 'Maildir', unique: '1.a.host' }]);
-    expect([...runs.copiedMessages(where)].sort()).toEqual([
+    copied.record(where, [{ folder: 'Maildir', unique: '1.a.host' }]);
+    expect([...copied.identities(where)].sort()).toEqual([
       'Maildir\x001.a.host',
       'Maildir/.Sent\x002.b.host',
     ]);
-    runs.forgetCopied(where, [{ folder: 'Maildir', unique: '1.a.host' }]);
-    expect(runs.copiedMessages(where).size).toBe(1);
+    copied.forget(where, [{ folder: 'Maildir', unique: '1.a.host' }]);
+    expect(copied.identities(where).size).toBe(1);
   });
 
   it('keeps the exact bytes of names that are not UTF-8 (byte strings)', () => {
-    const { runs } = fresh();
+    const { copied } = fresh();
     const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
     const odd = [
       { folder: 'Maildir/.a\nb', unique: '3.o\xffld' },
       { folder: 'Maildir', unique: '4.o\xc3\xa4' },
     ];
-    runs.recordCopied(where, odd);
-    expect([...runs.copiedMessages(where)].sort()).toEqual([
+    copied.record(where, odd);
+    expect([...copied.identities(where)].sort()).toEqual([
       'Maildir\x004.o\xc3\xa4',
       'Maildir/.a\nb\x003.o\xffld',
     ]);
-    runs.forgetCopied(where, odd);
-    expect(runs.copiedMessages(where).size).toBe(0);
+    copied.forget(where, odd);
+    expect(copied.identities(where).size).toBe(0);
   });
 
   it('locks a domain against other live processes, and takes over a lock whose holder died', () => {
+    const { store, runs, locks } = fresh();
+    const run = runs.create('move', request(['a.example']));
+    locks.take('new', 'a.example', run.id);
+    store.db.prepare('UPDATE locks SET pid = 1').run();
+    expect(() => locks.take('new', 'a.example', run.id)).toThrow(/being worked on by run 1 \(process 1/);
+    store.db.prepare('UPDATE locks SET pid = ?').run(deadPid());
+    locks.take('new', 'a.example', run.id);
+    locks.release('new', 'a.example');
+    expect(store.db.prepare('SELECT count(*) AS n FROM locks').get()).toEqual({ n: 0 });
+  });
+
+  it('abandons a stopped run: resume and a repeated move no longer pick it; a driven run is refused', () => {
     const { store, runs } = fresh();
     const run = runs.create('move', request(['a.example']));
-    runs.lockDomain('new', 'a.example', run.id);
-    store.db.prepare('UPDATE locks SET pid = 1').run();
-    expect(() => runs.lockDomain('new', 'a.example', run.id)).toThrow(/being worked on by run 1 \(process 1/);
-    store.db.prepare('UPDATE locks SET pid = ?').run(deadPid());
-    runs.lockDomain('new', 'a.example', run.id);
-    runs.unlockDomain('new', 'a.example');
-    expect(store.db.prepare('SELECT count(*) AS n FROM locks').get()).toEqual({ n: 0 });
+    expect(() => runs.abandon(run.id)).toThrow(/being driven by process/);
+    store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(deadPid(), run.id);
+    expect(runs.latestUnfinished()?.id).toBe(run.id);
+    expect(runs.abandon(run.id).status).toBe('abandoned');
+    expect(runs.latestUnfinished()).toBeUndefined();
+    expect(runs.findSame('move', request(['a.example']))).toBeUndefined();
+    expect(() => runs.adopt(run.id)).toThrow(/was abandoned/);
+    expect(() => runs.abandon(99)).toThrow(/there is no run 99/);
+    const done = runs.create('move', request(['b.example']));
+    runs.finish(done.id, 'done');
+    expect(() => runs.abandon(done.id)).toThrow(/finished; there is nothing to abandon/);
+  });
+
+  it('prunes runs that are over and old enough, never one that may continue, holds a lock or a create claim', () => {
+    const { store, runs, claims, locks } = fresh();
+    const make = (status: 'done' | 'failed', domain: string) => {
+      const r = runs.create('move', request([domain]));
+      runs.setPhase(r.id, domain, 'transferring');
+      runs.mailbox(r.id, domain, `u@${domain}`, 'done', { messages: 1, bytes: 1 });
+      runs.finish(r.id, status);
+      return r.id;
+    };
+    const done = make('done', 'a.example');
+    const failed = make('failed', 'b.example');
+    const claimed = make('done', 'c.example');
+    claims.claim(claimed, 'c.example');
+    const locked = make('done', 'd.example');
+    locks.take('new', 'd.example', locked);
+    const abandoned = make('failed', 'e.example');
+    store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(deadPid(), abandoned);
+    runs.abandon(abandoned);
+    const recent = make('done', 'f.example');
+    store.db.prepare("UPDATE runs SET finished_at = '2020-01-01T00:00:00.000Z' WHERE id != ?").run(recent);
+
+    expect(runs.prune(new Date('2021-01-01'))).toEqual([done, abandoned]);
+    expect(
+      runs
+        .list()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([failed, claimed, locked, recent].sort());
+    const left = (table: string) =>
+      (
+        store.db
+          .prepare(`SELECT count(*) AS n FROM ${table} WHERE run_id IN (?, ?)`)
+          .get(done, abandoned) as {
+          n: number;
+        }
+      ).n;
+    expect([left('domains'), left('mailboxes'), left('steps')]).toEqual([0, 0, 0]);
+    expect(runs.prune(new Date(Date.now() + 1000))).toEqual([recent]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/state/migrations.js';
-import { RunStore } from '../../src/state/runs.js';
+import { CopiedMessages } from '../../src/state/copied-messages.js';
 import { STORE_FILE, StateStore } from '../../src/state/store.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'store-'));
@@ -51,10 +51,10 @@ describe('StateStore', () => {
     ).run();
     db.close();
     const s = StateStore.open(dir);
-    const runs = new RunStore(s);
+    const copied = new CopiedMessages(s);
     const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
     // The name as a listing now carries it: the UTF-8 bytes, one per character.
-    expect([...runs.copiedMessages(where)]).toEqual([
+    expect([...copied.identities(where)]).toEqual([
       `${Buffer.from('Maildir/.März').toString('latin1')}\x001.a`,
     ]);
     s.close();

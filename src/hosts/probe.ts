@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PreconditionError } from '../errors.js';
-import type { Remote } from './remote.js';
+import type { Remote } from '../remote/remote.js';
 
 const SCRIPT = readFileSync(new URL('./probe-script.sh', import.meta.url), 'utf8');
 const BEGIN = 'VMIGRATE-PROBE-BEGIN\n';

@@ -1,13 +1,15 @@
 /**
- * Runs as the state store records them: what was asked (so `resume` can ask it again), each
- * domain's phase, each stage and mailbox, and the messages vmigrate copied. Every write is one
- * statement or one transaction, so a controller killed at any instant leaves a consistent store.
+ * The run journal: what was asked (so `resume` can ask it again), who drives the run, each
+ * domain's phase, each stage and mailbox. Every write is one statement or one transaction, so a
+ * controller killed at any instant leaves a consistent store.
  */
 import { hostname } from 'node:os';
-import { LockedError } from '../errors.js';
+import { LockedError, UsageError } from '../errors.js';
+import { controllerAlive } from './liveness.js';
 import type { StateStore } from './store.js';
 
-export type RunStatus = 'running' | 'interrupted' | 'failed' | 'done';
+/** `abandoned`: the operator gave it up (`vmigrate runs abandon`); it is never resumed. */
+export type RunStatus = 'running' | 'interrupted' | 'failed' | 'done' | 'abandoned';
 export type DomainPhase =
   'pending' | 'preflight' | 'provisioning' | 'transferring' | 'verifying' | 'done' | 'failed';
 export type StepStatus = 'running' | 'done' | 'failed';
@@ -78,24 +80,6 @@ interface RunRow {
 
 const now = () => new Date().toISOString();
 
-/** Whether a process of this machine is alive (EPERM: alive, someone else's). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Whether the controller that recorded `pid` on `controller` may still be running. */
-export function controllerAlive(pid: number | undefined, controller: string | undefined): boolean {
-  if (pid === undefined) return false;
-  // Another machine's process cannot be checked from here: assume it lives.
-  if (controller !== undefined && controller !== hostname()) return true;
-  return processAlive(pid);
-}
-
 function toRun(r: RunRow): RunRecord {
   const status = r.status === 'running' && !controllerAlive(r.pid ?? undefined, r.controller ?? undefined);
   return {
@@ -115,7 +99,10 @@ function toRun(r: RunRow): RunRecord {
 const sameDomains = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 
-export class RunStore {
+/** A run that may still be continued. */
+export const unfinished = (r: RunRecord): boolean => r.status !== 'done' && r.status !== 'abandoned';
+
+export class RunJournal {
   constructor(private readonly store: StateStore) {}
 
   private get db() {
@@ -152,14 +139,14 @@ export class RunStore {
 
   /** The newest move that did not finish: what `resume` without a number continues. */
   latestUnfinished(): RunRecord | undefined {
-    return this.list(1000).find((r) => r.status !== 'done' && r.command === 'move');
+    return this.list(1000).find((r) => unfinished(r) && r.command === 'move');
   }
 
   /** An unfinished run asking for the same thing: re-running a command continues it. */
   findSame(command: string, request: MoveRequest): RunRecord | undefined {
     return this.list(1000).find(
       (r) =>
-        r.status !== 'done' &&
+        unfinished(r) &&
         r.command === command &&
         r.source === request.from &&
         r.destination === request.to &&
@@ -174,7 +161,11 @@ export class RunStore {
   adopt(id: number, request?: MoveRequest): RunRecord {
     const take = this.db.transaction(() => {
       const run = this.get(id);
-      if (!run) throw new LockedError(`there is no run ${id} in this state store`);
+      if (!run) throw new UsageError(`there is no run ${id} in this state store`);
+      if (run.status === 'abandoned')
+        throw new UsageError(`run ${id} was abandoned; it cannot be continued`, {
+          hint: 'run the command again: that starts a new run, and every stage reads both hosts first',
+        });
       if (run.status === 'running' && run.pid !== process.pid)
         throw new LockedError(
           `run ${id} is still being driven by process ${run.pid ?? '?'} on ${run.controller ?? '?'}`,
@@ -190,8 +181,62 @@ export class RunStore {
     return this.get(id)!;
   }
 
-  finish(id: number, status: Exclude<RunStatus, 'running'>): void {
+  finish(id: number, status: Exclude<RunStatus, 'running' | 'abandoned'>): void {
     this.db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?').run(status, now(), id);
+  }
+
+  /**
+   * Gives a run up: `resume` will not pick it, running the same command again starts a new one,
+   * and `prune` may delete it. Refused while its controller lives.
+   */
+  abandon(id: number): RunRecord {
+    const give = this.db.transaction(() => {
+      const run = this.get(id);
+      if (!run) throw new UsageError(`there is no run ${id} in this state store`);
+      if (run.status === 'running')
+        throw new LockedError(
+          `run ${id} is being driven by process ${run.pid ?? '?'} on ${run.controller ?? '?'}`,
+          { hint: 'stop it with Ctrl-C first' },
+        );
+      if (run.status === 'done') throw new UsageError(`run ${id} finished; there is nothing to abandon`);
+      this.db
+        .prepare("UPDATE runs SET status = 'abandoned', finished_at = coalesce(finished_at, ?) WHERE id = ?")
+        .run(now(), id);
+    });
+    give.immediate();
+    return this.get(id)!;
+  }
+
+  /**
+   * Deletes the records of runs that are over (done or abandoned) and ended before `before`.
+   * Kept whatever their age: runs that may still be continued, runs holding a lock, and runs
+   * with an open claim on a domain they began creating. The ledger of copied messages belongs
+   * to no run and stays.
+   */
+  prune(before: Date): number[] {
+    const drop = this.db.transaction(() => {
+      const ids = (
+        this.db
+          .prepare(
+            `SELECT id FROM runs r WHERE status IN ('done', 'abandoned') AND coalesce(finished_at, started_at) < ?
+             AND NOT EXISTS (SELECT 1 FROM locks l WHERE l.run_id = r.id)
+             AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id AND s.step = 'create' AND s.status = 'running')
+             ORDER BY id`,
+          )
+          .all(before.toISOString()) as Array<{ id: number }>
+      ).map((r) => r.id);
+      for (const [table, key] of [
+        ['mailboxes', 'run_id'],
+        ['steps', 'run_id'],
+        ['domains', 'run_id'],
+        ['runs', 'id'],
+      ]) {
+        const del = this.db.prepare(`DELETE FROM ${table} WHERE ${key} = ?`);
+        for (const id of ids) del.run(id);
+      }
+      return ids;
+    });
+    return drop.immediate();
   }
 
   domains(runId: number): DomainRecord[] {
@@ -258,32 +303,6 @@ export class RunStore {
     return rows.map((r) => ({ step: r.step, status: r.status, error: r.error ?? undefined }));
   }
 
-  /**
-   * Whether a run of this store began creating `domain` on `destination` and did not see it
-   * through: then a domain found there without vmigrate's marker (killed between vadddomain and
-   * the marker) is ours to finish. Once provisioning succeeded the claim is closed, so a domain
-   * someone else makes there later under that name is never taken for ours.
-   */
-  beganCreating(destination: string, domain: string): boolean {
-    const row = this.db
-      .prepare(
-        `SELECT 1 FROM steps s JOIN runs r ON r.id = s.run_id
-         WHERE r.destination = ? AND s.domain = ? AND s.step = 'create' AND s.status = 'running' LIMIT 1`,
-      )
-      .get(destination, domain);
-    return row !== undefined;
-  }
-
-  /** The domain is marked on the destination now: every open claim on it is closed. */
-  closeCreateClaims(destination: string, domain: string): void {
-    this.db
-      .prepare(
-        `UPDATE steps SET status = 'done', updated_at = ? WHERE step = 'create' AND status = 'running'
-         AND domain = ? AND run_id IN (SELECT id FROM runs WHERE destination = ?)`,
-      )
-      .run(now(), domain, destination);
-  }
-
   mailbox(
     runId: number,
     domain: string,
@@ -325,91 +344,4 @@ export class RunStore {
     }>;
     return rows.map((r) => ({ ...r, error: r.error ?? undefined }));
   }
-
-  /** Messages now on the destination because vmigrate put them there (what --delete may remove). */
-  recordCopied(
-    where: { source: string; destination: string; domain: string; mailbox: string },
-    messages: ReadonlyArray<{ folder: string; unique: string }>,
-  ): void {
-    const add = this.db.prepare(
-      `INSERT OR IGNORE INTO copied_messages (source, destination, domain, mailbox, folder, unique_name)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    this.db.transaction(() => {
-      for (const m of messages)
-        add.run(where.source, where.destination, where.domain, where.mailbox, blob(m.folder), blob(m.unique));
-    })();
-  }
-
-  copiedMessages(where: {
-    source: string;
-    destination: string;
-    domain: string;
-    mailbox: string;
-  }): Set<string> {
-    const rows = this.db
-      .prepare(
-        `SELECT folder, unique_name FROM copied_messages
-         WHERE source = ? AND destination = ? AND domain = ? AND mailbox = ?`,
-      )
-      .all(where.source, where.destination, where.domain, where.mailbox) as Array<{
-      folder: Buffer;
-      unique_name: Buffer;
-    }>;
-    // The identity of maildir/delta.ts (messageIdentity), which --delete compares against.
-    return new Set(rows.map((r) => `${r.folder.toString('latin1')}\0${r.unique_name.toString('latin1')}`));
-  }
-
-  forgetCopied(
-    where: { source: string; destination: string; domain: string; mailbox: string },
-    messages: ReadonlyArray<{ folder: string; unique: string }>,
-  ): void {
-    const del = this.db.prepare(
-      `DELETE FROM copied_messages WHERE source = ? AND destination = ? AND domain = ? AND mailbox = ?
-       AND folder = ? AND unique_name = ?`,
-    );
-    this.db.transaction(() => {
-      for (const m of messages)
-        del.run(where.source, where.destination, where.domain, where.mailbox, blob(m.folder), blob(m.unique));
-    })();
-  }
-
-  /**
-   * The local half of the domain lock: refused while another live process of this machine holds
-   * it; a holder that died leaves a lock that is simply taken over.
-   */
-  lockDomain(destination: string, domain: string, runId: number): void {
-    const take = this.db.transaction(() => {
-      const held = this.db
-        .prepare(
-          'SELECT run_id, pid, controller, acquired_at FROM locks WHERE destination = ? AND domain = ?',
-        )
-        .get(destination, domain) as
-        { run_id: number; pid: number; controller: string; acquired_at: string } | undefined;
-      if (held && held.pid !== process.pid && controllerAlive(held.pid, held.controller))
-        throw new LockedError(
-          `${domain} on ${destination} is being worked on by run ${held.run_id} (process ${held.pid} on ${held.controller}, since ${held.acquired_at})`,
-          { hint: `wait for it to finish; \`vmigrate status ${held.run_id}\` shows how far it is` },
-        );
-      this.db
-        .prepare(
-          `INSERT INTO locks (destination, domain, run_id, pid, controller, acquired_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (destination, domain) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid,
-             controller = excluded.controller, acquired_at = excluded.acquired_at`,
-        )
-        .run(destination, domain, runId, process.pid, hostname(), now());
-    });
-    take.immediate();
-  }
-
-  unlockDomain(destination: string, domain: string): void {
-    this.db
-      .prepare('DELETE FROM locks WHERE destination = ? AND domain = ? AND pid = ?')
-      .run(destination, domain, process.pid);
-  }
-}
-
-/** A Maildir name (a byte string, see maildir/byte-names.ts) as the bytes the store keeps. */
-function blob(name: string): Buffer {
-  return Buffer.from(name, 'latin1');
 }

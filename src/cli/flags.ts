@@ -1,0 +1,44 @@
+/** Arguments and flags that several commands share. */
+import { Args, Flags } from '@oclif/core';
+import { DEFAULT_CONCURRENCY } from '../migration/transfer.js';
+
+export const domainArg = {
+  domain: Args.string({ description: 'the domain (IDN as punycode)', required: true }),
+};
+
+export const pairFlags = {
+  from: Flags.string({
+    description: 'the source server (profile, ssh alias or user@host[:port])',
+    required: true,
+  }),
+  to: Flags.string({ description: 'the destination server', required: true }),
+  merge: Flags.boolean({
+    description: 'when the destination already has the domain: add what is missing, never overwrite',
+  }),
+};
+
+/** Flags of the commands that move messages (move, sync). */
+export const transferFlags = {
+  concurrency: Flags.integer({
+    description:
+      'tar streams at once for a domain, big mailboxes cut in slices (more help on high-latency links)',
+    default: DEFAULT_CONCURRENCY,
+    min: 1,
+    max: 64,
+  }),
+  delete: Flags.boolean({
+    description:
+      'remove from the destination the messages deleted on the source since vmigrate copied them (never a message vmigrate did not bring)',
+  }),
+  compress: Flags.boolean({
+    description: 'compress the streams (zstd when both hosts have it, else gzip): for slow links only',
+  }),
+};
+
+/** Flags of the commands that drive a run (move, resume, sync). */
+export const runFlags = {
+  'break-lock': Flags.boolean({
+    description:
+      "take over a domain's lock on the destination left by another vmigrate that is gone for good (its machine died)",
+  }),
+};

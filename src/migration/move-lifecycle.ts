@@ -1,0 +1,161 @@
+/**
+ * The life of a move run, from what the operator asked to its result: which domains, whether
+ * the hosts can be reached and used (checked before any run is recorded, so a typo or a
+ * refused login leaves no run behind for `resume` to trip over), a new run or the continuation
+ * of the same one left unfinished, and `resume`. `--dry-run` plans every domain instead.
+ */
+import { readFileSync } from 'node:fs';
+import { combinedOutcome, outcomeOf, UsageError, type ErrorReport, type Outcome } from '../errors.js';
+import { describeError } from '../errors.js';
+import { checkPair, openPair, type HostPair } from '../hosts/open-hosts.js';
+import type { HostSession } from '../hosts/session.js';
+import type { Records } from '../state/records.js';
+import type { MoveRequest, RunRecord } from '../state/run-journal.js';
+import { realDomains } from '../vpopmail/assign.js';
+import { validateDomain } from '../vpopmail/names.js';
+import { parseDomainList } from './domain-list.js';
+import { buildPlan, type Plan } from './plan.js';
+import { preflight } from './preflight.js';
+import { runMove, type MoveRunContext, type MoveRunResult } from './run-move.js';
+
+/** One domain, a list file, or every domain of the source. */
+export type DomainChoice = { domain: string } | { listFile: string } | { all: true };
+
+export type MoveAsk = Omit<MoveRequest, 'domains'> & { choice: DomainChoice };
+
+export interface MoveEnv extends Omit<MoveRunContext, 'session'> {
+  session: HostSession;
+  /** The run this process drives, once it is recorded (`continued`: an earlier one taken up). */
+  started?: (run: RunRecord, continued: boolean) => void;
+}
+
+function readListFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : (error as Error).message;
+    throw new UsageError(`cannot read the domain list ${file}: ${why}`, {
+      hint: 'name a file with one domain per line (# starts a comment)',
+    });
+  }
+}
+
+/** The domains named on the command line or in a list: checked before any host is reached. */
+export function namedDomains(choice: DomainChoice): string[] | undefined {
+  if ('domain' in choice) return [validateDomain(choice.domain)];
+  if ('listFile' in choice) return parseDomainList(readListFile(choice.listFile), choice.listFile);
+  return undefined;
+}
+
+async function domainsOf(choice: DomainChoice, hosts: HostPair): Promise<string[]> {
+  const named = namedDomains(choice);
+  if (named) return named;
+  const all = await realDomains(hosts.source.remote, hosts.source.caps.qmail.dir);
+  if (all.length === 0) throw new UsageError(`${hosts.source.label} has no vpopmail domain`);
+  return all;
+}
+
+/** Starts the move asked for, or continues the same move left unfinished, and drives it to its end. */
+export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResult> {
+  checkPair(ask.from, ask.to);
+  namedDomains(ask.choice);
+  const hosts = await openPair(env.session, ask.from, ask.to);
+  const { choice, ...rest } = ask;
+  const request: MoveRequest = { ...rest, domains: await domainsOf(choice, hosts) };
+  const { runs } = env.records;
+  // The same move asked again continues the run it left unfinished.
+  const earlier = runs.findSame('move', request);
+  const run = earlier ? runs.adopt(earlier.id, request) : runs.create('move', request);
+  env.started?.(run, earlier !== undefined);
+  return runMove(run, env, hosts, earlier !== undefined);
+}
+
+/** The run `resume` continues: the one named, or the newest move that did not finish. */
+export function runToResume(records: Records, id: number | undefined): RunRecord {
+  const run = id === undefined ? records.runs.latestUnfinished() : records.runs.get(id);
+  if (!run)
+    throw new UsageError(
+      id === undefined
+        ? 'no unfinished run in this state store'
+        : `there is no run ${id} in this state store`,
+      { hint: 'vmigrate status lists the runs' },
+    );
+  if (run.command !== 'move')
+    throw new UsageError(`run ${run.id} is a ${run.command}, not a move: run that command again instead`);
+  if (run.status === 'abandoned')
+    throw new UsageError(`run ${run.id} was abandoned; it cannot be continued`, {
+      hint: 'run the move again: that starts a new run, and every stage reads both hosts first',
+    });
+  return run;
+}
+
+/**
+ * Continues a run with the hosts as it knew them (`openSession` gets the configuration files
+ * it was started with). A run that already finished is reported, and nothing is reached.
+ */
+export async function resumeMove(
+  run: RunRecord,
+  env: Omit<MoveEnv, 'session'> & {
+    openSession: (files: {
+      configFile?: string | undefined;
+      sshConfigFile?: string | undefined;
+    }) => HostSession;
+  },
+): Promise<MoveRunResult> {
+  if (run.status === 'done')
+    return {
+      run: run.id,
+      continued: true,
+      outcome: 'ok',
+      status: 'done',
+      outcomes: [],
+      alreadyDone: run.request.domains,
+    };
+  const session = env.openSession(run.request);
+  const adopted = env.records.runs.adopt(run.id);
+  env.started?.(adopted, true);
+  return runMove(adopted, { ...env, session }, undefined, true);
+}
+
+export interface DomainPlan {
+  domain: string;
+  outcome: Outcome;
+  plan?: Plan;
+  error?: ErrorReport;
+}
+
+export interface DryRunResult {
+  outcome: Outcome;
+  plans: DomainPlan[];
+}
+
+/**
+ * `--dry-run` and `plan`: every domain's plan, changing nothing. A domain that cannot be read
+ * is reported with its plan's place and the others are still planned, as the real batch would.
+ */
+export async function planMoves(
+  ask: { choice: DomainChoice; from: string; to: string; merge: boolean },
+  session: HostSession,
+): Promise<DryRunResult> {
+  checkPair(ask.from, ask.to);
+  namedDomains(ask.choice);
+  const hosts = await openPair(session, ask.from, ask.to);
+  const plans: DomainPlan[] = [];
+  for (const domain of await domainsOf(ask.choice, hosts)) {
+    try {
+      const plan = buildPlan(await preflight(domain, hosts.source, hosts.dest, { merge: ask.merge }));
+      plans.push({ domain, outcome: plan.problems.length > 0 ? 'unfit' : 'ok', plan });
+    } catch (error) {
+      plans.push({ domain, outcome: outcomeOf(error), error: describeError(error) });
+    }
+  }
+  return { outcome: combinedOutcome(plans.map((p) => p.outcome)), plans };
+}

@@ -1,0 +1,133 @@
+/**
+ * `vmigrate sync`: one delta pass over a domain already on both hosts, recorded as a run (so
+ * `status` shows it and the domain is locked) but never resumed: a sync that stopped is simply
+ * run again. The destination is locked before it is read, so that a batch a killed controller
+ * left running there has finished (the lock's fence waits for it) before its state is taken
+ * for the truth. The source, which the lock does not guard, is read meanwhile.
+ */
+import type { Outcome } from '../errors.js';
+import { openPair } from '../hosts/open-hosts.js';
+import type { HostSession } from '../hosts/session.js';
+import type { Logger } from '../log/logger.js';
+import type { Records } from '../state/records.js';
+import type { MoveRequest, RunRecord } from '../state/run-journal.js';
+import { readInventory } from '../vpopmail/inventory.js';
+import { validateDomain } from '../vpopmail/names.js';
+import { copyLedger } from './copy-ledger.js';
+import { lockDomain } from './domain-lock.js';
+import { requireFitHosts } from './preflight.js';
+import { fanOut, recorder } from './run-move.js';
+import { chooseCompressor, transferDomain, type TransferEvents, type TransferReport } from './transfer.js';
+
+export interface SyncAsk {
+  domain: string;
+  from: string;
+  to: string;
+  concurrency: number;
+  compress: boolean;
+  deleteCopied: boolean;
+  breakLock: boolean;
+}
+
+export interface SyncEnv {
+  session: HostSession;
+  records: Records;
+  log: Logger;
+  signal: AbortSignal;
+  started?: (run: RunRecord) => void;
+  /** Made once the number of mailboxes is known; stopped when the pass ends. */
+  progress: (mailboxes: number) => TransferEvents & { stop(): void };
+}
+
+export interface SyncResult {
+  run: number;
+  outcome: Outcome;
+  report: TransferReport;
+  seconds: number;
+}
+
+function syncRequest(ask: SyncAsk): MoveRequest {
+  return {
+    domains: [ask.domain],
+    from: ask.from,
+    to: ask.to,
+    merge: false,
+    checksum: false,
+    compress: ask.compress,
+    concurrency: ask.concurrency,
+    domainsConcurrency: 1,
+    failFast: false,
+    deleteCopied: ask.deleteCopied,
+  };
+}
+
+export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
+  const domain = validateDomain(ask.domain);
+  const started = Date.now();
+  // Hosts first: a host that cannot be reached or used leaves no run behind.
+  const hosts = await openPair(env.session, ask.from, ask.to);
+  requireFitHosts(hosts);
+  const { runs } = env.records;
+  const run = runs.create('sync', syncRequest({ ...ask, domain }));
+  env.started?.(run);
+  let report: TransferReport;
+  try {
+    const sourceRead = readInventory(hosts.source.remote, hosts.source.caps, domain);
+    // Settled either way: a failed lock must not leave the source's read rejecting unheard.
+    sourceRead.catch(() => {});
+    const lock = await lockDomain({
+      dest: hosts.dest,
+      domain,
+      locks: env.records.locks,
+      storeId: env.records.storeId,
+      runId: run.id,
+      breakLock: ask.breakLock,
+      log: env.log,
+    });
+    try {
+      const [source, dest] = await Promise.all([
+        sourceRead,
+        readInventory(hosts.dest.remote, hosts.dest.caps, domain),
+      ]);
+      runs.setPhase(run.id, domain, 'transferring');
+      const progress = env.progress(source.users.length);
+      try {
+        report = await transferDomain(hosts, source, dest, {
+          concurrency: ask.concurrency,
+          log: env.log,
+          events: fanOut(progress, recorder(run.id, domain, runs)),
+          signal: env.signal,
+          compress: ask.compress ? chooseCompressor(hosts) : undefined,
+          fence: lock.fence,
+          ledger: copyLedger(env.records.copied, {
+            source: run.source,
+            destination: run.destination,
+            domain,
+          }),
+          deleteCopied: ask.deleteCopied,
+        });
+      } finally {
+        progress.stop();
+      }
+    } finally {
+      await lock
+        .release()
+        .catch((e: Error) => env.log.warn({ err: e.message }, 'could not release the lock'));
+    }
+  } catch (error) {
+    // Recorded as ended, so that `status` does not show a sync that will never resume.
+    runs.setPhase(run.id, domain, 'failed', (error as Error).message);
+    runs.finish(run.id, env.signal.aborted ? 'interrupted' : 'failed');
+    throw error;
+  }
+  const outcome: Outcome =
+    report.interrupted.length > 0 ? 'interrupted' : report.failures.length > 0 ? 'failed' : 'ok';
+  runs.setPhase(
+    run.id,
+    domain,
+    outcome === 'ok' ? 'done' : 'failed',
+    outcome === 'ok' ? undefined : `${report.failures.length} mailbox(es) failed`,
+  );
+  runs.finish(run.id, outcome === 'ok' ? 'done' : outcome === 'interrupted' ? 'interrupted' : 'failed');
+  return { run: run.id, outcome, report, seconds: (Date.now() - started) / 1000 };
+}

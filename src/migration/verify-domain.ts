@@ -1,0 +1,56 @@
+/** The verification of a domain: every mailbox of both hosts listed (and summed) and compared. */
+import pLimit from 'p-limit';
+import type { HostPair } from '../hosts/open-hosts.js';
+import { openPair } from '../hosts/open-hosts.js';
+import type { HostSession } from '../hosts/session.js';
+import { listMaildir } from '../maildir/listing.js';
+import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
+import type { Inventory } from '../vpopmail/inventory-types.js';
+import { readInventory } from '../vpopmail/inventory.js';
+import { mailboxesOf } from './transfer.js';
+
+export async function verifyDomain(
+  hosts: HostPair,
+  source: Inventory,
+  dest: Inventory,
+  options: { concurrency: number; checksum: boolean },
+): Promise<MailboxVerdict[]> {
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const verdicts = await Promise.all(
+    mailboxesOf(source, dest).map((box) =>
+      limit(async () => {
+        // Listings and checksums of both sides all run at once: four independent reads.
+        const [a, b, sa, sb] = await Promise.all([
+          listMaildir(hosts.source.remote, box.sourceDir),
+          listMaildir(hosts.dest.remote, box.destDir),
+          options.checksum ? messageChecksums(hosts.source.remote, box.sourceDir) : undefined,
+          options.checksum ? messageChecksums(hosts.dest.remote, box.destDir) : undefined,
+        ]);
+        return compareMailbox(box.label, a, b, sa && sb ? { source: sa, destination: sb } : undefined);
+      }),
+    ),
+  );
+  return verdicts.sort((a, b) => (a.label < b.label ? -1 : 1));
+}
+
+export interface VerifyResult {
+  domain: string;
+  /** Differences in all (a message missing, or differing in size, flags or checksum). */
+  problems: number;
+  verdicts: MailboxVerdict[];
+}
+
+/** `vmigrate verify`: the domain as each host has it now, compared mailbox by mailbox. */
+export async function verifyBetween(
+  session: HostSession,
+  domain: string,
+  ask: { from: string; to: string; concurrency: number; checksum: boolean },
+): Promise<VerifyResult> {
+  const hosts = await openPair(session, ask.from, ask.to);
+  const [source, dest] = await Promise.all([
+    readInventory(hosts.source.remote, hosts.source.caps, domain),
+    readInventory(hosts.dest.remote, hosts.dest.caps, domain),
+  ]);
+  const verdicts = await verifyDomain(hosts, source, dest, ask);
+  return { domain, problems: verdicts.reduce((n, v) => n + v.problems.length, 0), verdicts };
+}

@@ -1,0 +1,32 @@
+/** Everything vmigrate records in one state store, each kind of record behind its own class. */
+import { CopiedMessages } from './copied-messages.js';
+import { CreateClaims } from './create-claims.js';
+import { LocalLocks } from './local-locks.js';
+import { RunJournal } from './run-journal.js';
+import { StateStore } from './store.js';
+
+export interface Records {
+  /** The store's identity (a destination lock names the store that holds it). */
+  storeId: string;
+  runs: RunJournal;
+  claims: CreateClaims;
+  copied: CopiedMessages;
+  locks: LocalLocks;
+  close(): void;
+}
+
+export function recordsOf(store: StateStore): Records {
+  return {
+    storeId: store.id,
+    runs: new RunJournal(store),
+    claims: new CreateClaims(store),
+    copied: new CopiedMessages(store),
+    locks: new LocalLocks(store),
+    close: () => store.close(),
+  };
+}
+
+/** Opens (creating if need be) the state store in `dir`. */
+export function openRecords(dir: string): Records {
+  return recordsOf(StateStore.open(dir));
+}
