@@ -224,11 +224,11 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
   ]);
   const addedBytes = change.stdout.toString().split('\n').filter(Boolean).map(Number);
   const delta = await timed(vmigrate(`sync ${m.corpus.domain} --from old --to new --json`));
-  const report = JSON.parse(delta.stdout.trim().split('\n').pop() ?? '{}') as {
-    messagesCopied: number;
-    contentBytes: number;
-    renamed: number;
-  };
+  const report = (
+    JSON.parse(delta.stdout) as {
+      result: { messagesCopied: number; contentBytes: number; renamed: number };
+    }
+  ).result;
   extra.deltaSync = {
     fullSyncSeconds: full.seconds,
     deltaSeconds: delta.seconds,

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { CommandResult } from '../src/cli/base-command.js';
 import { domainArg, pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
 import { RunCommand } from '../src/cli/run-command.js';
@@ -34,6 +35,8 @@ export default class Sync extends RunCommand<SyncResult> {
         compress: flags.compress,
         deleteCopied: flags.delete,
         breakLock: flags['break-lock'],
+        configFile: flags.config && resolve(flags.config),
+        sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
       },
       {
         session,

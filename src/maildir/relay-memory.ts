@@ -28,8 +28,8 @@ function exposeCollector(): Collector | undefined {
 let collector: Collector | undefined | null = null;
 let sinceLast = 0;
 
-/** Called with each relayed chunk's size. */
-export function relayed(bytes: number): void {
+/** Counts a relayed chunk, and runs a minor garbage collection once 4 MiB went through since the last. */
+export function collectGarbageEvery4MiB(bytes: number): void {
   sinceLast += bytes;
   if (sinceLast < EVERY) return;
   sinceLast = 0;

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import type { Remote, RemoteProcess } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
-import { relayed } from './relay-memory.js';
+import { collectGarbageEvery4MiB } from './relay-memory.js';
 import { relayWindow } from './relay-window.js';
 import { nulList } from './byte-names.js';
 
@@ -136,7 +136,7 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     transform(chunk: Buffer, _enc, done) {
       paced();
       job.onBytes?.(chunk.length);
-      relayed(chunk.length);
+      collectGarbageEvery4MiB(chunk.length);
       done(null, chunk);
     },
   });

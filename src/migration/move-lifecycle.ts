@@ -69,7 +69,16 @@ export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResu
   namedDomains(ask.choice);
   const hosts = await openPair(env.session, ask.from, ask.to);
   const { choice, ...rest } = ask;
-  const request: MoveRequest = { ...rest, domains: await domainsOf(choice, hosts) };
+  // Flags left out arrive as undefined: the recorded request says false, as resume reads it.
+  const request: MoveRequest = {
+    ...rest,
+    merge: rest.merge === true,
+    checksum: rest.checksum === true,
+    compress: rest.compress === true,
+    failFast: rest.failFast === true,
+    deleteCopied: rest.deleteCopied === true,
+    domains: await domainsOf(choice, hosts),
+  };
   const { runs } = env.records;
   // The same move asked again continues the run it left unfinished.
   const earlier = runs.findSame('move', request);

@@ -27,6 +27,9 @@ export interface SyncAsk {
   compress: boolean;
   deleteCopied: boolean;
   breakLock: boolean;
+  /** The configuration files named, as a move records them. */
+  configFile?: string | undefined;
+  sshConfigFile?: string | undefined;
 }
 
 export interface SyncEnv {
@@ -53,11 +56,13 @@ function syncRequest(ask: SyncAsk): MoveRequest {
     to: ask.to,
     merge: false,
     checksum: false,
-    compress: ask.compress,
+    compress: ask.compress === true,
     concurrency: ask.concurrency,
     domainsConcurrency: 1,
     failFast: false,
-    deleteCopied: ask.deleteCopied,
+    deleteCopied: ask.deleteCopied === true,
+    configFile: ask.configFile,
+    sshConfigFile: ask.sshConfigFile,
   };
 }
 
@@ -104,7 +109,7 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
             destination: run.destination,
             domain,
           }),
-          deleteCopied: ask.deleteCopied,
+          deleteCopied: ask.deleteCopied === true,
         });
       } finally {
         progress.stop();

@@ -84,8 +84,9 @@ export class ProgressTotals {
     return Number.isFinite(left / rate) ? Math.max(0, left / rate) : undefined;
   }
 
-  summary(): Record<string, number | undefined> {
+  summary(): Record<string, number | null> {
     const rate = this.rate();
+    const eta = this.eta(rate);
     return {
       mailboxesDone: this.mailboxesDone,
       mailboxesFailed: this.mailboxesFailed,
@@ -94,7 +95,7 @@ export class ProgressTotals {
       bytes: this.doneBytes,
       totalBytes: this.totalBytes,
       bytesPerSecond: Math.round(rate),
-      etaSeconds: ((e) => (e === undefined ? undefined : Math.round(e)))(this.eta(rate)),
+      etaSeconds: eta === undefined ? null : Math.round(eta),
     };
   }
 }

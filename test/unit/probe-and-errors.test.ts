@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
@@ -7,6 +8,7 @@ import {
   RemoteCommandError,
   exitCodeFor,
   outcomeOf,
+  OUTCOMES,
   HostKeyError,
   PreconditionError,
   UsageError,
@@ -100,5 +102,14 @@ describe('outcomes and exit codes', () => {
     expect(d.code).toBe('INTERNAL');
     expect(d.message).toBe('internal error: x is not a function');
     expect(d.hint).toMatch(/defect in vmigrate/);
+  });
+});
+
+describe("the README's table of exit codes", () => {
+  it('is the table the code uses, outcome by outcome', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Exit codes'), readme.indexOf('## Documentation'));
+    const rows = [...section.matchAll(/^\| (\d+) +\| `(\w+)` +\|/gm)].map((m) => [m[2], Number(m[1])]);
+    expect(rows).toEqual(OUTCOMES.map((o) => [o, exitCodeFor(o)]));
   });
 });
