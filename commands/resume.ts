@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import type { CommandResult } from '../src/cli/base-command.js';
 import { runFlags } from '../src/cli/flags.js';
 import { RunCommand } from '../src/cli/run-command.js';
-import { resumeMove, runToResume } from '../src/migration/move-lifecycle.js';
+import { resumeMove } from '../src/migration/move-lifecycle.js';
 import type { MoveRunResult } from '../src/migration/run-move.js';
 import type { RunRecord } from '../src/state/run-journal.js';
 import { moveResultJson } from '../src/ui/run-view.js';
@@ -25,10 +25,13 @@ export default class Resume extends RunCommand<MoveRunResult> {
   protected async execute(): Promise<CommandResult<MoveRunResult>> {
     const { args, flags } = await this.parse(Resume);
     this.openLog(flags);
-    const run = runToResume(this.records, args.run);
-    this.target = run;
-    const result = await resumeMove(run, {
-      ...this.moveEnv(flags['break-lock']),
+    const env = this.moveEnv(flags['break-lock']);
+    const result = await resumeMove(args.run, {
+      ...env,
+      started: (run, continued) => {
+        this.target = run;
+        env.started?.(run, continued);
+      },
       // The hosts as the run knew them, unless other configuration files are named now.
       openSession: (files) =>
         this.openSession({
@@ -37,7 +40,7 @@ export default class Resume extends RunCommand<MoveRunResult> {
           'ssh-config': flags['ssh-config'] ?? files.sshConfigFile,
         }),
     });
-    this.sayHowToContinue(result, run);
+    this.sayHowToContinue(result, this.target);
     return { outcome: result.outcome, data: result };
   }
 

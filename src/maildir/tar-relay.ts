@@ -94,6 +94,11 @@ export function extractorArgv(job: Pick<TreeRelay, 'destBase' | 'owner' | 'compr
     : ['sh', '-c', EXTRACT_SCRIPT, 'vmigrate-extract', job.destBase, String(job.owner.uid), ...tarOptions];
 }
 
+/** The source end died writing to a pipe nobody read any more (SIGPIPE, or sh's 141). */
+function brokePipe(st: { code: number | null; signal: string | null; stderr: string }): boolean {
+  return st.signal === 'PIPE' || st.signal === 'SIGPIPE' || st.code === 141 || /Broken pipe/.test(st.stderr);
+}
+
 export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<RelayResult> {
   if (job.members.length === 0) return { vanished: 0 };
   const readerArgv = [
@@ -153,12 +158,15 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   if (r.status === 'fulfilled' && r.value.lost)
     throw streamFailure(source, 'tar -c', reader.command, r.value);
   if (w.status === 'fulfilled' && w.value.lost) throw streamFailure(dest, 'tar -x', writer.command, w.value);
+  const destFailed = w.status === 'fulfilled' && w.value.code !== 0;
   if (r.status === 'fulfilled' && !tarCreateOk(r.value.code, r.value.stderr, job.live ?? false)) {
-    writer.kill();
-    throw streamFailure(source, 'tar -c', reader.command, r.value);
+    // A source killed by a broken pipe only says that the destination stopped reading first.
+    if (!(destFailed && brokePipe(r.value))) {
+      writer.kill();
+      throw streamFailure(source, 'tar -c', reader.command, r.value);
+    }
   }
-  if (w.status === 'fulfilled' && w.value.code !== 0)
-    throw streamFailure(dest, 'tar -x', writer.command, w.value);
+  if (w.status === 'fulfilled' && destFailed) throw streamFailure(dest, 'tar -x', writer.command, w.value);
   for (const x of [sent, moved, r, w]) if (x.status === 'rejected') throw x.reason;
   const stderr = r.status === 'fulfilled' ? r.value.stderr : '';
   return { vanished: stderr.split('\n').filter((l) => NOT_SENT.test(l)).length };

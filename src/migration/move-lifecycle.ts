@@ -88,7 +88,7 @@ export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResu
 }
 
 /** The run `resume` continues: the one named, or the newest move that did not finish. */
-export function runToResume(records: Records, id: number | undefined): RunRecord {
+function runToResume(records: Records, id: number | undefined): RunRecord {
   const run = id === undefined ? records.runs.latestUnfinished() : records.runs.get(id);
   if (!run)
     throw new UsageError(
@@ -107,11 +107,12 @@ export function runToResume(records: Records, id: number | undefined): RunRecord
 }
 
 /**
- * Continues a run with the hosts as it knew them (`openSession` gets the configuration files
- * it was started with). A run that already finished is reported, and nothing is reached.
+ * Continues run `id` (default: the newest unfinished move) with the hosts as it knew them
+ * (`openSession` gets the configuration files it was started with). A run that already
+ * finished is reported, and nothing is reached.
  */
 export async function resumeMove(
-  run: RunRecord,
+  id: number | undefined,
   env: Omit<MoveEnv, 'session'> & {
     openSession: (files: {
       configFile?: string | undefined;
@@ -119,6 +120,7 @@ export async function resumeMove(
     }) => HostSession;
   },
 ): Promise<MoveRunResult> {
+  const run = runToResume(env.records, id);
   if (run.status === 'done')
     return {
       run: run.id,

@@ -23,11 +23,17 @@ function block(text: string): string[] {
 beforeAll(async () => {
   h = await mailHost('new');
   D = `${h.home}/domains`;
+  // The paths below are those of a vpopmail home that never held 100 domains. vpopmail never
+  // moves its domain counter back after a deletion (spec 4.2), so once another test file has
+  // moved the 102 fixture domains here, new domains go to domains/0/. The counter is set aside
+  // for this file and put back after it.
+  await h.sh(`[ ! -e ${D}/.dir-control ] || mv ${D}/.dir-control ${h.home}/.dir-control.aside`);
 });
 
 afterAll(async () => {
   for (const d of ['test.example', 'catch1.example', 'catch2.example', 'randpw.example', 'bulk.example'])
     await h.vp('vdeldomain', '-f', d);
+  await h.sh(`[ ! -e ${h.home}/.dir-control.aside ] || mv -f ${h.home}/.dir-control.aside ${D}/.dir-control`);
   await h.close();
 });
 
@@ -76,7 +82,8 @@ describe('vpopmail emulator: a domain and its users (RIG §2-§5)', () => {
 
   it('owns and protects every file as vpopmail does (0700 directories, 0600 files, qmail files 0644)', async () => {
     const r = await h.sh(
-      `cd ${D} && find . -printf '%m %u:%g %p\\n' | sort -k3; ls -l --time-style=+ ${h.qmail}/users/assign ${h.qmail}/control/rcpthosts | cut -c1-10`,
+      // What this file made (other domains' empty buckets may be there: vpopmail leaves them).
+      `cd ${D} && find . \\( -path . -o -path ./.dir-control -o -path ./test.example -o -path './test.example/*' \\) -printf '%m %u:%g %p\\n' | sort -k3; ls -l --time-style=+ ${h.qmail}/users/assign ${h.qmail}/control/rcpthosts | cut -c1-10`,
     );
     const u = 'vpopmail:vchkpw';
     expect(r.stdout).toBe(

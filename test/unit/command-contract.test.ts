@@ -12,6 +12,9 @@ import { runBatch } from '../../src/remote/batch.js';
 import { Secret } from '../../src/remote/quote.js';
 import { ProgressTotals } from '../../src/ui/progress.js';
 import { FakeRemote } from '../helpers/fake-remote.js';
+import { capabilities } from '../helpers/builders.js';
+import type { HostCheckRow } from '../../src/hosts/check.js';
+import { renderHostChecks } from '../../src/ui/hosts-check-view.js';
 
 describe('the JSON envelope', () => {
   it('carries the outcome and its exit status, and the result or the error', () => {
@@ -97,5 +100,43 @@ describe('progress figures', () => {
     t.planned(other, 10_000);
     t.bytes(box, 5_000);
     expect(t.eta(1000)).toBe(15);
+  });
+});
+
+describe('hosts check for a terminal', () => {
+  it('fits 80 columns for a host with every field filled, and names a failure with its hint', () => {
+    const row: HostCheckRow = {
+      host: 'mail-old.example.net',
+      address: 'mail-old.example.net:2222',
+      user: 'root',
+      via: ['ops@bastion.example.net:22'],
+      ok: true,
+      hostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:eJCBAr8P70Phb/y9yICBWPb+KVwPvtEosvXsocxgJHg' },
+      capabilities: capabilities({ vpopmailDir: '/home/vpopmail' }),
+      problems: [],
+      error: undefined,
+    };
+    const failed: HostCheckRow = {
+      ...row,
+      host: 'new',
+      ok: false,
+      hostKey: undefined,
+      capabilities: undefined,
+      error: {
+        code: 'HOST_KEY',
+        outcome: 'refused',
+        message: 'the key has CHANGED',
+        hint: 'fix known_hosts',
+        host: 'new',
+      },
+    };
+    const text = renderHostChecks([row, failed]);
+    const widest = Math.max(...text.split('\n').map((l) => l.length));
+    expect(widest).toBeLessThanOrEqual(80);
+    expect(text).toMatch(/^mail-old\.example\.net: ok$/m);
+    expect(text).toMatch(/^ {2}host key: {2}ssh-ed25519 SHA256:/m);
+    expect(text).toMatch(
+      /^new: FAILED\n {2}address: .*\n {2}via: .*\n {2}error: the key has CHANGED\n {2}hint: fix known_hosts$/m,
+    );
   });
 });
