@@ -34,6 +34,7 @@ export abstract class RunCommand<D = unknown> extends VmigrateCommand<D> {
   protected moveEnv(breakLock: boolean): Omit<MoveEnv, 'session'> {
     const mode = this.progressMode();
     let single = true;
+    let shared = false;
     let checksum = false;
     return {
       records: this.records,
@@ -42,6 +43,8 @@ export abstract class RunCommand<D = unknown> extends VmigrateCommand<D> {
       breakLock,
       started: (run, continued) => {
         single = run.request.domains.length === 1;
+        // Domains reporting at the same time get plain lines: bars would fight over the screen.
+        shared = !single && run.request.domainsConcurrency > 1;
         checksum = run.request.checksum;
         this.onHardStop = () => {
           this.records.runs.finish(run.id, 'interrupted');
@@ -54,7 +57,7 @@ export abstract class RunCommand<D = unknown> extends VmigrateCommand<D> {
       progress: (domain, mailboxes) =>
         progressFor(mode, mailboxes, {
           domain,
-          shared: !single,
+          shared,
           emit: (e) => this.emit(e),
         }),
       provisioned: (report) => {
