@@ -6,6 +6,12 @@
  * the destination, never a second copy. Messages only the destination has (delivered there
  * during a live move) are left alone.
  *
+ * Once users work on the destination, the destination wins. The ledger says how vmigrate last
+ * wrote each message there (`written`); a destination message that is no longer so was changed
+ * by a user (flags, another folder, deleted), and a sync neither renames, sends again nor
+ * deletes it, whatever the source did. The source's changes apply only to messages still as
+ * vmigrate wrote them; a change on both sides keeps the destination's and is reported.
+ *
  * Nothing is planned through a symbolic link or over an entry of another kind on the
  * destination: such a path is a conflict, reported by name, and the rest is copied. What the
  * source holds that is neither a file nor a directory (links, FIFOs, devices) is never copied,
@@ -35,6 +41,22 @@ export function messageIdentity(k: MessageKey): string {
   return `${k.folder}\0${k.unique}`;
 }
 
+/** How vmigrate last wrote a message on the destination (the ledger's record of it). */
+export interface WrittenMessage {
+  /** Its path under the user directory; undefined in records of an older vmigrate. */
+  path: string | undefined;
+  size: number | undefined;
+  /** Known to have arrived whole; false while it was only about to be sent. */
+  confirmed: boolean;
+}
+
+export interface DeltaOptions {
+  /** The ledger of this mailbox, by identity (messageIdentity). */
+  written?: ReadonlyMap<string, WrittenMessage> | undefined;
+  /** --delete: remove what vmigrate wrote and the source no longer has, unless a user changed it since. */
+  deleteCopied?: boolean | undefined;
+}
+
 export interface Delta {
   /** Paths to send, parents before children (directories as entries, not recursively). */
   copy: string[];
@@ -51,6 +73,12 @@ export interface Delta {
   skipped: Array<{ path: string; type: string }>;
   /** Source paths that cannot be written because of what the destination has on their way. */
   conflicts: Array<{ path: string; why: string }>;
+  /** Messages changed on both sides: the destination's state is kept (the path shown is its). */
+  kept: Array<{ path: string; why: string }>;
+  /** Messages a user deleted or moved away on the destination: not sent again. */
+  leftOut: number;
+  /** Destination paths of messages recorded as about to be sent, found arrived whole. */
+  arrived: string[];
 }
 
 const KIND: Record<string, string> = {
@@ -97,18 +125,44 @@ function byKey(entries: readonly MaildirEntry[]): Map<string, MaildirEntry> {
   return map;
 }
 
-/**
- * `deletable`: identities (messageIdentity) of the messages vmigrate copied to this mailbox.
- * Only those may be deleted when the source no longer has them; a message delivered on the
- * destination itself is never in it.
- */
+type Standing =
+  /** Not in the ledger, or in an older vmigrate's record: the source's state wins, as it always did. */
+  | 'unrecorded'
+  /** As vmigrate wrote it (`arrived`: an unconfirmed record found whole). */
+  | 'ours'
+  | 'arrived'
+  /** Changed by a user since vmigrate wrote it. */
+  | 'changed'
+  /** Gone from the destination after vmigrate wrote it: a user deleted or moved it. */
+  | 'gone'
+  /** Not on the destination, and not known to have arrived: to be sent. */
+  | 'absent';
+
+function standing(w: WrittenMessage | undefined, d: MaildirEntry | undefined): Standing {
+  if (w?.path === undefined) return d ? 'unrecorded' : 'absent';
+  if (!d) return w.confirmed ? 'gone' : 'absent';
+  if (d.path === w.path && (w.size === undefined || d.size === w.size))
+    return w.confirmed ? 'ours' : 'arrived';
+  return 'changed';
+}
+
+const sameAs = (e: MaildirEntry, w: WrittenMessage) =>
+  e.path === w.path && (w.size === undefined || e.size === w.size);
+
 export function planDelta(
   source: readonly MaildirEntry[],
   dest: readonly MaildirEntry[],
-  deletable?: ReadonlySet<string>,
+  options: DeltaOptions = {},
 ): Delta {
+  const written = options.written ?? new Map<string, WrittenMessage>();
   const destByPath = new Map(dest.map((e) => [e.path, e]));
   const destMessages = byKey(dest);
+  // Ledger records by unique name: a source message moved to another folder is found by it.
+  const writtenByUnique = new Map<string, Array<[string, WrittenMessage]>>();
+  for (const [identity, w] of written) {
+    const unique = identity.slice(identity.indexOf('\0') + 1);
+    writtenByUnique.set(unique, [...(writtenByUnique.get(unique) ?? []), [identity, w]]);
+  }
   const delta: Delta = {
     copy: [],
     renames: [],
@@ -118,12 +172,29 @@ export function planDelta(
     deletes: [],
     skipped: [],
     conflicts: [],
+    kept: [],
+    leftOut: 0,
+    arrived: [],
   };
   const dirs: string[] = [];
   const blocked = (e: MaildirEntry) => {
     const why = conflictOf(e.path, e.type, destByPath);
     if (why) delta.conflicts.push({ path: e.path, why });
     return why !== undefined;
+  };
+  const send = (e: MaildirEntry) => {
+    delta.copy.push(e.path);
+    delta.bytes += e.size;
+    delta.messages += 1;
+  };
+  /** A message the source moved here from a folder where a user changed or removed it: left out. */
+  const movedFromChanged = (k: MessageKey): boolean => {
+    for (const [identity, w] of writtenByUnique.get(k.unique) ?? []) {
+      if (identity === messageIdentity(k) || w.path === undefined || !w.confirmed) continue;
+      const there = destMessages.get(identity);
+      if (!there || !sameAs(there, w)) return true;
+    }
+    return false;
   };
   for (const e of source) {
     if (e.type === 'd') {
@@ -137,12 +208,49 @@ export function planDelta(
     if (REBUILT.has(e.path) || blocked(e)) continue;
     const k = messageKey(e.path);
     if (k) {
-      const have = destMessages.get(messageIdentity(k));
-      if (have && have.path !== e.path) delta.renames.push([have.path, e.path]);
-      if (!have || have.size !== e.size) {
-        delta.copy.push(e.path);
-        delta.bytes += e.size;
-        delta.messages += 1;
+      const identity = messageIdentity(k);
+      const w = written.get(identity);
+      const have = destMessages.get(identity);
+      // A message vmigrate wrote to another folder and a user moved here is the user's.
+      const movedHereByUser =
+        w === undefined &&
+        have !== undefined &&
+        (writtenByUnique.get(k.unique) ?? []).some(([, other]) => other.path !== undefined);
+      const st = movedHereByUser ? 'changed' : standing(w, have);
+      if (st === 'arrived') delta.arrived.push(have!.path);
+      switch (st) {
+        case 'arrived':
+        case 'ours':
+        case 'unrecorded':
+          if (have!.path !== e.path) delta.renames.push([have!.path, e.path]);
+          if (have!.size !== e.size) send(e);
+          break;
+        case 'changed':
+          // Changed by a user: kept as it is, even where it now agrees with the source (the
+          // ledger keeps what vmigrate wrote, so a later change of the source does not apply).
+          if ((have!.path !== e.path || have!.size !== e.size) && (!w || !sameAs(e, w)))
+            delta.kept.push({
+              path: have!.path,
+              why: 'changed on both sides: the destination’s state is kept',
+            });
+          break;
+        case 'gone':
+          delta.leftOut += 1;
+          if (!sameAs(e, w!))
+            delta.kept.push({
+              path: e.path,
+              why: 'changed on the source, deleted or moved on the destination: not sent again',
+            });
+          break;
+        case 'absent':
+          if (movedFromChanged(k)) {
+            delta.leftOut += 1;
+            delta.kept.push({
+              path: e.path,
+              why: 'moved on the source, changed or removed on the destination: not sent again',
+            });
+          } else send(e);
+          break;
       }
       continue;
     }
@@ -152,14 +260,19 @@ export function planDelta(
       delta.files += 1;
     }
   }
-  if (deletable && deletable.size > 0) {
+  if (options.deleteCopied && written.size > 0) {
     const sourceMessages = byKey(source);
-    for (const [identity, e] of destMessages)
-      if (!sourceMessages.has(identity) && deletable.has(identity)) delta.deletes.push(e.path);
+    for (const [identity, e] of destMessages) {
+      const w = written.get(identity);
+      if (sourceMessages.has(identity) || !w) continue;
+      if (w.path === undefined || sameAs(e, w)) delta.deletes.push(e.path);
+      else delta.kept.push({ path: e.path, why: 'deleted on the source, changed on the destination: kept' });
+    }
     delta.deletes.sort();
   }
   // Parents sort before their children; tar then creates each directory before its files.
   delta.copy = [...dirs.sort(), ...delta.copy.sort()];
   delta.skipped.sort((a, b) => (a.path < b.path ? -1 : 1));
+  delta.kept.sort((a, b) => (a.path < b.path ? -1 : 1));
   return delta;
 }

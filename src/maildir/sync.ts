@@ -7,7 +7,7 @@ import { PreconditionError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
 import { fenceCheck, fencedError, type Fence } from '../remote/batch.js';
 import { nulList, showName } from './byte-names.js';
-import { kindOf, messageKey, planDelta, type MessageKey } from './delta.js';
+import { kindOf, messageKey, planDelta, type MessageKey, type WrittenMessage } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildir } from './listing.js';
 import { relayTree, type Compressor } from './tar-relay.js';
@@ -29,6 +29,10 @@ export interface MailboxResult {
   vanished: number;
   /** What the source holds that vmigrate never copies (links, FIFOs, devices), shown by name. */
   skipped: Array<{ path: string; kind: string }>;
+  /** Messages changed on both sides, left as a user made them on the destination. */
+  kept: Array<{ path: string; why: string }>;
+  /** Messages a user deleted or moved away on the destination: not sent again. */
+  leftOut: number;
   /** Message content bytes sent (what the source listing said those messages weigh). */
   contentBytes: number;
   /** Bytes of the tar stream that went through the controller (headers included). */
@@ -49,10 +53,15 @@ export interface SyncEvents {
   /** A stream of this mailbox ended: the messages and content bytes it brought. */
   sent?: (box: Mailbox, figures: { messages: number; bytes: number }) => void;
   /**
-   * The messages about to be sent, before any byte moves. Recorded first on purpose: a unique
-   * name is unique to one message, so whatever of these reaches the destination is vmigrate's.
+   * The messages about to be sent, with the path and size they will have on the destination,
+   * before any byte moves. Recorded first on purpose: a unique name is unique to one message,
+   * so whatever of these reaches the destination is vmigrate's.
    */
-  copying?: (box: Mailbox, messages: MessageKey[]) => void;
+  copying?: (box: Mailbox, messages: WrittenKey[]) => void;
+  /** These arrived whole (their stream ended without an error). */
+  confirmed?: (box: Mailbox, messages: MessageKey[]) => void;
+  /** These are now at `path` on the destination as vmigrate knows it: renamed, or found agreeing. */
+  renamed?: (box: Mailbox, messages: WrittenKey[]) => void;
   /** Messages removed from the destination because the source no longer has them (--delete). */
   deleted?: (box: Mailbox, messages: MessageKey[]) => void;
 }
@@ -74,6 +83,18 @@ export function tarSize(members: readonly string[], sizeOf: (path: string) => nu
   return up(n, 20 * BLOCK);
 }
 
+/** A message and what it is (or will be) on the destination. */
+export type WrittenKey = MessageKey & { path: string; size: number };
+
+function keysOf(paths: readonly string[], sizeOf: (path: string) => number): WrittenKey[] {
+  const out: WrittenKey[] = [];
+  for (const path of paths) {
+    const k = messageKey(path);
+    if (k) out.push({ ...k, path, size: sizeOf(path) });
+  }
+  return out;
+}
+
 export async function syncMailbox(
   source: Remote,
   dest: Remote,
@@ -82,8 +103,10 @@ export async function syncMailbox(
   options: {
     compress?: Compressor | undefined;
     fence?: Fence | undefined;
-    /** With --delete: identities of the messages vmigrate copied here (see planDelta). */
-    deletable?: ReadonlySet<string> | undefined;
+    /** The ledger: how vmigrate last wrote each message here (see planDelta). */
+    written?: ReadonlyMap<string, WrittenMessage> | undefined;
+    /** --delete: remove what vmigrate wrote and the source no longer has, unless a user changed it. */
+    deleteCopied?: boolean | undefined;
     /** Slices of the copy that may stream side by side (default: one stream). */
     chunks?: ChunkLimits | undefined;
     /** Runs one stream when a slot is free (the domain's bound on parallel streams). */
@@ -91,15 +114,27 @@ export async function syncMailbox(
   } = {},
 ): Promise<MailboxResult> {
   const [from, to] = await Promise.all([listMaildir(source, box.sourceDir), listMaildir(dest, box.destDir)]);
-  const delta = planDelta(from, to, options.deletable);
+  const delta = planDelta(from, to, { written: options.written, deleteCopied: options.deleteCopied });
   const listed = new Map(from.map((e) => [e.path, e]));
+  const onDest = new Map(to.map((e) => [e.path, e]));
+  const sizeOn = (m: ReadonlyMap<string, { size: number }>) => (p: string) => m.get(p)?.size ?? 0;
+  if (delta.arrived.length > 0) events.renamed?.(box, keysOf(delta.arrived, sizeOn(onDest)));
   events.planned?.(box, {
     messages: delta.messages,
     bytes: delta.bytes,
     streamBytes: tarSize(delta.copy, (p) => listed.get(p)?.size ?? 0),
   });
-  if (delta.renames.length > 0)
+  if (delta.renames.length > 0) {
     await inBase(dest, box.destDir, RENAME, delta.renames.flat(), `renaming in ${box.label}`, options.fence);
+    const sizes = new Map(delta.renames.map(([was, now]) => [now, { size: onDest.get(was)?.size ?? 0 }]));
+    events.renamed?.(
+      box,
+      keysOf(
+        delta.renames.map(([, now]) => now),
+        sizeOn(sizes),
+      ),
+    );
+  }
   if (delta.deletes.length > 0) {
     await inBase(dest, box.destDir, DELETE, delta.deletes, `deleting in ${box.label}`, options.fence);
     events.deleted?.(
@@ -110,10 +145,7 @@ export async function syncMailbox(
   let streamBytes = 0;
   let vanished = 0;
   if (delta.copy.length > 0) {
-    events.copying?.(
-      box,
-      delta.copy.map(messageKey).filter((k) => k !== undefined),
-    );
+    events.copying?.(box, keysOf(delta.copy, sizeOn(listed)));
     const entries = new Map(from.map((e) => [e.path, e]));
     const relay = async (members: string[], extract?: 'direct') => {
       const r = await relayTree(source, dest, {
@@ -140,6 +172,10 @@ export async function syncMailbox(
         }
       }
       events.sent?.(box, { messages: Math.max(0, messages - r.vanished), bytes });
+      events.confirmed?.(
+        box,
+        members.map(messageKey).filter((k) => k !== undefined),
+      );
     };
     const plan = planChunks(
       delta.copy,
@@ -176,6 +212,8 @@ export async function syncMailbox(
     messagesCopied: Math.max(0, delta.messages - vanished),
     vanished,
     skipped: delta.skipped.map((e) => ({ path: e.path, kind: kindOf(e.type) })),
+    kept: delta.kept,
+    leftOut: delta.leftOut,
     contentBytes: delta.bytes,
     streamBytes,
     renamed: delta.renames.length,

@@ -33,7 +33,7 @@ export interface MailboxVerdict {
   notCopied: Array<{ path: string; kind: string }>;
 }
 
-function folderName(folder: string): string {
+export function folderName(folder: string): string {
   return folder === 'Maildir' ? 'INBOX' : folder.slice('Maildir/'.length);
 }
 

@@ -8,8 +8,10 @@ export function copyLedger(
 ): CopyLedger {
   const at = (mailbox: string) => ({ ...where, mailbox });
   return {
-    copied: (box) => copied.identities(at(box.label)),
+    written: (box) => copied.written(at(box.label)),
     copying: (box, keys) => copied.record(at(box.label), keys),
+    confirmed: (box, keys) => copied.confirm(at(box.label), keys),
+    renamed: (box, keys) => copied.moved(at(box.label), keys),
     deleted: (box, keys) => copied.forget(at(box.label), keys),
   };
 }

@@ -7,8 +7,14 @@ import { PreconditionError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { showName } from '../maildir/byte-names.js';
 import { chunkLimitsFor } from '../maildir/chunks.js';
-import type { MessageKey } from '../maildir/delta.js';
-import { syncMailbox, type Mailbox, type MailboxResult, type SyncEvents } from '../maildir/sync.js';
+import type { MessageKey, WrittenMessage } from '../maildir/delta.js';
+import {
+  syncMailbox,
+  type Mailbox,
+  type MailboxResult,
+  type SyncEvents,
+  type WrittenKey,
+} from '../maildir/sync.js';
 import type { Compressor } from '../maildir/tar-relay.js';
 import { runBatch, type Fence } from '../remote/batch.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
@@ -46,12 +52,15 @@ export function mailboxesOf(source: Inventory, dest: Inventory): Mailbox[] {
 }
 
 /**
- * What vmigrate copied into each mailbox, kept across runs (the state store): what `--delete`
- * may remove on the destination, and nothing else.
+ * What vmigrate wrote into each mailbox, kept across runs (the state store): how each message
+ * was left there, so that a sync tells a user's change on the destination from its own, and
+ * what `--delete` may remove, and nothing else.
  */
 export interface CopyLedger {
-  copied(box: Mailbox): ReadonlySet<string>;
-  copying(box: Mailbox, messages: readonly MessageKey[]): void;
+  written(box: Mailbox): ReadonlyMap<string, WrittenMessage>;
+  copying(box: Mailbox, messages: readonly WrittenKey[]): void;
+  confirmed(box: Mailbox, messages: readonly MessageKey[]): void;
+  renamed(box: Mailbox, messages: readonly WrittenKey[]): void;
   deleted(box: Mailbox, messages: readonly MessageKey[]): void;
 }
 
@@ -78,6 +87,10 @@ export interface TransferReport {
   deleted: number;
   /** What the source holds that vmigrate never copies (links, FIFOs, devices), by mailbox; paths as shown. */
   notCopied: Array<{ label: string; path: string; kind: string }>;
+  /** Messages changed on both sides: the destination's state kept, by mailbox; paths as shown. */
+  keptOnDestination: Array<{ label: string; path: string; why: string }>;
+  /** Messages a user deleted or moved away on the destination, not sent again. */
+  leftOut: number;
 }
 
 export async function transferDomain(
@@ -119,6 +132,14 @@ export async function transferDomain(
       ledger?.copying(box, keys);
       ev.copying?.(box, keys);
     },
+    confirmed: (box, keys) => {
+      ledger?.confirmed(box, keys);
+      ev.confirmed?.(box, keys);
+    },
+    renamed: (box, keys) => {
+      ledger?.renamed(box, keys);
+      ev.renamed?.(box, keys);
+    },
     deleted: (box, keys) => {
       ledger?.deleted(box, keys);
       ev.deleted?.(box, keys);
@@ -140,7 +161,8 @@ export async function transferDomain(
               syncMailbox(hosts.source.remote, hosts.dest.remote, box, events, {
                 compress: options.compress,
                 fence: options.fence,
-                deletable: options.deleteCopied ? ledger?.copied(box) : undefined,
+                written: ledger?.written(box),
+                deleteCopied: options.deleteCopied,
                 chunks,
                 streamSlot: streams,
               }),
@@ -189,5 +211,9 @@ export async function transferDomain(
     notCopied: results.flatMap((r) =>
       r.skipped.map((x) => ({ label: r.label, path: showName(x.path), kind: x.kind })),
     ),
+    keptOnDestination: results.flatMap((r) =>
+      r.kept.map((x) => ({ label: r.label, path: showName(x.path), why: x.why })),
+    ),
+    leftOut: sum((r) => r.leftOut),
   };
 }

@@ -81,4 +81,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   UPDATE copied_messages SET folder = CAST(folder AS BLOB), unique_name = CAST(unique_name AS BLOB);
   `,
+  // 4: each copied message as vmigrate last wrote it on the destination (its path under the
+  // user directory, a byte string, and its size), and whether it is known to have arrived
+  // (confirmed) or was only about to be sent. A later sync tells from these whether a user
+  // changed it on the destination since. Rows kept so far have no path: they are treated as
+  // before (the source's state wins).
+  `
+  ALTER TABLE copied_messages ADD COLUMN path BLOB;
+  ALTER TABLE copied_messages ADD COLUMN size INTEGER;
+  ALTER TABLE copied_messages ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

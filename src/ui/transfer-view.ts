@@ -1,6 +1,7 @@
 /** Summaries of a transfer and of a verification, for a terminal. */
 import { showName } from '../maildir/byte-names.js';
-import type { MailboxVerdict, MessageProblem } from '../maildir/verify.js';
+import { messageKey } from '../maildir/delta.js';
+import { folderName, type MailboxVerdict, type MessageProblem } from '../maildir/verify.js';
 import type { TransferReport } from '../migration/transfer.js';
 import { formatBytes, renderTable } from './table.js';
 
@@ -15,6 +16,10 @@ export function renderTransfer(r: TransferReport, seconds: number): string {
       `  ${r.vanished} message(s) vanished from the source while being copied (the next sync sees where they went)`,
     );
   for (const n of r.notCopied) out.push(`  not copied: ${n.label} ${n.path} (${n.kind})`);
+  if (r.leftOut > 0)
+    out.push(`  ${r.leftOut} message(s) deleted or moved away by a user on the destination: not sent again`);
+  for (const k of r.keptOnDestination)
+    out.push(`  kept as on the destination: ${k.label} ${k.path}: ${k.why}`);
   for (const f of r.failures) out.push(`  FAILED ${f.label}: ${f.error}`);
   return out.join('\n');
 }
@@ -33,7 +38,15 @@ export function verifyProblemCount(verdicts: readonly MailboxVerdict[]): number 
 
 export function renderVerify(verdicts: readonly MailboxVerdict[], checksum: boolean): string {
   const rows: string[][] = [];
-  for (const v of verdicts)
+  for (const v of verdicts) {
+    // A folder differs when one of its messages does: more messages on the destination alone
+    // (mail delivered there) is not a difference, and the summary below says so too.
+    const differing = new Set(
+      v.problems.map((p) => {
+        const k = messageKey(p.path);
+        return k ? folderName(k.folder) : '';
+      }),
+    );
     for (const f of v.folders) {
       const same = f.source.messages === f.destination.messages && f.source.bytes === f.destination.bytes;
       rows.push([
@@ -43,9 +56,10 @@ export function renderVerify(verdicts: readonly MailboxVerdict[], checksum: bool
         String(f.destination.messages),
         formatBytes(f.source.bytes),
         formatBytes(f.destination.bytes),
-        same ? 'ok' : 'DIFFERS',
+        differing.has(f.folder) ? 'DIFFERS' : same ? 'ok' : 'ok (more on the destination)',
       ]);
     }
+  }
   const out = [
     renderTable(['mailbox', 'folder', 'msgs src', 'msgs dst', 'bytes src', 'bytes dst', ''], rows),
   ];

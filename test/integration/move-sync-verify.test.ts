@@ -164,10 +164,66 @@ describe('move, sync and verify', () => {
     expect(verify('--checksum').code).toBe(0);
   });
 
+  it('once users work on the destination, a sync --delete undoes none of their work (the runbook trial)', async () => {
+    const dirOn = async (h: typeof hosts.old) =>
+      `${(await h.vp('vuserinfo', '-d', `dave@${DOMAIN}`)).stdout.trim()}/Maildir`;
+    const [oldDir, newDir] = [await dirOn(hosts.old), await dirOn(hosts.new)];
+    const names = (await hosts.new.sh(`cd ${newDir} && find cur new -type f | sort`)).stdout
+      .trim()
+      .split('\n');
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    const [read, trashed] = names as [string, string];
+    const unique = (p: string) => (p.split('/').pop() ?? p).split(':')[0]!;
+    // On new, as a user's IMAP client would: one message marked read (or unread again), one
+    // moved to Trash.
+    // Seen set, or cleared if it was set.
+    const info = read.split(':2,')[1] ?? '';
+    const flagged = `cur/${unique(read)}:2,${info.includes('S') ? info.replace('S', '') : `${info}S`}`;
+    const userWork = await hosts.new.sh(
+      [
+        `cd ${newDir}`,
+        `mv '${read}' '${flagged}'`,
+        `mkdir -p .Trash/cur .Trash/new .Trash/tmp`,
+        `mv '${trashed}' '.Trash/cur/${unique(trashed)}:2,S'`,
+        `chown -R ${hosts.new.uid}:${hosts.new.gid} .Trash`,
+      ].join(' && '),
+    );
+    expect(userWork.code, userWork.stderr).toBe(0);
+    const before = (
+      await hosts.new.sh(`cd ${newDir} && find . -path ./tmp -prune -o -type f -printf '%P\n' | sort`)
+    ).stdout;
+    // Meanwhile on old, the same message changed too (read and replied there).
+    const onOld = await hosts.old.sh(
+      `cd ${oldDir} && f=$(find cur new -name '${unique(read)}*' | head -n 1) && mv "$f" 'cur/${unique(read)}:2,RS'`,
+    );
+    expect(onOld.code, onOld.stderr).toBe(0);
+    onTestFinished(async () => {
+      await hosts.old.sh(
+        `cd ${oldDir} && [ -e 'cur/${unique(read)}:2,RS' ] && mv 'cur/${unique(read)}:2,RS' '${read}'; true`,
+      );
+    });
+
+    const s = syncReport('--delete');
+    expect(s.failures).toEqual([]);
+    // dave's mailbox alone (the earlier tests of this file put messages back on old elsewhere).
+    const dave = s.mailboxes.find((m) => m.label === `dave@${DOMAIN}`);
+    expect(dave).toMatchObject({ messagesCopied: 0, renamed: 0, deleted: 0, leftOut: 1 });
+    expect(dave?.kept.map((k) => k.path)).toEqual([`Maildir/${flagged}`]);
+    expect(s.keptOnDestination.filter((k) => k.label === `dave@${DOMAIN}`)).toHaveLength(1);
+    const after = (
+      await hosts.new.sh(`cd ${newDir} && find . -path ./tmp -prune -o -type f -printf '%P\n' | sort`)
+    ).stdout;
+    expect(after).toBe(before);
+  });
+
   it('compresses the stream with --compress, and the messages still arrive intact', async () => {
     const carol = (await hosts.new.vp('vuserinfo', '-d', `carol@${DOMAIN}`)).stdout.trim();
     expect((await hosts.new.sh(`rm -f ${carol}/Maildir/cur/* ${carol}/Maildir/new/*`)).code).toBe(0);
-    const r = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--compress', '--json');
+    // A store that never copied carol's mail: with this file's store, her messages removed on
+    // the destination would count as deleted there by her, and would not be sent again.
+    const r = runLabCli(['sync', DOMAIN, '--from', 'old', '--to', 'new', '--compress', '--json'], {
+      state: freshStateDir(),
+    });
     expect(r.code, r.stderr).toBe(0);
     const s = resultOf<TransferReport>(r.stdout);
     expect(s.messagesCopied).toBeGreaterThan(0);

@@ -114,20 +114,34 @@ describe('planDelta with --delete', () => {
     f('Maildir/new/99.delivered.on.new'), // never copied: delivered on the destination
     f('Maildir/.Trash/cur/5.a.h:2,S'), // same unique name as a copied one, in another folder
   ];
-  const copied = new Set(
-    ['Maildir/cur/1.a.h', 'Maildir/cur/2.a.h', 'Maildir/new/3.a.h', 'Maildir/cur/5.a.h'].map((p) => {
-      const k = messageKey(`${p}`)!;
-      return messageIdentity(k);
-    }),
+  // The ledger: each copied message as vmigrate wrote it, which is how it still is.
+  const copied = new Map(
+    ['Maildir/cur/1.a.h:2,S', 'Maildir/cur/2.a.h:2,RS', 'Maildir/new/3.a.h', 'Maildir/cur/5.a.h:2,S'].map(
+      (p) => [messageIdentity(messageKey(p)!), { path: p, size: 100, confirmed: true }] as const,
+    ),
   );
 
   it('deletes only what vmigrate copied and the source no longer has', () => {
-    expect(planDelta(source, dest, copied).deletes).toEqual(['Maildir/cur/2.a.h:2,RS', 'Maildir/new/3.a.h']);
+    expect(planDelta(source, dest, { written: copied, deleteCopied: true }).deletes).toEqual([
+      'Maildir/cur/2.a.h:2,RS',
+      'Maildir/new/3.a.h',
+    ]);
   });
 
-  it('deletes nothing without the ledger, or with an empty one', () => {
-    expect(planDelta(source, dest).deletes).toEqual([]);
-    expect(planDelta(source, dest, new Set()).deletes).toEqual([]);
+  it('deletes nothing without --delete, without the ledger, or with an empty one', () => {
+    expect(planDelta(source, dest, { written: copied }).deletes).toEqual([]);
+    expect(planDelta(source, dest, { deleteCopied: true }).deletes).toEqual([]);
+    expect(planDelta(source, dest, { written: new Map(), deleteCopied: true }).deletes).toEqual([]);
+  });
+
+  it('deletes what an older vmigrate recorded without a path, as it always did', () => {
+    const legacy = new Map(
+      [...copied.keys()].map((k) => [k, { path: undefined, size: undefined, confirmed: true }]),
+    );
+    expect(planDelta(source, dest, { written: legacy, deleteCopied: true }).deletes).toEqual([
+      'Maildir/cur/2.a.h:2,RS',
+      'Maildir/new/3.a.h',
+    ]);
   });
 });
 

@@ -89,19 +89,36 @@ describe('the run records', () => {
     ]);
   });
 
-  it('remembers the messages it copied, once each', () => {
+  it('remembers each message it copied as it wrote it: pending, then confirmed, renamed, forgotten', () => {
     const { copied } = fresh();
     const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
-    copied.record(where, [
-      { folder: 'Maildir', unique: '1.a.host' },
-      { folder: 'Maildir/.Sent', unique: '2.b.host' },
-    ]);
-    copied.record(where, [{ folder: 'Maildir', unique: '1.a.host' }]);
+    const one = { folder: 'Maildir', unique: '1.a.host', path: 'Maildir/new/1.a.host', size: 10 };
+    const two = {
+      folder: 'Maildir/.Sent',
+      unique: '2.b.host',
+      path: 'Maildir/.Sent/cur/2.b.host:2,S',
+      size: 20,
+    };
+    copied.record(where, [one, two]);
+    copied.record(where, [one]);
     expect([...copied.identities(where)].sort()).toEqual([
       'Maildir\x001.a.host',
       'Maildir/.Sent\x002.b.host',
     ]);
-    copied.forget(where, [{ folder: 'Maildir', unique: '1.a.host' }]);
+    expect(copied.written(where).get('Maildir\x001.a.host')).toEqual({
+      path: 'Maildir/new/1.a.host',
+      size: 10,
+      confirmed: false,
+    });
+    copied.confirm(where, [one]);
+    copied.moved(where, [{ ...one, path: 'Maildir/cur/1.a.host:2,S' }]);
+    expect(copied.written(where).get('Maildir\x001.a.host')).toEqual({
+      path: 'Maildir/cur/1.a.host:2,S',
+      size: 10,
+      confirmed: true,
+    });
+    expect(copied.written(where).get('Maildir/.Sent\x002.b.host')?.confirmed).toBe(false);
+    copied.forget(where, [one]);
     expect(copied.identities(where).size).toBe(1);
   });
 
@@ -109,8 +126,8 @@ describe('the run records', () => {
     const { copied } = fresh();
     const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
     const odd = [
-      { folder: 'Maildir/.a\nb', unique: '3.o\xffld' },
-      { folder: 'Maildir', unique: '4.o\xc3\xa4' },
+      { folder: 'Maildir/.a\nb', unique: '3.o\xffld', path: 'Maildir/.a\nb/new/3.o\xffld', size: 1 },
+      { folder: 'Maildir', unique: '4.o\xc3\xa4', path: 'Maildir/new/4.o\xc3\xa4', size: 1 },
     ];
     copied.record(where, odd);
     expect([...copied.identities(where)].sort()).toEqual([
