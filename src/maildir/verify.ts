@@ -7,7 +7,7 @@
 import type { Remote } from '../remote/remote.js';
 import { streamRecords } from '../remote/stream-lines.js';
 import { fromBytes, showName } from './byte-names.js';
-import { kindOf, messageIdentity, messageKey } from './delta.js';
+import { kindOf, messageIdentity, messageKey, type WrittenMessage } from './delta.js';
 import type { MaildirEntry } from './listing.js';
 
 export interface FolderCount {
@@ -28,7 +28,12 @@ export interface MailboxVerdict {
   label: string;
   folders: FolderCount[];
   problems: MessageProblem[];
+  /** Messages delivered on the destination itself (not a difference). */
   onlyOnDestination: number;
+  /** Messages a user changed, moved or deleted on the destination since vmigrate wrote them (kept: not a difference). */
+  changedOnDestination: number;
+  /** Messages vmigrate copied that the source has deleted since (`sync --delete` removes them). */
+  deletedOnSource: number;
   /** What the source holds in its Maildir that vmigrate never copies (links, FIFOs, devices); paths as shown. */
   notCopied: Array<{ path: string; kind: string }>;
 }
@@ -37,11 +42,18 @@ export function folderName(folder: string): string {
   return folder === 'Maildir' ? 'INBOX' : folder.slice('Maildir/'.length);
 }
 
+/**
+ * Compares one mailbox on both sides. With the ledger (`written`: how vmigrate last wrote each
+ * message on the destination), what a user did there since is told apart from a difference:
+ * a message changed, moved or deleted by a user, or deleted on the source after the copy, is
+ * counted as such, never as missing, differing or delivered on the destination.
+ */
 export function compareMailbox(
   label: string,
   source: readonly MaildirEntry[],
   dest: readonly MaildirEntry[],
   checksums?: { source: ReadonlyMap<string, string>; destination: ReadonlyMap<string, string> },
+  written: ReadonlyMap<string, WrittenMessage> = new Map(),
 ): MailboxVerdict {
   const folders = new Map<string, FolderCount>();
   const count = (folder: string) => {
@@ -67,7 +79,15 @@ export function compareMailbox(
   }
   const problems: MessageProblem[] = [];
   const notCopied: MailboxVerdict['notCopied'] = [];
-  let matched = 0;
+  let changedOnDestination = 0;
+  /** Changed by a user since vmigrate wrote it (`d` undefined: removed or moved away). */
+  const byUser = (identity: string, d: MaildirEntry | undefined): boolean => {
+    const w = written.get(identity);
+    if (w?.path === undefined) return false;
+    if (!d) return w.confirmed;
+    return d.path !== w.path || (w.size !== undefined && d.size !== w.size);
+  };
+  const sourceIdentities = new Set<string>();
   for (const e of source) {
     if (e.type !== 'f' && e.type !== 'd') notCopied.push({ path: showName(e.path), kind: kindOf(e.type) });
     const k = e.type === 'f' ? messageKey(e.path) : undefined;
@@ -75,13 +95,16 @@ export function compareMailbox(
     const f = count(k.folder);
     f.source.messages += 1;
     f.source.bytes += e.size;
-    const d = destByKey.get(messageIdentity(k));
+    const identity = messageIdentity(k);
+    sourceIdentities.add(identity);
+    const d = destByKey.get(identity);
     if (!d) {
-      problems.push({ path: e.path, problem: 'missing' });
+      if (byUser(identity, d)) changedOnDestination += 1;
+      else problems.push({ path: e.path, problem: 'missing' });
       continue;
     }
-    matched += 1;
-    if (d.size !== e.size) problems.push({ path: e.path, problem: 'size', destinationPath: d.path });
+    if ((d.size !== e.size || d.path !== e.path) && byUser(identity, d)) changedOnDestination += 1;
+    else if (d.size !== e.size) problems.push({ path: e.path, problem: 'size', destinationPath: d.path });
     else if (d.path !== e.path) problems.push({ path: e.path, problem: 'flags', destinationPath: d.path });
     else if (checksums) {
       // A message without a checksum on either side was not compared: never a pass.
@@ -92,11 +115,23 @@ export function compareMailbox(
       else if (a !== b) problems.push({ path: e.path, problem: 'checksum', destinationPath: d.path });
     }
   }
+  // What only the destination has: vmigrate's copies the source deleted since, messages a user
+  // moved there from a folder vmigrate wrote them to (counted above), and mail delivered there.
+  const recordedUniques = new Set([...written.keys()].map((id) => id.slice(id.indexOf('\0') + 1)));
+  let deletedOnSource = 0;
+  let delivered = 0;
+  for (const [identity, d] of destByKey) {
+    if (sourceIdentities.has(identity)) continue;
+    if (written.has(identity)) deletedOnSource += 1;
+    else if (!recordedUniques.has(messageKey(d.path)?.unique ?? '')) delivered += 1;
+  }
   return {
     label,
     folders: [...folders.values()].sort((a, b) => (a.folder < b.folder ? -1 : 1)),
     problems,
-    onlyOnDestination: destByKey.size - matched,
+    onlyOnDestination: delivered,
+    changedOnDestination,
+    deletedOnSource,
     notCopied,
   };
 }

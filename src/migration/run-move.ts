@@ -207,6 +207,8 @@ async function moveDomain(
       verifyDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
         concurrency: req.concurrency,
         checksum: req.checksum,
+        written: copyLedger(ctx.records.copied, { source: run.source, destination: run.destination, domain })
+          .written,
       }),
     );
     out.verify = verdicts;

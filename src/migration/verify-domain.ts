@@ -4,7 +4,11 @@ import type { HostPair } from '../hosts/open-hosts.js';
 import { openPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import { listMaildir } from '../maildir/listing.js';
+import type { WrittenMessage } from '../maildir/delta.js';
+import type { Mailbox } from '../maildir/sync.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
+import type { CopiedMessages } from '../state/copied-messages.js';
+import { copyLedger } from './copy-ledger.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import { mailboxesOf } from './transfer.js';
@@ -13,7 +17,12 @@ export async function verifyDomain(
   hosts: HostPair,
   source: Inventory,
   dest: Inventory,
-  options: { concurrency: number; checksum: boolean },
+  options: {
+    concurrency: number;
+    checksum: boolean;
+    /** The ledger, so that what users did on the destination is not taken for a difference. */
+    written?: ((box: Mailbox) => ReadonlyMap<string, WrittenMessage>) | undefined;
+  },
 ): Promise<MailboxVerdict[]> {
   const limit = pLimit(Math.max(1, options.concurrency));
   const verdicts = await Promise.all(
@@ -26,7 +35,13 @@ export async function verifyDomain(
           options.checksum ? messageChecksums(hosts.source.remote, box.sourceDir) : undefined,
           options.checksum ? messageChecksums(hosts.dest.remote, box.destDir) : undefined,
         ]);
-        return compareMailbox(box.label, a, b, sa && sb ? { source: sa, destination: sb } : undefined);
+        return compareMailbox(
+          box.label,
+          a,
+          b,
+          sa && sb ? { source: sa, destination: sb } : undefined,
+          options.written?.(box),
+        );
       }),
     ),
   );
@@ -45,12 +60,14 @@ export async function verifyBetween(
   session: HostSession,
   domain: string,
   ask: { from: string; to: string; concurrency: number; checksum: boolean },
+  copied?: CopiedMessages,
 ): Promise<VerifyResult> {
   const hosts = await openPair(session, ask.from, ask.to);
   const [source, dest] = await Promise.all([
     readInventory(hosts.source.remote, hosts.source.caps, domain),
     readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
-  const verdicts = await verifyDomain(hosts, source, dest, ask);
+  const ledger = copied && copyLedger(copied, { source: ask.from, destination: ask.to, domain });
+  const verdicts = await verifyDomain(hosts, source, dest, { ...ask, written: ledger?.written });
   return { domain, problems: verdicts.reduce((n, v) => n + v.problems.length, 0), verdicts };
 }

@@ -78,8 +78,17 @@ export function renderVerify(verdicts: readonly MailboxVerdict[], checksum: bool
       );
     if (problems.length > 200) out.push(`  … and ${problems.length - 200} more (use --json for all)`);
   }
-  if (extra > 0)
-    out.push(`${extra} message(s) exist only on the destination (delivered there): not a difference.`);
+  if (extra > 0) out.push(`${extra} message(s) delivered on the destination itself: not a difference.`);
+  const changed = verdicts.reduce((n, v) => n + v.changedOnDestination, 0);
+  if (changed > 0)
+    out.push(
+      `${changed} message(s) changed, moved or deleted by users on the destination since vmigrate copied them: kept, not a difference.`,
+    );
+  const gone = verdicts.reduce((n, v) => n + v.deletedOnSource, 0);
+  if (gone > 0)
+    out.push(
+      `${gone} message(s) deleted on the source after vmigrate copied them (sync --delete removes them): not a difference.`,
+    );
   const notCopied = verdicts.flatMap((v) => v.notCopied.map((n) => ({ ...n, label: v.label })));
   if (notCopied.length > 0) {
     out.push(`${notCopied.length} entr(ies) of the source that vmigrate does not copy (not messages):`);

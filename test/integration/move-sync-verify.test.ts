@@ -214,6 +214,10 @@ describe('move, sync and verify', () => {
       await hosts.new.sh(`cd ${newDir} && find . -path ./tmp -prune -o -type f -printf '%P\n' | sort`)
     ).stdout;
     expect(after).toBe(before);
+    // And verify calls none of it a difference, naming what users did there.
+    const v = verify('--checksum');
+    expect(v.code, v.stdout).toBe(0);
+    expect(v.stdout).toMatch(/^2 message\(s\) changed, moved or deleted by users on the destination/m);
   });
 
   it('compresses the stream with --compress, and the messages still arrive intact', async () => {

@@ -1,5 +1,6 @@
 /** The verification table and its summary agree: a row says DIFFERS only where a message differs. */
 import { describe, expect, it } from 'vitest';
+import { messageIdentity, messageKey } from '../../src/maildir/delta.js';
 import { compareMailbox } from '../../src/maildir/verify.js';
 import type { MaildirEntry } from '../../src/maildir/listing.js';
 import { renderVerify } from '../../src/ui/transfer-view.js';
@@ -16,7 +17,7 @@ describe('renderVerify', () => {
     const text = renderVerify([v], false);
     expect(text).toMatch(/INBOX\s+1\s+2\s+100 B\s+200 B\s+ok \(more on the destination\)/);
     expect(text).toMatch(/^No differences: every source message is on the destination\.$/m);
-    expect(text).toMatch(/^1 message\(s\) exist only on the destination/m);
+    expect(text).toMatch(/^1 message\(s\) delivered on the destination itself: not a difference\.$/m);
     expect(text).not.toMatch(/DIFFERS/);
   });
 
@@ -30,5 +31,45 @@ describe('renderVerify', () => {
     expect(text).toMatch(/\.Sent\s+1\s+0\s+100 B\s+0 B\s+DIFFERS/);
     expect(text).toMatch(/INBOX\s+1\s+2\s+100 B\s+200 B\s+ok \(more on the destination\)/);
     expect(text).toMatch(/^1 difference\(s\):$/m);
+  });
+
+  it('with the ledger, tells what users did on the destination and what the source deleted from a difference', () => {
+    const rec = (path: string) =>
+      [messageIdentity(messageKey(path)!), { path, size: 100, confirmed: true }] as const;
+    const written = new Map([
+      rec('Maildir/new/1.read'), // marked read on the destination
+      rec('Maildir/cur/2.trashed:2,S'), // moved to Trash on the destination
+      rec('Maildir/cur/3.deleted:2,S'), // deleted on the destination
+      rec('Maildir/cur/4.gone:2,S'), // deleted on the source since
+      rec('Maildir/cur/5.same:2,S'),
+    ]);
+    const source = [
+      f('Maildir/new/1.read'),
+      f('Maildir/cur/2.trashed:2,S'),
+      f('Maildir/cur/3.deleted:2,S'),
+      f('Maildir/cur/5.same:2,S'),
+      f('Maildir/new/6.not-yet-copied'),
+    ];
+    const dest = [
+      f('Maildir/cur/1.read:2,S'),
+      f('Maildir/.Trash/cur/2.trashed:2,S'),
+      f('Maildir/cur/4.gone:2,S'),
+      f('Maildir/cur/5.same:2,S'),
+      f('Maildir/new/9.delivered'),
+    ];
+    const v = compareMailbox('u@ex.com', source, dest, undefined, written);
+    expect(v.problems).toEqual([{ path: 'Maildir/new/6.not-yet-copied', problem: 'missing' }]);
+    expect(v).toMatchObject({ changedOnDestination: 3, deletedOnSource: 1, onlyOnDestination: 1 });
+    const text = renderVerify([v], false);
+    expect(text).toMatch(
+      /^1 difference\(s\):\n {2}u@ex\.com Maildir\/new\/6\.not-yet-copied: missing on the destination$/m,
+    );
+    expect(text).toMatch(/^3 message\(s\) changed, moved or deleted by users on the destination/m);
+    expect(text).toMatch(/^1 message\(s\) deleted on the source after vmigrate copied them/m);
+    expect(text).toMatch(/^1 message\(s\) delivered on the destination itself/m);
+    // Without the ledger the same mailbox is four differences and three messages "delivered".
+    const blind = compareMailbox('u@ex.com', source, dest);
+    expect(blind.problems).toHaveLength(4);
+    expect(blind.onlyOnDestination).toBe(3);
   });
 });
