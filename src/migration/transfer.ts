@@ -57,11 +57,11 @@ export function mailboxesOf(source: Inventory, dest: Inventory): Mailbox[] {
  * what `--delete` may remove, and nothing else.
  */
 export interface CopyLedger {
-  written(box: Mailbox): ReadonlyMap<string, WrittenMessage>;
-  copying(box: Mailbox, messages: readonly WrittenKey[]): void;
-  confirmed(box: Mailbox, messages: readonly MessageKey[]): void;
-  renamed(box: Mailbox, messages: readonly WrittenKey[]): void;
-  deleted(box: Mailbox, messages: readonly MessageKey[]): void;
+  written: (box: Mailbox) => ReadonlyMap<string, WrittenMessage>;
+  copying: (box: Mailbox, messages: readonly WrittenKey[]) => void;
+  confirmed: (box: Mailbox, messages: readonly MessageKey[]) => void;
+  renamed: (box: Mailbox, messages: readonly WrittenKey[]) => void;
+  deleted: (box: Mailbox, messages: readonly MessageKey[]) => void;
 }
 
 /** Mailboxes listed beyond the streams' bound (see transferDomain). */
