@@ -50,9 +50,18 @@ export interface WrittenMessage {
   confirmed: boolean;
 }
 
+/** How vmigrate last wrote another file of a Maildir (IMAP or POP state) on the destination. */
+export interface WrittenFile {
+  size: number;
+  mtime: number;
+  confirmed: boolean;
+}
+
 export interface DeltaOptions {
   /** The ledger of this mailbox, by identity (messageIdentity). */
   written?: ReadonlyMap<string, WrittenMessage> | undefined;
+  /** The ledger of its other files, by path. */
+  writtenFiles?: ReadonlyMap<string, WrittenFile> | undefined;
   /** --delete: remove what vmigrate wrote and the source no longer has, unless a user changed it since. */
   deleteCopied?: boolean | undefined;
 }
@@ -254,11 +263,24 @@ export function planDelta(
       }
       continue;
     }
+    // IMAP and POP state: once the destination's own server has changed a file (or removed
+    // it), it is the destination's; the source's copy is sent only over what vmigrate wrote.
     const have = destByPath.get(e.path);
-    if (!have || have.size !== e.size || have.mtime !== e.mtime) {
-      delta.copy.push(e.path);
-      delta.files += 1;
+    const wf = options.writtenFiles?.get(e.path);
+    const asWritten = (x: MaildirEntry) => wf !== undefined && x.size === wf.size && x.mtime === wf.mtime;
+    if (have && have.size === e.size && have.mtime === e.mtime) continue;
+    if (wf?.confirmed && (!have || !asWritten(have))) {
+      if (!asWritten(e))
+        delta.kept.push({
+          path: have ? have.path : e.path,
+          why: have
+            ? 'changed on both sides: the destination server’s file is kept'
+            : 'changed on the source, removed on the destination: not sent again',
+        });
+      continue;
     }
+    delta.copy.push(e.path);
+    delta.files += 1;
   }
   if (options.deleteCopied && written.size > 0) {
     const sourceMessages = byKey(source);

@@ -7,7 +7,14 @@ import { PreconditionError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
 import { fenceCheck, fencedError, type Fence } from '../remote/batch.js';
 import { nulList, showName } from './byte-names.js';
-import { kindOf, messageKey, planDelta, type MessageKey, type WrittenMessage } from './delta.js';
+import {
+  kindOf,
+  messageKey,
+  planDelta,
+  type MessageKey,
+  type WrittenFile,
+  type WrittenMessage,
+} from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildir } from './listing.js';
 import { relayTree, type Compressor } from './tar-relay.js';
@@ -60,6 +67,10 @@ export interface SyncEvents {
   copying?: (box: Mailbox, messages: WrittenKey[]) => void;
   /** These arrived whole (their stream ended without an error). */
   confirmed?: (box: Mailbox, messages: MessageKey[]) => void;
+  /** Other files (IMAP and POP state) about to be sent, as they will be on the destination. */
+  copyingFiles?: (box: Mailbox, files: Array<{ path: string; size: number; mtime: number }>) => void;
+  /** Those that arrived whole. */
+  confirmedFiles?: (box: Mailbox, paths: string[]) => void;
   /** These are now at `path` on the destination as vmigrate knows it: renamed, or found agreeing. */
   renamed?: (box: Mailbox, messages: WrittenKey[]) => void;
   /** Messages removed from the destination because the source no longer has them (--delete). */
@@ -105,6 +116,8 @@ export async function syncMailbox(
     fence?: Fence | undefined;
     /** The ledger: how vmigrate last wrote each message here (see planDelta). */
     written?: ReadonlyMap<string, WrittenMessage> | undefined;
+    /** The ledger of the other files (IMAP and POP state), by path. */
+    writtenFiles?: ReadonlyMap<string, WrittenFile> | undefined;
     /** --delete: remove what vmigrate wrote and the source no longer has, unless a user changed it. */
     deleteCopied?: boolean | undefined;
     /** Slices of the copy that may stream side by side (default: one stream). */
@@ -114,7 +127,11 @@ export async function syncMailbox(
   } = {},
 ): Promise<MailboxResult> {
   const [from, to] = await Promise.all([listMaildir(source, box.sourceDir), listMaildir(dest, box.destDir)]);
-  const delta = planDelta(from, to, { written: options.written, deleteCopied: options.deleteCopied });
+  const delta = planDelta(from, to, {
+    written: options.written,
+    writtenFiles: options.writtenFiles,
+    deleteCopied: options.deleteCopied,
+  });
   const listed = new Map(from.map((e) => [e.path, e]));
   const onDest = new Map(to.map((e) => [e.path, e]));
   const sizeOn = (m: ReadonlyMap<string, { size: number }>) => (p: string) => m.get(p)?.size ?? 0;
@@ -146,6 +163,14 @@ export async function syncMailbox(
   let vanished = 0;
   if (delta.copy.length > 0) {
     events.copying?.(box, keysOf(delta.copy, sizeOn(listed)));
+    const otherFiles = (paths: readonly string[]) =>
+      paths.filter((p) => listed.get(p)?.type === 'f' && messageKey(p) === undefined);
+    const files = otherFiles(delta.copy);
+    if (files.length > 0)
+      events.copyingFiles?.(
+        box,
+        files.map((p) => ({ path: p, size: listed.get(p)!.size, mtime: listed.get(p)!.mtime })),
+      );
     const entries = new Map(from.map((e) => [e.path, e]));
     const relay = async (members: string[], extract?: 'direct') => {
       const r = await relayTree(source, dest, {
@@ -176,6 +201,8 @@ export async function syncMailbox(
         box,
         members.map(messageKey).filter((k) => k !== undefined),
       );
+      const arrivedFiles = otherFiles(members);
+      if (arrivedFiles.length > 0) events.confirmedFiles?.(box, arrivedFiles);
     };
     const plan = planChunks(
       delta.copy,

@@ -1,11 +1,12 @@
-/** The ledger of copied messages (see CopyLedger), kept in the state store per source, destination and domain. */
-import type { CopiedMessages } from '../state/copied-messages.js';
+/** The ledger of what vmigrate wrote (see CopyLedger), kept in the state store per source, destination and domain. */
+import type { Records } from '../state/records.js';
 import type { CopyLedger } from './transfer.js';
 
 export function copyLedger(
-  copied: CopiedMessages,
+  ledgers: Pick<Records, 'copied' | 'copiedFiles'>,
   where: { source: string; destination: string; domain: string },
 ): CopyLedger {
+  const { copied, copiedFiles } = ledgers;
   const at = (mailbox: string) => ({ ...where, mailbox });
   return {
     written: (box) => copied.written(at(box.label)),
@@ -13,5 +14,8 @@ export function copyLedger(
     confirmed: (box, keys) => copied.confirm(at(box.label), keys),
     renamed: (box, keys) => copied.moved(at(box.label), keys),
     deleted: (box, keys) => copied.forget(at(box.label), keys),
+    writtenFiles: (box) => copiedFiles.written(at(box.label)),
+    copyingFiles: (box, files) => copiedFiles.record(at(box.label), files),
+    confirmedFiles: (box, paths) => copiedFiles.confirm(at(box.label), paths),
   };
 }

@@ -22,6 +22,7 @@ import { withRetry, type RetryPolicy } from '../retry.js';
 import type { Records } from '../state/records.js';
 import type { DomainPhase, RunJournal, RunRecord, RunStatus } from '../state/run-journal.js';
 import { copyLedger } from './copy-ledger.js';
+import { fanOut } from './fan-out.js';
 import { lockDomain, type DomainLock } from './domain-lock.js';
 import { preflight, requireFitHosts } from './preflight.js';
 import { provision, type ProvisionReport } from './provision.js';
@@ -71,17 +72,6 @@ export interface MoveRunContext {
   provisioned?: (report: ProvisionReport) => void;
   /** Each domain as it ends, for the command to print. */
   domainEnded?: (outcome: DomainOutcome) => void;
-}
-
-/** Calls every listener of each event, in order (any event one of them listens to). */
-export function fanOut(...all: TransferEvents[]): TransferEvents {
-  const keys = new Set(all.flatMap((e) => Object.keys(e))) as Set<keyof TransferEvents>;
-  const out: Record<string, (...args: unknown[]) => void> = {};
-  for (const k of keys)
-    out[k] = (...args: unknown[]) => {
-      for (const e of all) (e[k] as ((...a: unknown[]) => void) | undefined)?.(...args);
-    };
-  return out;
 }
 
 /**
@@ -188,7 +178,7 @@ async function moveDomain(
         signal,
         compress,
         fence,
-        ledger: copyLedger(ctx.records.copied, { source: run.source, destination: run.destination, domain }),
+        ledger: copyLedger(ctx.records, { source: run.source, destination: run.destination, domain }),
         deleteCopied: req.deleteCopied === true,
         retry: ctx.retry,
       }),
@@ -207,7 +197,7 @@ async function moveDomain(
       verifyDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
         concurrency: req.concurrency,
         checksum: req.checksum,
-        written: copyLedger(ctx.records.copied, { source: run.source, destination: run.destination, domain })
+        written: copyLedger(ctx.records, { source: run.source, destination: run.destination, domain })
           .written,
       }),
     );

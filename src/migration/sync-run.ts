@@ -16,7 +16,8 @@ import { validateDomain } from '../vpopmail/names.js';
 import { copyLedger } from './copy-ledger.js';
 import { lockDomain } from './domain-lock.js';
 import { requireFitHosts } from './preflight.js';
-import { fanOut, recorder } from './run-move.js';
+import { fanOut } from './fan-out.js';
+import { recorder } from './run-move.js';
 import { chooseCompressor, transferDomain, type TransferEvents, type TransferReport } from './transfer.js';
 
 export interface SyncAsk {
@@ -104,7 +105,7 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
           signal: env.signal,
           compress: ask.compress ? chooseCompressor(hosts) : undefined,
           fence: lock.fence,
-          ledger: copyLedger(env.records.copied, {
+          ledger: copyLedger(env.records, {
             source: run.source,
             destination: run.destination,
             domain,

@@ -7,7 +7,7 @@ import { PreconditionError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { showName } from '../maildir/byte-names.js';
 import { chunkLimitsFor } from '../maildir/chunks.js';
-import type { MessageKey, WrittenMessage } from '../maildir/delta.js';
+import type { MessageKey, WrittenFile, WrittenMessage } from '../maildir/delta.js';
 import {
   syncMailbox,
   type Mailbox,
@@ -17,6 +17,7 @@ import {
 } from '../maildir/sync.js';
 import type { Compressor } from '../maildir/tar-relay.js';
 import { runBatch, type Fence } from '../remote/batch.js';
+import { fanOut } from './fan-out.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import type { HostPair } from '../hosts/open-hosts.js';
@@ -62,6 +63,10 @@ export interface CopyLedger {
   confirmed: (box: Mailbox, messages: readonly MessageKey[]) => void;
   renamed: (box: Mailbox, messages: readonly WrittenKey[]) => void;
   deleted: (box: Mailbox, messages: readonly MessageKey[]) => void;
+  /** The same for the other files of each Maildir (IMAP and POP state). */
+  writtenFiles: (box: Mailbox) => ReadonlyMap<string, WrittenFile>;
+  copyingFiles: (box: Mailbox, files: ReadonlyArray<{ path: string; size: number; mtime: number }>) => void;
+  confirmedFiles: (box: Mailbox, paths: readonly string[]) => void;
 }
 
 /** Mailboxes listed beyond the streams' bound (see transferDomain). */
@@ -126,25 +131,20 @@ export async function transferDomain(
   const ev = options.events ?? {};
   const ledger = options.ledger;
   if (options.deleteCopied && !ledger) throw new Error('deleting copied messages needs the ledger of copies');
-  const events: SyncEvents = {
-    ...ev,
-    copying: (box, keys) => {
-      ledger?.copying(box, keys);
-      ev.copying?.(box, keys);
-    },
-    confirmed: (box, keys) => {
-      ledger?.confirmed(box, keys);
-      ev.confirmed?.(box, keys);
-    },
-    renamed: (box, keys) => {
-      ledger?.renamed(box, keys);
-      ev.renamed?.(box, keys);
-    },
-    deleted: (box, keys) => {
-      ledger?.deleted(box, keys);
-      ev.deleted?.(box, keys);
-    },
-  };
+  // The ledger hears of each copy before its bytes move, then the display.
+  const events: SyncEvents = ledger
+    ? fanOut(
+        {
+          copying: ledger.copying,
+          confirmed: ledger.confirmed,
+          renamed: ledger.renamed,
+          deleted: ledger.deleted,
+          copyingFiles: ledger.copyingFiles,
+          confirmedFiles: ledger.confirmedFiles,
+        },
+        ev,
+      )
+    : ev;
   const retry = { log: options.log, signal: options.signal, policy: options.retry };
   const results: MailboxResult[] = [];
   const failures: TransferReport['failures'] = [];
@@ -162,6 +162,7 @@ export async function transferDomain(
                 compress: options.compress,
                 fence: options.fence,
                 written: ledger?.written(box),
+                writtenFiles: ledger?.writtenFiles(box),
                 deleteCopied: options.deleteCopied,
                 chunks,
                 streamSlot: streams,

@@ -8,7 +8,6 @@ import type { WrittenMessage } from '../maildir/delta.js';
 import type { Mailbox } from '../maildir/sync.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
 import type { CopiedMessages } from '../state/copied-messages.js';
-import { copyLedger } from './copy-ledger.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import { mailboxesOf } from './transfer.js';
@@ -67,7 +66,9 @@ export async function verifyBetween(
     readInventory(hosts.source.remote, hosts.source.caps, domain),
     readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
-  const ledger = copied && copyLedger(copied, { source: ask.from, destination: ask.to, domain });
-  const verdicts = await verifyDomain(hosts, source, dest, { ...ask, written: ledger?.written });
+  const written =
+    copied &&
+    ((box: Mailbox) => copied.written({ source: ask.from, destination: ask.to, domain, mailbox: box.label }));
+  const verdicts = await verifyDomain(hosts, source, dest, { ...ask, written });
   return { domain, problems: verdicts.reduce((n, v) => n + v.problems.length, 0), verdicts };
 }

@@ -91,4 +91,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE copied_messages ADD COLUMN size INTEGER;
   ALTER TABLE copied_messages ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
   `,
+  // 5: the other files vmigrate wrote in a Maildir (IMAP and POP state: uid lists,
+  // subscriptions, keywords), as it wrote them, so that a sync never overwrites one the
+  // destination's own server has changed since.
+  `
+  CREATE TABLE copied_files (
+    source      TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    domain      TEXT NOT NULL,
+    mailbox     TEXT NOT NULL,
+    path        BLOB NOT NULL,
+    size        INTEGER NOT NULL,
+    mtime       INTEGER NOT NULL,
+    confirmed   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (source, destination, domain, mailbox, path)
+  );
+  `,
 ];

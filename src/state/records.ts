@@ -1,4 +1,5 @@
 /** Everything vmigrate records in one state store, each kind of record behind its own class. */
+import { CopiedFiles } from './copied-files.js';
 import { CopiedMessages } from './copied-messages.js';
 import { CreateClaims } from './create-claims.js';
 import { LocalLocks } from './local-locks.js';
@@ -11,6 +12,7 @@ export interface Records {
   runs: RunJournal;
   claims: CreateClaims;
   copied: CopiedMessages;
+  copiedFiles: CopiedFiles;
   locks: LocalLocks;
   close(): void;
 }
@@ -21,6 +23,7 @@ export function recordsOf(store: StateStore): Records {
     runs: new RunJournal(store),
     claims: new CreateClaims(store),
     copied: new CopiedMessages(store),
+    copiedFiles: new CopiedFiles(store),
     locks: new LocalLocks(store),
     close: () => store.close(),
   };

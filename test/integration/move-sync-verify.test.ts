@@ -203,8 +203,31 @@ describe('move, sync and verify', () => {
       );
     });
 
+    // alice's IMAP uid list: the destination's server appended to it, and so did the source's.
+    const aliceOn = async (h: typeof hosts.old) =>
+      `${(await h.vp('vuserinfo', '-d', `alice@${DOMAIN}`)).stdout.trim()}/Maildir/courierimapuiddb`;
+    const [oldUids, newUids] = [await aliceOn(hosts.old), await aliceOn(hosts.new)];
+    expect(
+      (
+        await hosts.old.sh(
+          `cp -p ${oldUids} /tmp/vmigrate-uids.aside && echo '2 1700000099 71' >> ${oldUids} && touch -d @1800000000 ${oldUids}`,
+        )
+      ).code,
+    ).toBe(0);
+    onTestFinished(async () => {
+      await hosts.old.sh(`mv -f /tmp/vmigrate-uids.aside ${oldUids}`);
+    });
+    expect((await hosts.new.sh(`echo '2 1700000050 80' >> ${newUids}`)).code).toBe(0);
+    const serverUids = (await hosts.new.sh(`cat ${newUids}`)).stdout;
+
     const s = syncReport('--delete');
     expect(s.failures).toEqual([]);
+    expect((await hosts.new.sh(`cat ${newUids}`)).stdout).toBe(serverUids);
+    expect(s.keptOnDestination).toContainEqual({
+      label: `alice@${DOMAIN}`,
+      path: 'Maildir/courierimapuiddb',
+      why: expect.stringMatching(/changed on both sides/) as string,
+    });
     // dave's mailbox alone (the earlier tests of this file put messages back on old elsewhere).
     const dave = s.mailboxes.find((m) => m.label === `dave@${DOMAIN}`);
     expect(dave).toMatchObject({ messagesCopied: 0, renamed: 0, deleted: 0, leftOut: 1 });

@@ -249,3 +249,45 @@ describe('random interleavings of changes on both sides and syncs', () => {
     );
   });
 });
+
+describe('IMAP and POP state files once the destination’s server works on them', () => {
+  const UIDS = 'Maildir/courierimapuiddb';
+  const file = (size: number, mtime: number): MaildirEntry => ({
+    path: UIDS,
+    type: 'f',
+    size,
+    mtime,
+    mode: '644',
+  });
+  const written = (size: number, mtime: number, confirmed = true) =>
+    new Map([[UIDS, { size, mtime, confirmed }]]);
+  const plan = (src: MaildirEntry[], dst: MaildirEntry[], w?: ReturnType<typeof written>) =>
+    planDelta([...DIRS.map(dir), ...src], [...DIRS.map(dir), ...dst], { writtenFiles: w });
+
+  it('sends the source’s file over one still as vmigrate wrote it', () => {
+    const d = plan([file(120, 20)], [file(100, 10)], written(100, 10));
+    expect(d.copy).toContain(UIDS);
+    expect(d.kept).toEqual([]);
+  });
+
+  it('keeps a file the destination’s server changed, and reports it when the source changed it too', () => {
+    const serverOnly = plan([file(100, 10)], [file(140, 30)], written(100, 10));
+    expect(serverOnly.copy).not.toContain(UIDS);
+    expect(serverOnly.kept).toEqual([]);
+    const both = plan([file(120, 20)], [file(140, 30)], written(100, 10));
+    expect(both.copy).not.toContain(UIDS);
+    expect(both.kept).toEqual([
+      { path: UIDS, why: expect.stringMatching(/changed on both sides/) as string },
+    ]);
+  });
+
+  it('does not bring back a file removed on the destination, and sends one a cut stream never delivered', () => {
+    expect(plan([file(120, 20)], [], written(100, 10)).copy).not.toContain(UIDS);
+    expect(plan([file(100, 10)], [], written(100, 10, false)).copy).toContain(UIDS);
+  });
+
+  it('without a record (an older store, or never copied) sends the source’s file when they differ, as before', () => {
+    expect(plan([file(120, 20)], [file(140, 30)]).copy).toContain(UIDS);
+    expect(plan([file(120, 20)], [file(120, 20)]).copy).not.toContain(UIDS);
+  });
+});
