@@ -182,10 +182,14 @@ export async function waitForLocalDeliveries(
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  // qstat and qread are two reads: a forward injected by a delivery that ends between them is
+  // in neither. Quiet twice in a row, a poll apart, the queue is really done with local mail.
+  let quiet = 0;
   for (;;) {
     const stat = (await remote.run([`${qmailDir}/bin/qmail-qstat`])).stdout.toString();
     const pending = (await readQueue(remote, qmailDir)).filter((r) => r.kind === 'local' && !r.done);
-    if (pending.length === 0 && /not yet preprocessed: 0\n/.test(stat)) return;
+    quiet = pending.length === 0 && /not yet preprocessed: 0\n/.test(stat) ? quiet + 1 : 0;
+    if (quiet >= 2) return;
     if (Date.now() > deadline)
       throw new Error(
         `local deliveries still pending after ${timeoutMs} ms: ${pending.map((p) => p.address).join(', ')}`,
