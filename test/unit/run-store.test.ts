@@ -122,6 +122,23 @@ describe('the run records', () => {
     expect(copied.identities(where).size).toBe(1);
   });
 
+  it('remembers the other files it wrote (IMAP and POP state), pending then confirmed', () => {
+    const { copiedFiles } = fresh();
+    const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
+    copiedFiles.record(where, [{ path: 'Maildir/courierimapuiddb', size: 16, mtime: 1700000000 }]);
+    expect(copiedFiles.written(where).get('Maildir/courierimapuiddb')).toEqual({
+      size: 16,
+      mtime: 1700000000,
+      confirmed: false,
+    });
+    copiedFiles.confirm(where, ['Maildir/courierimapuiddb']);
+    copiedFiles.record(where, [{ path: 'Maildir/.Sent/courierimapuiddb', size: 9, mtime: 1700000001 }]);
+    expect([...copiedFiles.written(where)].map(([p, w]) => [p, w.confirmed]).sort()).toEqual([
+      ['Maildir/.Sent/courierimapuiddb', false],
+      ['Maildir/courierimapuiddb', true],
+    ]);
+  });
+
   it('keeps the exact bytes of names that are not UTF-8 (byte strings)', () => {
     const { copied } = fresh();
     const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
