@@ -126,7 +126,8 @@ export abstract class VmigrateCommand<D = unknown> extends Command {
     return r;
   }
 
-  private eventsMode(): boolean {
+  /** `--json-events`: JSON lines on stdout as the command goes (progress included). */
+  protected eventsMode(): boolean {
     const end = this.argv.indexOf('--');
     const at = this.argv.indexOf('--json-events');
     return at !== -1 && (end === -1 || at < end);
@@ -141,11 +142,6 @@ export abstract class VmigrateCommand<D = unknown> extends Command {
   protected emit(event: OutputEvent): void {
     if (this.eventsMode())
       process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
-  }
-
-  /** Whether events are wanted (the progress of a transfer is then sent as events). */
-  protected get streamingEvents(): boolean {
-    return this.eventsMode();
   }
 
   override logJson(json: unknown): void {

@@ -26,7 +26,7 @@ export abstract class RunCommand<D = unknown> extends VmigrateCommand<D> {
   }
 
   protected progressMode(): ProgressMode {
-    if (this.jsonEnabled()) return this.streamingEvents ? 'events' : 'plain';
+    if (this.jsonEnabled()) return this.eventsMode() ? 'events' : 'plain';
     return process.stderr.isTTY ? 'terminal' : 'plain';
   }
 

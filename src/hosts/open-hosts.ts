@@ -37,7 +37,7 @@ export function openHost(session: HostSession, arg: string): Promise<HostHandle>
 }
 
 /** The same name twice is refused before anything is resolved: a usage error. */
-export function checkPair(from: string, to: string): void {
+function checkPair(from: string, to: string): void {
   if (from === to) throw new UsageError(`--from and --to name the same host (${from})`);
 }
 

@@ -170,7 +170,9 @@ export function planDelta(
   const writtenByUnique = new Map<string, Array<[string, WrittenMessage]>>();
   for (const [identity, w] of written) {
     const unique = identity.slice(identity.indexOf('\0') + 1);
-    writtenByUnique.set(unique, [...(writtenByUnique.get(unique) ?? []), [identity, w]]);
+    const same = writtenByUnique.get(unique);
+    if (same) same.push([identity, w]);
+    else writtenByUnique.set(unique, [[identity, w]]);
   }
   const delta: Delta = {
     copy: [],

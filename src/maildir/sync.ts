@@ -134,22 +134,21 @@ export async function syncMailbox(
   });
   const listed = new Map(from.map((e) => [e.path, e]));
   const onDest = new Map(to.map((e) => [e.path, e]));
-  const sizeOn = (m: ReadonlyMap<string, { size: number }>) => (p: string) => m.get(p)?.size ?? 0;
-  if (delta.arrived.length > 0) events.renamed?.(box, keysOf(delta.arrived, sizeOn(onDest)));
+  const sourceSize = (p: string) => listed.get(p)?.size ?? 0;
+  const destSize = (p: string) => onDest.get(p)?.size ?? 0;
+  if (delta.arrived.length > 0) events.renamed?.(box, keysOf(delta.arrived, destSize));
   events.planned?.(box, {
     messages: delta.messages,
     bytes: delta.bytes,
-    streamBytes: tarSize(delta.copy, (p) => listed.get(p)?.size ?? 0),
+    streamBytes: tarSize(delta.copy, sourceSize),
   });
   if (delta.renames.length > 0) {
     await inBase(dest, box.destDir, RENAME, delta.renames.flat(), `renaming in ${box.label}`, options.fence);
-    const sizes = new Map(delta.renames.map(([was, now]) => [now, { size: onDest.get(was)?.size ?? 0 }]));
+    // A rename keeps the destination's content: its size is what the old name had.
+    const renamedFrom = new Map(delta.renames.map(([was, now]) => [now, was]));
     events.renamed?.(
       box,
-      keysOf(
-        delta.renames.map(([, now]) => now),
-        sizeOn(sizes),
-      ),
+      keysOf([...renamedFrom.keys()], (now) => destSize(renamedFrom.get(now) ?? now)),
     );
   }
   if (delta.deletes.length > 0) {
@@ -162,16 +161,16 @@ export async function syncMailbox(
   let streamBytes = 0;
   let vanished = 0;
   if (delta.copy.length > 0) {
-    events.copying?.(box, keysOf(delta.copy, sizeOn(listed)));
-    const otherFiles = (paths: readonly string[]) =>
-      paths.filter((p) => listed.get(p)?.type === 'f' && messageKey(p) === undefined);
-    const files = otherFiles(delta.copy);
+    events.copying?.(box, keysOf(delta.copy, sourceSize));
+    const files = delta.copy.flatMap((p) => {
+      const e = listed.get(p);
+      return e?.type === 'f' && messageKey(p) === undefined ? [e] : [];
+    });
     if (files.length > 0)
       events.copyingFiles?.(
         box,
-        files.map((p) => ({ path: p, size: listed.get(p)!.size, mtime: listed.get(p)!.mtime })),
+        files.map((e) => ({ path: e.path, size: e.size, mtime: e.mtime })),
       );
-    const entries = new Map(from.map((e) => [e.path, e]));
     const relay = async (members: string[], extract?: 'direct') => {
       const r = await relayTree(source, dest, {
         sourceBase: box.sourceDir,
@@ -187,27 +186,27 @@ export async function syncMailbox(
         },
       });
       vanished += r.vanished;
-      let messages = 0;
+      // What this stream brought, in one pass over its members.
+      const arrived: MessageKey[] = [];
+      const arrivedFiles: string[] = [];
       let bytes = 0;
       for (const m of members) {
-        const e = entries.get(m);
-        if (e?.type === 'f' && messageKey(m) !== undefined) {
-          messages++;
+        const e = listed.get(m);
+        if (e?.type !== 'f') continue;
+        const k = messageKey(m);
+        if (k) {
+          arrived.push(k);
           bytes += e.size;
-        }
+        } else arrivedFiles.push(m);
       }
-      events.sent?.(box, { messages: Math.max(0, messages - r.vanished), bytes });
-      events.confirmed?.(
-        box,
-        members.map(messageKey).filter((k) => k !== undefined),
-      );
-      const arrivedFiles = otherFiles(members);
+      events.sent?.(box, { messages: Math.max(0, arrived.length - r.vanished), bytes });
+      events.confirmed?.(box, arrived);
       if (arrivedFiles.length > 0) events.confirmedFiles?.(box, arrivedFiles);
     };
     const plan = planChunks(
       delta.copy,
-      (p) => entries.get(p)?.type === 'd',
-      (p) => entries.get(p)?.size ?? 0,
+      (p) => listed.get(p)?.type === 'd',
+      sourceSize,
       options.chunks ?? { maxBytes: Infinity, maxFiles: Infinity },
     );
     const slot = options.streamSlot ?? ((f: () => Promise<void>) => f());

@@ -166,7 +166,7 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
       throw streamFailure(source, 'tar -c', reader.command, r.value);
     }
   }
-  if (w.status === 'fulfilled' && destFailed) throw streamFailure(dest, 'tar -x', writer.command, w.value);
+  if (destFailed) throw streamFailure(dest, 'tar -x', writer.command, w.value);
   for (const x of [sent, moved, r, w]) if (x.status === 'rejected') throw x.reason;
   const stderr = r.status === 'fulfilled' ? r.value.stderr : '';
   return { vanished: stderr.split('\n').filter((l) => NOT_SENT.test(l)).length };

@@ -5,9 +5,15 @@
  * of the same one left unfinished, and `resume`. `--dry-run` plans every domain instead.
  */
 import { readFileSync } from 'node:fs';
-import { combinedOutcome, outcomeOf, UsageError, type ErrorReport, type Outcome } from '../errors.js';
-import { describeError } from '../errors.js';
-import { checkPair, openPair, type HostPair } from '../hosts/open-hosts.js';
+import {
+  combinedOutcome,
+  describeError,
+  outcomeOf,
+  UsageError,
+  type ErrorReport,
+  type Outcome,
+} from '../errors.js';
+import { openPair, type HostPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import type { Records } from '../state/records.js';
 import type { MoveRequest, RunRecord } from '../state/run-journal.js';
@@ -49,15 +55,14 @@ function readListFile(file: string): string {
 }
 
 /** The domains named on the command line or in a list: checked before any host is reached. */
-export function namedDomains(choice: DomainChoice): string[] | undefined {
+function namedDomains(choice: DomainChoice): string[] | undefined {
   if ('domain' in choice) return [validateDomain(choice.domain)];
   if ('listFile' in choice) return parseDomainList(readListFile(choice.listFile), choice.listFile);
   return undefined;
 }
 
-async function domainsOf(choice: DomainChoice, hosts: HostPair): Promise<string[]> {
-  const named = namedDomains(choice);
-  if (named) return named;
+/** `--all`: every real domain of the source. */
+async function allDomains(hosts: HostPair): Promise<string[]> {
   const all = await realDomains(hosts.source.remote, hosts.source.caps.qmail.dir);
   if (all.length === 0) throw new UsageError(`${hosts.source.label} has no vpopmail domain`);
   return all;
@@ -65,10 +70,9 @@ async function domainsOf(choice: DomainChoice, hosts: HostPair): Promise<string[
 
 /** Starts the move asked for, or continues the same move left unfinished, and drives it to its end. */
 export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResult> {
-  checkPair(ask.from, ask.to);
-  namedDomains(ask.choice);
+  const named = namedDomains(ask.choice);
   const hosts = await openPair(env.session, ask.from, ask.to);
-  const { choice, ...rest } = ask;
+  const { choice: _choice, ...rest } = ask;
   // Flags left out arrive as undefined: the recorded request says false, as resume reads it.
   const request: MoveRequest = {
     ...rest,
@@ -77,7 +81,7 @@ export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResu
     compress: rest.compress === true,
     failFast: rest.failFast === true,
     deleteCopied: rest.deleteCopied === true,
-    domains: await domainsOf(choice, hosts),
+    domains: named ?? (await allDomains(hosts)),
   };
   const { runs } = env.records;
   // The same move asked again continues the run it left unfinished.
@@ -156,11 +160,10 @@ export async function planMoves(
   ask: { choice: DomainChoice; from: string; to: string; merge: boolean },
   session: HostSession,
 ): Promise<DryRunResult> {
-  checkPair(ask.from, ask.to);
-  namedDomains(ask.choice);
+  const named = namedDomains(ask.choice);
   const hosts = await openPair(session, ask.from, ask.to);
   const plans: DomainPlan[] = [];
-  for (const domain of await domainsOf(ask.choice, hosts)) {
+  for (const domain of named ?? (await allDomains(hosts))) {
     try {
       const plan = buildPlan(await preflight(domain, hosts.source, hosts.dest, { merge: ask.merge }));
       plans.push({ domain, outcome: plan.problems.length > 0 ? 'unfit' : 'ok', plan });

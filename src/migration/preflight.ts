@@ -114,15 +114,18 @@ function checkNames(inv: Inventory): void {
     );
 }
 
+/** What each host lacks that vmigrate cannot work without, each named with its host. */
+function lacking(hosts: readonly HostHandle[]): string[] {
+  return hosts.flatMap((h) => missingRequirements(h.caps).map((p) => `${h.label}: ${p}`));
+}
+
 /**
  * What a host lacks that vmigrate cannot work without, for both hosts of a pair, as one
  * PreconditionError: checked before anything is locked or written, so that a destination
  * without vpopmail is reported as such (exit 5), not as a lock it cannot hold.
  */
 export function requireFitHosts(hosts: HostPair): void {
-  const problems = [hosts.source, hosts.dest].flatMap((h) =>
-    missingRequirements(h.caps).map((p) => `${h.label}: ${p}`),
-  );
+  const problems = lacking([hosts.source, hosts.dest]);
   if (problems.length > 0)
     throw new PreconditionError(`vmigrate cannot work with these hosts:\n  ${problems.join('\n  ')}`, {
       hint: 'run `vmigrate hosts check` on them for everything each one has',
@@ -134,8 +137,8 @@ export interface PreflightFacts {
   domain: string;
   source: HostHandle;
   dest: HostHandle;
-  /** Undefined when a host lacks vpopmail: then nothing else could be read. */
   sourceInventory: Inventory;
+  /** Undefined when the domain is not on the destination, or a host lacks vpopmail (nothing more was read). */
   destInventory: Inventory | undefined;
   /** The programs the domain's delivery files run, as the source names them … */
   wantedPrograms: string[];
@@ -145,13 +148,12 @@ export interface PreflightFacts {
   aliasOwners: Map<string, string>;
 }
 
+/** What preflight needs besides: vpopmail's programs on both hosts. */
 function unfitHosts(source: HostHandle, dest: HostHandle): string[] {
-  const problems: string[] = [];
-  for (const h of [source, dest]) {
-    for (const p of missingRequirements(h.caps)) problems.push(`${h.label}: ${p}`);
-    if (!h.caps.vpopmail?.bin) problems.push(`${h.label}: no vpopmail programs found`);
-  }
-  return problems;
+  return [source, dest].flatMap((h) => [
+    ...lacking([h]),
+    ...(h.caps.vpopmail?.bin ? [] : [`${h.label}: no vpopmail programs found`]),
+  ]);
 }
 
 /** Reads both hosts: the domain on each, and what the destination has for its delivery files. */

@@ -126,6 +126,7 @@ async function moveDomain(
     }
   };
   const claim = () => claims.open(hosts.dest.label, domain);
+  const ledger = copyLedger(ctx.records, { source: run.source, destination: run.destination, domain });
   let lock: DomainLock | undefined;
   try {
     requireFitHosts(hosts);
@@ -178,7 +179,7 @@ async function moveDomain(
         signal,
         compress,
         fence,
-        ledger: copyLedger(ctx.records, { source: run.source, destination: run.destination, domain }),
+        ledger,
         deleteCopied: req.deleteCopied === true,
         retry: ctx.retry,
       }),
@@ -197,8 +198,7 @@ async function moveDomain(
       verifyDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
         concurrency: req.concurrency,
         checksum: req.checksum,
-        written: copyLedger(ctx.records, { source: run.source, destination: run.destination, domain })
-          .written,
+        written: ledger.written,
       }),
     );
     out.verify = verdicts;

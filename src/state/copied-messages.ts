@@ -106,11 +106,6 @@ export class CopiedMessages {
     );
   }
 
-  /** The identities only (what `--delete` may consider). */
-  identities(where: LedgerPlace): Set<string> {
-    return new Set(this.written(where).keys());
-  }
-
   forget(where: LedgerPlace, messages: readonly MessageRef[]): void {
     this.each(
       `DELETE FROM copied_messages WHERE ${WHERE} AND folder = ? AND unique_name = ?`,

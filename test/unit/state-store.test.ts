@@ -54,7 +54,7 @@ describe('StateStore', () => {
     const copied = new CopiedMessages(s);
     const where = { source: 'old', destination: 'new', domain: 'a.example', mailbox: 'u@a.example' };
     // The name as a listing now carries it: the UTF-8 bytes, one per character.
-    expect([...copied.identities(where)]).toEqual([
+    expect([...copied.written(where).keys()]).toEqual([
       `${Buffer.from('Maildir/.März').toString('latin1')}\x001.a`,
     ]);
     s.close();
