@@ -7,7 +7,10 @@
  */
 import type { Outcome } from '../errors.js';
 import { openPair } from '../hosts/open-hosts.js';
+import type { HostPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
+import type { Fence } from '../remote/batch.js';
+import type { Inventory } from '../vpopmail/inventory-types.js';
 import type { Logger } from '../log/logger.js';
 import type { Records } from '../state/records.js';
 import type { MoveRequest, RunRecord } from '../state/run-journal.js';
@@ -91,30 +94,19 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
       log: env.log,
     });
     try {
-      const [source, dest] = await Promise.all([
-        sourceRead,
-        readInventory(hosts.dest.remote, hosts.dest.caps, domain),
-      ]);
       runs.setPhase(run.id, domain, 'transferring');
-      const progress = env.progress(source.users.length);
-      try {
-        report = await transferDomain(hosts, source, dest, {
-          concurrency: ask.concurrency,
-          log: env.log,
-          events: fanOut(progress, recorder(run.id, domain, runs)),
-          signal: env.signal,
-          compress: ask.compress ? chooseCompressor(hosts) : undefined,
-          fence: lock.fence,
-          ledger: copyLedger(env.records, {
-            source: run.source,
-            destination: run.destination,
-            domain,
-          }),
-          deleteCopied: ask.deleteCopied === true,
-        });
-      } finally {
-        progress.stop();
-      }
+      report = await deltaPass(hosts, domain, {
+        run,
+        records: env.records,
+        log: env.log,
+        signal: env.signal,
+        fence: lock.fence,
+        progress: env.progress,
+        concurrency: ask.concurrency,
+        compress: ask.compress,
+        deleteCopied: ask.deleteCopied,
+        sourceRead,
+      });
     } finally {
       await lock
         .release()
@@ -136,4 +128,50 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
   );
   runs.finish(run.id, outcome === 'ok' ? 'done' : outcome === 'interrupted' ? 'interrupted' : 'failed');
   return { run: run.id, outcome, report, seconds: (Date.now() - started) / 1000 };
+}
+
+export interface PassContext {
+  run: RunRecord;
+  records: Records;
+  log: Logger;
+  signal: AbortSignal;
+  fence: Fence;
+  progress: (mailboxes: number) => TransferEvents & { stop(): void };
+  concurrency: number;
+  compress: boolean;
+  deleteCopied: boolean;
+  /** The source's inventory when its read has already begun. */
+  sourceRead?: Promise<Inventory> | undefined;
+}
+
+/**
+ * One delta pass over a domain on both hosts of `hosts`, in that direction, under a lock
+ * already held: what sync runs once, and a cutover several times (its final sync, each pass
+ * of its sweep, and a rollback's pass back to the source).
+ */
+export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContext): Promise<TransferReport> {
+  const [source, dest] = await Promise.all([
+    ctx.sourceRead ?? readInventory(hosts.source.remote, hosts.source.caps, domain),
+    readInventory(hosts.dest.remote, hosts.dest.caps, domain),
+  ]);
+  const progress = ctx.progress(source.users.length);
+  try {
+    return await transferDomain(hosts, source, dest, {
+      concurrency: ctx.concurrency,
+      log: ctx.log,
+      events: fanOut(progress, recorder(ctx.run.id, domain, ctx.records.runs)),
+      signal: ctx.signal,
+      compress: ctx.compress ? chooseCompressor(hosts) : undefined,
+      fence: ctx.fence,
+      // Keyed by the hosts as named, in the pass's direction.
+      ledger: copyLedger(ctx.records, {
+        source: hosts.source.label,
+        destination: hosts.dest.label,
+        domain,
+      }),
+      deleteCopied: ctx.deleteCopied,
+    });
+  } finally {
+    progress.stop();
+  }
 }

@@ -2,7 +2,7 @@
  * The narrow seam between vmigrate and a server: run an argv, or stream through one.
  * Everything above this file speaks argv arrays; the command line is built by quote.ts only.
  */
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 import type { Arg } from './quote.js';
 
@@ -47,5 +47,7 @@ export interface Remote {
   /** exec, throwing RemoteCommandError unless the exit status is 0. */
   run(argv: readonly Arg[], options?: ExecOptions): Promise<ExecResult>;
   spawn(argv: readonly Arg[]): Promise<RemoteProcess>;
+  /** A TCP connection opened by the server to host:port (absent where there is no server). */
+  connectFrom?(host: string, port: number): Promise<Duplex>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /** Remote over an SSH connection pool: one exec channel per command. */
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { ConnectionError, RemoteCommandError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ConnectionPool } from '../ssh/pool.js';
@@ -281,6 +281,10 @@ export class SshRemote implements Remote {
       );
     }
     return result;
+  }
+
+  connectFrom(host: string, port: number): Promise<Duplex> {
+    return this.pool.forward(host, port);
   }
 
   close(): Promise<void> {

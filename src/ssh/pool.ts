@@ -7,6 +7,7 @@
  * elsewhere. Extra connections are opened one at a time, because sshd drops bursts of
  * unauthenticated connections (MaxStartups).
  */
+import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { ConnectionError } from '../errors.js';
 import { openLink, type ConnectOptions, type SshLink } from './connect.js';
@@ -224,6 +225,36 @@ export class ConnectionPool {
         });
       }
     }
+  }
+
+  /**
+   * A TCP connection the server opens to host:port on our behalf (a direct-tcpip channel): what
+   * the server itself can reach, which is not what this laptop can. Sessions are not spent.
+   */
+  async forward(host: string, port: number): Promise<Duplex> {
+    let conn = this.conns.find((c) => !c.dead);
+    if (!conn) {
+      await this.grow();
+      conn = this.conns.find((c) => !c.dead);
+    }
+    if (!conn) throw new ConnectionError(`no connection to ${this.spec.label}`, { host: this.spec.label });
+    const link = conn.link;
+    return new Promise((resolve, reject) => {
+      link.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+        if (err)
+          reject(
+            new ConnectionError(
+              `${this.spec.label} could not open a connection to ${host}:${port}: ${err.message}`,
+              {
+                host: this.spec.label,
+                transient: false,
+                cause: err,
+              },
+            ),
+          );
+        else resolve(stream);
+      });
+    });
   }
 
   /**

@@ -107,4 +107,40 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (source, destination, domain, mailbox, path)
   );
   `,
+  // 6: cutovers. Every change a cutover makes on the source (a control file's content, owner
+  // and mode; the domain directory's mode; a user's flags) is written here before it is made,
+  // with the state before and after, so that a killed cutover continues and a rollback puts
+  // back exactly what was there.
+  `
+  CREATE TABLE cutovers (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    source      TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    domain      TEXT NOT NULL,
+    plan        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  );
+  CREATE TABLE cutover_steps (
+    cutover_id INTEGER NOT NULL REFERENCES cutovers(id),
+    step       TEXT NOT NULL,
+    detail     TEXT,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (cutover_id, step)
+  );
+  CREATE TABLE cutover_changes (
+    cutover_id INTEGER NOT NULL REFERENCES cutovers(id),
+    seq        INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    before     BLOB,
+    before_meta TEXT NOT NULL,
+    after      BLOB,
+    after_meta TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    PRIMARY KEY (cutover_id, seq)
+  );
+  `,
 ];

@@ -2,6 +2,7 @@
 import { CopiedFiles } from './copied-files.js';
 import { CopiedMessages } from './copied-messages.js';
 import { CreateClaims } from './create-claims.js';
+import { Cutovers } from './cutovers.js';
 import { LocalLocks } from './local-locks.js';
 import { RunJournal } from './run-journal.js';
 import { StateStore } from './store.js';
@@ -14,6 +15,7 @@ export interface Records {
   copied: CopiedMessages;
   copiedFiles: CopiedFiles;
   locks: LocalLocks;
+  cutovers: Cutovers;
   close(): void;
 }
 
@@ -25,6 +27,7 @@ export function recordsOf(store: StateStore): Records {
     copied: new CopiedMessages(store),
     copiedFiles: new CopiedFiles(store),
     locks: new LocalLocks(store),
+    cutovers: new Cutovers(store),
     close: () => store.close(),
   };
 }

@@ -155,6 +155,21 @@ export class RunJournal {
   }
 
   /**
+   * When a move or sync from `source` to `destination` last finished this domain, if ever:
+   * how fresh the copy is that a cutover's final sync starts from.
+   */
+  lastCopied(domain: string, source: string, destination: string): string | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT MAX(d.updated_at) AS at FROM runs r JOIN domains d ON d.run_id = r.id
+         WHERE r.command IN ('move', 'sync') AND r.source = ? AND r.destination = ?
+           AND d.domain = ? AND d.phase = 'done'`,
+      )
+      .get(source, destination, domain) as { at: string | null };
+    return row.at ?? undefined;
+  }
+
+  /**
    * Takes a run over for this process. Refused while the controller that holds it is alive:
    * two processes must never drive the same run.
    */

@@ -1,0 +1,211 @@
+/**
+ * `vmigrate cutover --rollback`: the source made again what it was before the cutover, byte
+ * for byte, and the mail the destination received meanwhile copied back to it. The order
+ * keeps every message: the domain is local again (and the freeze lifted) before the route to
+ * the destination goes, and the route goes only once nothing queued on the source still
+ * needs it: without it, qmail would send those messages by MX, perhaps to itself.
+ */
+import { PreconditionError, UsageError, type Outcome } from '../errors.js';
+import { openPair, type HostPair } from '../hosts/open-hosts.js';
+import type { HostSession } from '../hosts/session.js';
+import type { Logger } from '../log/logger.js';
+import type { Change, CutoverRecord } from '../state/cutovers.js';
+import type { Records } from '../state/records.js';
+import type { RunRecord } from '../state/run-journal.js';
+import { validateDomain } from '../vpopmail/names.js';
+import { parseQread, pendingRemote } from '../vpopmail/qmail-control.js';
+import { undoChange, type ChangeJournal, type UndoOutcome } from './cutover-changes.js';
+import { hurryQmail, reloadQmail, sourceSide } from './cutover.js';
+import { lockDomain } from './domain-lock.js';
+import { requireFitHosts } from './preflight.js';
+import { deltaPass } from './sync-run.js';
+import type { TransferEvents, TransferReport } from './transfer.js';
+
+export interface RollbackAsk {
+  domain: string;
+  from: string;
+  to: string;
+  concurrency: number;
+  compress: boolean;
+  breakLock: boolean;
+  /** How long to wait for mail queued on the source for the destination to leave. */
+  relayTimeoutMs: number;
+  intervalMs: number;
+  configFile?: string | undefined;
+  sshConfigFile?: string | undefined;
+}
+
+export interface RollbackEnv {
+  session: HostSession;
+  records: Records;
+  log: Logger;
+  signal: AbortSignal;
+  started?: (run: RunRecord) => void;
+  step?: (step: string, detail: unknown) => void;
+  progress: (mailboxes: number) => TransferEvents & { stop(): void };
+}
+
+export interface RollbackResult {
+  run: number;
+  cutover: number;
+  domain: string;
+  outcome: Outcome;
+  steps: string[];
+  /** Each change taken back: the file, directory or user, and how. */
+  undone: Array<{ target: string; how: UndoOutcome }>;
+  copiedBack: TransferReport | undefined;
+  left: string[];
+  seconds: number;
+}
+
+const isRoutes = (c: Change) => c.before.kind === 'file' && c.target.endsWith('/control/smtproutes');
+
+export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<RollbackResult> {
+  const domain = validateDomain(ask.domain);
+  const startedAt = Date.now();
+  const { cutovers, runs } = env.records;
+  const record: CutoverRecord | undefined = cutovers.latest({
+    source: ask.from,
+    destination: ask.to,
+    domain,
+  });
+  if (!record || record.state === 'rolled-back')
+    throw new UsageError(
+      `this state store has no cutover of ${domain} from ${ask.from} to ${ask.to} to roll back`,
+    );
+  const hosts: HostPair = await openPair(env.session, ask.from, ask.to);
+  requireFitHosts(hosts);
+  const run = runs.create('rollback', {
+    domains: [domain],
+    from: ask.from,
+    to: ask.to,
+    merge: false,
+    checksum: false,
+    compress: ask.compress,
+    concurrency: ask.concurrency,
+    domainsConcurrency: 1,
+    failFast: true,
+    deleteCopied: false,
+    configFile: ask.configFile,
+    sshConfigFile: ask.sshConfigFile,
+  });
+  env.started?.(run);
+  cutovers.setState(record.id, 'rolling-back', run.id);
+  const done = cutovers.steps(record.id);
+  const result: RollbackResult = {
+    run: run.id,
+    cutover: record.id,
+    domain,
+    outcome: 'ok',
+    steps: [],
+    undone: [],
+    copiedBack: undefined,
+    left: [
+      `Point the MX of ${record.plan.names.join(', ')} back at ${ask.from} if it was moved; until then ${ask.to} keeps receiving mail, and another rollback or sync picks it up.`,
+    ],
+    seconds: 0,
+  };
+  const finish = (step: string, detail?: unknown) => {
+    cutovers.stepDone(record.id, step, detail);
+    result.steps.push(step);
+    env.step?.(step, detail);
+  };
+  const side = sourceSide(hosts, record.plan);
+  const journal: ChangeJournal = { cutovers, id: record.id };
+  const undo = async (which: (c: Change) => boolean) => {
+    const changes = cutovers.changes(record.id).filter((c) => c.status !== 'undone' && which(c));
+    for (const c of changes.reverse())
+      result.undone.push({ target: c.target, how: await undoChange(side, journal, c) });
+  };
+
+  runs.setPhase(run.id, domain, 'transferring');
+  // Messages are written on the source now: its lock is the one that counts.
+  const lock = await lockDomain({
+    dest: hosts.source,
+    domain,
+    locks: env.records.locks,
+    storeId: env.records.storeId,
+    runId: run.id,
+    breakLock: ask.breakLock,
+    log: env.log,
+  });
+  try {
+    if (!done.has('rollback-local')) {
+      await undo((c) => !isRoutes(c));
+      finish('rollback-local');
+    }
+    if (!done.has('rollback-reloaded')) {
+      finish('rollback-reloaded', await reloadQmail(hosts.source, record.plan));
+      await hurryQmail(hosts.source, env.log);
+    }
+    if (!done.has('rollback-relayed')) {
+      const left = await waitForRelay(hosts, record.plan.qmailDir, record.plan.names, ask, env);
+      finish('rollback-relayed', { waited: left });
+    }
+    if (!done.has('rollback-routes')) {
+      await undo(isRoutes);
+      finish('rollback-routes');
+    }
+    if (!done.has('rollback-copied-back')) {
+      const back: HostPair = { source: hosts.dest, dest: hosts.source };
+      const report = await deltaPass(back, domain, {
+        run,
+        records: env.records,
+        log: env.log,
+        signal: env.signal,
+        fence: lock.fence,
+        progress: env.progress,
+        concurrency: ask.concurrency,
+        compress: ask.compress,
+        deleteCopied: false,
+      });
+      result.copiedBack = report;
+      if (report.interrupted.length > 0) env.signal.throwIfAborted();
+      if (report.failures.length > 0)
+        throw new PreconditionError(
+          `copying back to ${ask.from} failed for ${report.failures.map((f) => `${f.label} (${f.error})`).join(', ')}`,
+          { hint: 'run the same command again: it continues with the copy back' },
+        );
+      finish('rollback-copied-back', { copied: report.messagesCopied });
+    }
+    cutovers.setState(record.id, 'rolled-back');
+  } catch (error) {
+    runs.setPhase(run.id, domain, 'failed', (error as Error).message);
+    runs.finish(run.id, env.signal.aborted ? 'interrupted' : 'failed');
+    throw error;
+  } finally {
+    await lock.release().catch((e: Error) => env.log.warn({ err: e.message }, 'could not release the lock'));
+  }
+  runs.setPhase(run.id, domain, 'done');
+  runs.finish(run.id, 'done');
+  result.seconds = (Date.now() - startedAt) / 1000;
+  return result;
+}
+
+/** Until no message for the domain waits on the source to be relayed to the destination. */
+async function waitForRelay(
+  hosts: HostPair,
+  qmailDir: string,
+  names: readonly string[],
+  ask: RollbackAsk,
+  env: RollbackEnv,
+): Promise<number> {
+  const deadline = Date.now() + ask.relayTimeoutMs;
+  let first: number | undefined;
+  for (;;) {
+    env.signal.throwIfAborted();
+    const qread = await hosts.source.remote.run([`${qmailDir}/bin/qmail-qread`]);
+    const pending = pendingRemote(parseQread(qread.stdout.toString('latin1')), names);
+    first ??= pending.length;
+    if (pending.length === 0) return first;
+    if (Date.now() > deadline)
+      throw new PreconditionError(
+        `${pending.length} message(s) for ${names.join(', ')} still wait on ${hosts.source.label} to be relayed to ${hosts.dest.label}`,
+        {
+          host: hosts.source.label,
+          hint: `the route to ${hosts.dest.label} stays until they are gone (without it they could bounce); once ${hosts.dest.label} takes mail again, run the same command`,
+        },
+      );
+    await new Promise((r) => setTimeout(r, ask.intervalMs));
+  }
+}
