@@ -91,6 +91,8 @@ export default class Cutover extends RunCommand<Result> {
       },
       step: (step: string, detail: unknown) =>
         this.emit({ event: 'step', domain: args.domain, step, detail }),
+      change: (c: { seq: number; target: string; status: string }) =>
+        this.emit({ event: 'change', domain: args.domain, ...c }),
       progress: (mailboxes: number) => progressFor(mode, mailboxes, { emit: (e) => this.emit(e) }),
     };
     const common = {

@@ -21,6 +21,9 @@ export interface SourceSide {
 export interface ChangeJournal {
   cutovers: Cutovers;
   id: number;
+  /** Told of each change as it is written down and as it is made or taken back. */
+  noted?:
+    ((change: { seq: number; target: string; status: 'planned' | 'applied' | 'undone' }) => void) | undefined;
 }
 
 export class ChangedByOthersError extends PreconditionError {}
@@ -92,6 +95,7 @@ export async function makeChange(
   after: ChangeState,
 ): Promise<void> {
   const seq = journal.cutovers.planChange(journal.id, target, before, after);
+  journal.noted?.({ seq, target, status: 'planned' });
   await completeChange(side, journal, { seq, target, before, after, status: 'planned' });
 }
 
@@ -114,6 +118,7 @@ export async function completeChange(
     await put(side, change.target, change.before, change.after);
   }
   journal.cutovers.setChange(journal.id, change.seq, 'applied');
+  journal.noted?.({ seq: change.seq, target: change.target, status: 'applied' });
 }
 
 export type UndoOutcome = 'restored' | 'already' | 'merged' | 'left';
@@ -169,5 +174,6 @@ export async function undoChange(
     });
   } else outcome = 'left';
   journal.cutovers.setChange(journal.id, change.seq, 'undone');
+  journal.noted?.({ seq: change.seq, target: change.target, status: 'undone' });
   return outcome;
 }

@@ -42,6 +42,8 @@ export interface RollbackEnv {
   signal: AbortSignal;
   started?: (run: RunRecord) => void;
   step?: (step: string, detail: unknown) => void;
+  /** Each change on the source as it is written down, made or taken back. */
+  change?: ChangeJournal['noted'];
   progress: (mailboxes: number) => TransferEvents & { stop(): void };
 }
 
@@ -111,7 +113,7 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
     env.step?.(step, detail);
   };
   const side = sourceSide(hosts, record.plan);
-  const journal: ChangeJournal = { cutovers, id: record.id };
+  const journal: ChangeJournal = { cutovers, id: record.id, noted: env.change };
   const undo = async (which: (c: Change) => boolean) => {
     const changes = cutovers.changes(record.id).filter((c) => c.status !== 'undone' && which(c));
     for (const c of changes.reverse())

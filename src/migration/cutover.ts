@@ -71,6 +71,8 @@ export interface CutoverEnv {
   started?: (run: RunRecord) => void;
   /** Each step as it ends. */
   step?: (step: string, detail: unknown) => void;
+  /** Each change on the source as it is written down, made or taken back. */
+  change?: ChangeJournal['noted'];
   progress: (mailboxes: number) => TransferEvents & { stop(): void };
 }
 
@@ -339,7 +341,7 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
     return result;
   }
 
-  const journal: ChangeJournal = { cutovers, id: record.id };
+  const journal: ChangeJournal = { cutovers, id: record.id, noted: env.change };
   const side = sourceSide(hosts, record.plan);
   const plan = record.plan;
   const finish = (step: string, detail?: unknown) => {
