@@ -27,14 +27,15 @@ export async function makeLiveDomain(host: LabMailHost, name: string): Promise<L
   for (const u of users) await run('vadduser', `${u}@${name}`, `pw-${u}`);
   await run('vaddaliasdomain', name, alias);
   await run('valias', '-i', `&ben@${name}`, `sales@${name}`);
-  const dir = (await host.vp('vdominfo', '-d', name)).stdout.trim();
-  await host.sh(`set -e
+  const dir = (await host.vp('vdominfo', '-d', name)).stdout.split('\n')[0]!;
+  const made = await host.sh(`set -e
     cd ${dir}
     printf '%s\\n' "| ${host.home}/bin/vdelivermail '' cat@${name}" > .qmail-default
     mkdir news && printf 'news\\n' > news/listname
     printf '%s\\n' '|${host.qmail}/bin/ezmlm-send ${dir}/news' > .qmail-news
     chown -R ${host.uid}:${host.gid} .qmail-default .qmail-news news
     chmod 600 .qmail-default .qmail-news`);
+  expect(made.code, made.stderr).toBe(0);
   return {
     name,
     alias,

@@ -135,7 +135,7 @@ export function startTraffic(o: TrafficOptions): { stop(): Promise<TrafficReport
  */
 export async function findTrafficIds(remote: Remote, domainsDir: string): Promise<Map<string, string[]>> {
   const script = [
-    `find ${domainsDir} -type f \\( -path '*/Maildir/new/*' -o -path '*/Maildir/cur/*' \\) -print0 |`,
+    `find ${domainsDir} -type f -path '*/Maildir/*' \\( -path '*/new/*' -o -path '*/cur/*' \\) -print0 |`,
     `  xargs -0 -r grep -H -m 1 '^${TRAFFIC_HEADER}: ' || true`,
   ].join('\n');
   const r = await remote.run(['sh', '-s'], { stdin: script });
