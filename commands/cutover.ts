@@ -106,7 +106,12 @@ export default class Cutover extends RunCommand<Result> {
     };
     if (flags.rollback) {
       const r = await runRollback(
-        { ...common, relayTimeoutMs: flags['sweep-timeout'] * 1000, intervalMs: flags['poll-interval'] },
+        {
+          ...common,
+          relayTimeoutMs: flags['sweep-timeout'] * 1000,
+          intervalMs: flags['poll-interval'],
+          reloadCommand: flags['reload-command'],
+        },
         env,
       );
       return { outcome: r.outcome, data: { rollback: true, cutover: r } };

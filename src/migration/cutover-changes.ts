@@ -123,12 +123,25 @@ export async function completeChange(
 
 export type UndoOutcome = 'restored' | 'already' | 'merged' | 'left';
 
-/** Lines of a text, as a set, for the merge of an undo. */
 const linesOf = (b: Buffer) =>
   b
     .toString('latin1')
     .split('\n')
     .filter((l) => l !== '');
+
+/**
+ * A control file someone else changed after the cutover, with the cutover's own edit taken
+ * back: the lines it added go, the lines it removed come back (at the end), the rest is theirs.
+ */
+export function mergeBack(before: Buffer, after: Buffer, now: Buffer): Buffer {
+  const was = linesOf(before);
+  const made = linesOf(after);
+  const added = new Set(made.filter((l) => !was.includes(l)));
+  const removed = was.filter((l) => !made.includes(l));
+  const kept = linesOf(now).filter((l) => !added.has(l));
+  const lines = [...kept, ...removed.filter((l) => !kept.includes(l))];
+  return Buffer.from(lines.map((l) => `${l}\n`).join(''), 'latin1');
+}
 
 /**
  * Takes a change back. A file found as the change left it gets its old bytes, owner and mode
@@ -150,16 +163,8 @@ export async function undoChange(
     change.after.kind === 'file' &&
     now.exists
   ) {
-    const before = linesOf(change.before.content);
-    const after = linesOf(change.after.content);
-    const added = new Set(after.filter((l) => !before.includes(l)));
-    const removed = before.filter((l) => !after.includes(l));
-    const kept = linesOf(now.content).filter((l) => !added.has(l));
-    const lines = [...kept, ...removed.filter((l) => !kept.includes(l))];
-    await put(side, change.target, now, {
-      ...now,
-      content: Buffer.from(lines.map((l) => `${l}\n`).join(''), 'latin1'),
-    });
+    const content = mergeBack(change.before.content, change.after.content, now.content);
+    await put(side, change.target, now, { ...now, content });
     outcome = 'merged';
   } else if (
     now.kind === 'dir-mode' &&

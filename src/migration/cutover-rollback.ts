@@ -30,6 +30,8 @@ export interface RollbackAsk {
   breakLock: boolean;
   /** How long to wait for mail queued on the source for the destination to leave. */
   relayTimeoutMs: number;
+  /** Replaces the cutover's own reload command. */
+  reloadCommand?: string | undefined;
   intervalMs: number;
   configFile?: string | undefined;
   sshConfigFile?: string | undefined;
@@ -137,7 +139,13 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
       finish('rollback-local');
     }
     if (!done.has('rollback-reloaded')) {
-      finish('rollback-reloaded', await reloadQmail(hosts.source, record.plan));
+      finish(
+        'rollback-reloaded',
+        await reloadQmail(hosts.source, {
+          ...record.plan,
+          reloadCommand: ask.reloadCommand ?? record.plan.reloadCommand,
+        }),
+      );
       await hurryQmail(hosts.source, env.log);
     }
     if (!done.has('rollback-relayed')) {

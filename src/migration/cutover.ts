@@ -342,8 +342,9 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
   }
 
   const journal: ChangeJournal = { cutovers, id: record.id, noted: env.change };
-  const side = sourceSide(hosts, record.plan);
-  const plan = record.plan;
+  // A reload command given now replaces the one recorded (it may be why the last run stopped).
+  const plan: CutoverPlan = { ...record.plan, reloadCommand: ask.reloadCommand ?? record.plan.reloadCommand };
+  const side = sourceSide(hosts, plan);
   const finish = (step: string, detail?: unknown) => {
     cutovers.stepDone(record.id, step, detail);
     result.steps.push(step);
