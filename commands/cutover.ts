@@ -1,7 +1,17 @@
 import { resolve } from 'node:path';
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
+import type { HostSession } from '../src/hosts/session.js';
 import type { CommandResult } from '../src/cli/base-command.js';
-import { domainArg, pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
+import {
+  batchFlags,
+  domainChoiceOf,
+  optionalDomainArg,
+  perDomainJson,
+  perDomainText,
+  runPerDomain,
+  type PerDomain,
+} from '../src/cli/domain-batch.js';
+import { pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
 import { RunCommand } from '../src/cli/run-command.js';
 import { runCutover, type CutoverResult } from '../src/migration/cutover.js';
 import { runRollback, type RollbackResult } from '../src/migration/cutover-rollback.js';
@@ -10,7 +20,7 @@ import { progressFor } from '../src/ui/progress.js';
 
 type Result = { rollback: false; cutover: CutoverResult } | { rollback: true; cutover: RollbackResult };
 
-export default class Cutover extends RunCommand<Result> {
+export default class Cutover extends RunCommand<PerDomain<Result>> {
   static override summary =
     'Switch a live domain from the source to the destination, or take the switch back.';
   static override description =
@@ -25,10 +35,11 @@ export default class Cutover extends RunCommand<Result> {
     '<%= config.bin %> cutover example.com --from old --to new --route-to mx2.example.net:25 --freeze-access',
     '<%= config.bin %> cutover example.com --from old --to new --rollback',
   ];
-  static override args = domainArg;
+  static override args = optionalDomainArg;
   static override flags = {
     from: pairFlags.from,
     to: pairFlags.to,
+    ...batchFlags,
     rollback: Flags.boolean({
       description: 'take the cutover back (the source as it was; new mail copied back)',
     }),
@@ -69,9 +80,31 @@ export default class Cutover extends RunCommand<Result> {
     ...runFlags,
   };
 
-  protected async execute(): Promise<CommandResult<Result>> {
+  protected async execute(): Promise<CommandResult<PerDomain<Result>>> {
     const { args, flags } = await this.parse(Cutover);
+    const choice = domainChoiceOf(args.domain, flags);
     const session = this.openSession(flags);
+    return runPerDomain(
+      choice,
+      {
+        session,
+        from: flags.from,
+        to: flags.to,
+        signal: this.abort.signal,
+        ended: (d) => this.emit({ event: 'domain', domain: d.domain, outcome: d.outcome }),
+      },
+      (domain) => this.one(domain, flags, session),
+    );
+  }
+
+  private async one(
+    domain: string,
+    flags: Interfaces.InferredFlags<typeof Cutover.flags> & {
+      config?: string | undefined;
+      'ssh-config'?: string | undefined;
+    },
+    session: HostSession,
+  ): Promise<CommandResult<Result>> {
     const mode = this.progressMode();
     const files = {
       configFile: flags.config && resolve(flags.config),
@@ -83,20 +116,19 @@ export default class Cutover extends RunCommand<Result> {
       log: this.runLog!.logger,
       signal: this.abort.signal,
       started: (run: { id: number }) => {
-        this.emit({ event: 'run', run: run.id, domains: [args.domain] });
+        this.emit({ event: 'run', run: run.id, domains: [domain] });
         this.onHardStop = () => {
           this.records.runs.finish(run.id, 'interrupted');
           return `every change is recorded: run the same command again to continue${flags.rollback ? ' the rollback' : ', or add --rollback to undo'}`;
         };
       },
-      step: (step: string, detail: unknown) =>
-        this.emit({ event: 'step', domain: args.domain, step, detail }),
+      step: (step: string, detail: unknown) => this.emit({ event: 'step', domain: domain, step, detail }),
       change: (c: { seq: number; target: string; status: string }) =>
-        this.emit({ event: 'change', domain: args.domain, ...c }),
+        this.emit({ event: 'change', domain: domain, ...c }),
       progress: (mailboxes: number) => progressFor(mode, mailboxes, { emit: (e) => this.emit(e) }),
     };
     const common = {
-      domain: args.domain,
+      domain: domain,
       from: flags.from,
       to: flags.to,
       concurrency: flags.concurrency,
@@ -132,11 +164,13 @@ export default class Cutover extends RunCommand<Result> {
     return { outcome: r.outcome, data: { rollback: false, cutover: r } };
   }
 
-  protected override jsonOf(r: Result): unknown {
-    return { rollback: r.rollback, ...r.cutover };
+  protected override jsonOf(r: PerDomain<Result>): unknown {
+    return perDomainJson(r, (one) => ({ rollback: one.rollback, ...one.cutover }));
   }
 
-  protected render(r: CommandResult<Result>): string {
-    return r.data.rollback ? renderRollback(r.data.cutover) : renderCutover(r.data.cutover);
+  protected render(r: CommandResult<PerDomain<Result>>): string | undefined {
+    return perDomainText(r, ({ data }) =>
+      data.rollback ? renderRollback(data.cutover) : renderCutover(data.cutover),
+    );
   }
 }

@@ -1,13 +1,22 @@
 import { resolve } from 'node:path';
 import type { CommandResult } from '../src/cli/base-command.js';
-import { domainArg, pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
+import {
+  batchFlags,
+  domainChoiceOf,
+  optionalDomainArg,
+  perDomainJson,
+  perDomainText,
+  runPerDomain,
+  type PerDomain,
+} from '../src/cli/domain-batch.js';
+import { pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
 import { RunCommand } from '../src/cli/run-command.js';
 import { runSync, type SyncResult } from '../src/migration/sync-run.js';
 import { progressFor } from '../src/ui/progress.js';
 import { resumeHint } from '../src/ui/run-view.js';
 import { renderTransfer } from '../src/ui/transfer-view.js';
 
-export default class Sync extends RunCommand<SyncResult> {
+export default class Sync extends RunCommand<PerDomain<SyncResult>> {
   static override summary =
     'One delta pass over every mailbox of a domain already provisioned on the destination.';
   static override description =
@@ -18,49 +27,65 @@ export default class Sync extends RunCommand<SyncResult> {
   static override examples = [
     '<%= config.bin %> sync example.com --from old --to new',
     '<%= config.bin %> sync example.com --from old --to new --json-events',
+    '<%= config.bin %> sync --list domains.txt --from old --to new',
   ];
-  static override args = domainArg;
-  static override flags = { from: pairFlags.from, to: pairFlags.to, ...transferFlags, ...runFlags };
+  static override args = optionalDomainArg;
+  static override flags = {
+    from: pairFlags.from,
+    to: pairFlags.to,
+    ...batchFlags,
+    ...transferFlags,
+    ...runFlags,
+  };
 
-  protected async execute(): Promise<CommandResult<SyncResult>> {
+  protected async execute(): Promise<CommandResult<PerDomain<SyncResult>>> {
     const { args, flags } = await this.parse(Sync);
+    const choice = domainChoiceOf(args.domain, flags);
     const session = this.openSession(flags);
+    const ctx = { session, from: flags.from, to: flags.to, signal: this.abort.signal };
     const mode = this.progressMode();
-    const result = await runSync(
-      {
-        domain: args.domain,
-        from: flags.from,
-        to: flags.to,
-        concurrency: flags.concurrency,
-        compress: flags.compress,
-        deleteCopied: flags.delete,
-        breakLock: flags['break-lock'],
-        configFile: flags.config && resolve(flags.config),
-        sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
-      },
-      {
-        session,
-        records: this.records,
-        log: this.runLog!.logger,
-        signal: this.abort.signal,
-        started: (run) => {
-          this.emit({ event: 'run', run: run.id, domains: run.request.domains });
-          this.onHardStop = () => {
-            this.records.runs.finish(run.id, 'interrupted');
-            return resumeHint(run);
-          };
+    const one = async (domain: string): Promise<CommandResult<SyncResult>> => {
+      const result = await runSync(
+        {
+          domain,
+          from: flags.from,
+          to: flags.to,
+          concurrency: flags.concurrency,
+          compress: flags.compress,
+          deleteCopied: flags.delete,
+          breakLock: flags['break-lock'],
+          configFile: flags.config && resolve(flags.config),
+          sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
         },
-        progress: (mailboxes) => progressFor(mode, mailboxes, { emit: (e) => this.emit(e) }),
-      },
+        {
+          session,
+          records: this.records,
+          log: this.runLog!.logger,
+          signal: this.abort.signal,
+          started: (run) => {
+            this.emit({ event: 'run', run: run.id, domains: run.request.domains });
+            this.onHardStop = () => {
+              this.records.runs.finish(run.id, 'interrupted');
+              return resumeHint(run);
+            };
+          },
+          progress: (mailboxes) => progressFor(mode, mailboxes, { emit: (e) => this.emit(e) }),
+        },
+      );
+      return { outcome: result.outcome, data: result };
+    };
+    return runPerDomain(
+      choice,
+      { ...ctx, ended: (d) => this.emit({ event: 'domain', domain: d.domain, outcome: d.outcome }) },
+      one,
     );
-    return { outcome: result.outcome, data: result };
   }
 
-  protected override jsonOf(r: SyncResult): unknown {
-    return { run: r.run, seconds: r.seconds, ...r.report };
+  protected override jsonOf(r: PerDomain<SyncResult>): unknown {
+    return perDomainJson(r, (s) => ({ run: s.run, seconds: s.seconds, ...s.report }));
   }
 
-  protected render(r: CommandResult<SyncResult>): string {
-    return renderTransfer(r.data.report, r.data.seconds);
+  protected render(r: CommandResult<PerDomain<SyncResult>>): string | undefined {
+    return perDomainText(r, (one) => renderTransfer(one.data.report, one.data.seconds));
   }
 }

@@ -1,11 +1,20 @@
 import { Flags } from '@oclif/core';
 import type { CommandResult } from '../src/cli/base-command.js';
 import { RunCommand } from '../src/cli/run-command.js';
-import { domainArg, pairFlags, transferFlags } from '../src/cli/flags.js';
+import {
+  batchFlags,
+  domainChoiceOf,
+  optionalDomainArg,
+  perDomainJson,
+  perDomainText,
+  runPerDomain,
+  type PerDomain,
+} from '../src/cli/domain-batch.js';
+import { pairFlags, transferFlags } from '../src/cli/flags.js';
 import { verifyBetween, type VerifyResult } from '../src/migration/verify-domain.js';
 import { renderVerify, verdictsForJson } from '../src/ui/transfer-view.js';
 
-export default class Verify extends RunCommand<VerifyResult> {
+export default class Verify extends RunCommand<PerDomain<VerifyResult>> {
   static override summary = 'Compare every mailbox of a domain on both hosts; exit 3 on any difference.';
   static override description =
     'Per user and folder, message counts and bytes on both sides, and exactly which messages are missing on the ' +
@@ -15,11 +24,13 @@ export default class Verify extends RunCommand<VerifyResult> {
   static override examples = [
     '<%= config.bin %> verify example.com --from old --to new',
     '<%= config.bin %> verify example.com --from old --to new --checksum --json',
+    '<%= config.bin %> verify --all --from old --to new',
   ];
-  static override args = domainArg;
+  static override args = optionalDomainArg;
   static override flags = {
     from: pairFlags.from,
     to: pairFlags.to,
+    ...batchFlags,
     concurrency: transferFlags.concurrency,
     checksum: Flags.boolean({
       description: 'compare message contents by SHA-256, not only counts and sizes',
@@ -28,29 +39,47 @@ export default class Verify extends RunCommand<VerifyResult> {
 
   private checksum = false;
 
-  protected async execute(): Promise<CommandResult<VerifyResult>> {
+  protected async execute(): Promise<CommandResult<PerDomain<VerifyResult>>> {
     const { args, flags } = await this.parse(Verify);
     this.checksum = flags.checksum;
+    const choice = domainChoiceOf(args.domain, flags);
     const session = this.openSession(flags);
-    const result = await verifyBetween(
-      session,
-      args.domain,
+    const one = async (domain: string): Promise<CommandResult<VerifyResult>> => {
+      const result = await verifyBetween(
+        session,
+        domain,
+        {
+          from: flags.from,
+          to: flags.to,
+          concurrency: flags.concurrency,
+          checksum: flags.checksum,
+        },
+        this.records.copied,
+      );
+      return { outcome: result.problems > 0 ? 'different' : 'ok', data: result };
+    };
+    return runPerDomain(
+      choice,
       {
+        session,
         from: flags.from,
         to: flags.to,
-        concurrency: flags.concurrency,
-        checksum: flags.checksum,
+        signal: this.abort.signal,
+        ended: (d) => this.emit({ event: 'domain', domain: d.domain, outcome: d.outcome }),
       },
-      this.records.copied,
+      one,
     );
-    return { outcome: result.problems > 0 ? 'different' : 'ok', data: result };
   }
 
-  protected override jsonOf(r: VerifyResult): unknown {
-    return { domain: r.domain, problems: r.problems, mailboxes: verdictsForJson(r.verdicts) };
+  protected override jsonOf(r: PerDomain<VerifyResult>): unknown {
+    return perDomainJson(r, (v) => ({
+      domain: v.domain,
+      problems: v.problems,
+      mailboxes: verdictsForJson(v.verdicts),
+    }));
   }
 
-  protected render(r: CommandResult<VerifyResult>): string {
-    return renderVerify(r.data.verdicts, this.checksum);
+  protected render(r: CommandResult<PerDomain<VerifyResult>>): string | undefined {
+    return perDomainText(r, (one) => renderVerify(one.data.verdicts, this.checksum));
   }
 }

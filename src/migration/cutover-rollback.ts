@@ -77,6 +77,10 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
     throw new UsageError(
       `this state store has no cutover of ${domain} from ${ask.from} to ${ask.to} to roll back`,
     );
+  if (record.state === 'cleaned')
+    throw new UsageError(
+      `${domain} was removed from ${ask.from} after its cutover (cleanup): there is nothing to roll back to`,
+    );
   const hosts: HostPair = await openPair(env.session, ask.from, ask.to);
   requireFitHosts(hosts);
   const run = runs.create('rollback', {

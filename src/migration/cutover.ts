@@ -334,7 +334,7 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
     left: whatIsLeft(domain, ask, record.plan.names),
     seconds: 0,
   };
-  if (record.state === 'done') {
+  if (record.state === 'done' || record.state === 'cleaned') {
     runs.setPhase(run.id, domain, 'done');
     runs.finish(run.id, 'done');
     result.seconds = (Date.now() - startedAt) / 1000;

@@ -4,7 +4,6 @@
  * refused login leaves no run behind for `resume` to trip over), a new run or the continuation
  * of the same one left unfinished, and `resume`. `--dry-run` plans every domain instead.
  */
-import { readFileSync } from 'node:fs';
 import {
   combinedOutcome,
   describeError,
@@ -13,19 +12,16 @@ import {
   type ErrorReport,
   type Outcome,
 } from '../errors.js';
-import { openPair, type HostPair } from '../hosts/open-hosts.js';
+import { openPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import type { Records } from '../state/records.js';
 import type { MoveRequest, RunRecord } from '../state/run-journal.js';
-import { realDomains } from '../vpopmail/assign.js';
-import { validateDomain } from '../vpopmail/names.js';
-import { parseDomainList } from './domain-list.js';
+import { allDomains, namedDomains, type DomainChoice } from './domain-choice.js';
 import { buildPlan, type Plan } from './plan.js';
 import { preflight } from './preflight.js';
 import { runMove, type MoveRunContext, type MoveRunResult } from './run-move.js';
 
-/** One domain, a list file, or every domain of the source. */
-export type DomainChoice = { domain: string } | { listFile: string } | { all: true };
+export type { DomainChoice } from './domain-choice.js';
 
 export type MoveAsk = Omit<MoveRequest, 'domains'> & { choice: DomainChoice };
 
@@ -33,39 +29,6 @@ export interface MoveEnv extends Omit<MoveRunContext, 'session'> {
   session: HostSession;
   /** The run this process drives, once it is recorded (`continued`: an earlier one taken up). */
   started?: (run: RunRecord, continued: boolean) => void;
-}
-
-function readListFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'there is no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : (error as Error).message;
-    throw new UsageError(`cannot read the domain list ${file}: ${why}`, {
-      hint: 'name a file with one domain per line (# starts a comment)',
-    });
-  }
-}
-
-/** The domains named on the command line or in a list: checked before any host is reached. */
-function namedDomains(choice: DomainChoice): string[] | undefined {
-  if ('domain' in choice) return [validateDomain(choice.domain)];
-  if ('listFile' in choice) return parseDomainList(readListFile(choice.listFile), choice.listFile);
-  return undefined;
-}
-
-/** `--all`: every real domain of the source. */
-async function allDomains(hosts: HostPair): Promise<string[]> {
-  const all = await realDomains(hosts.source.remote, hosts.source.caps.qmail.dir);
-  if (all.length === 0) throw new UsageError(`${hosts.source.label} has no vpopmail domain`);
-  return all;
 }
 
 /** Starts the move asked for, or continues the same move left unfinished, and drives it to its end. */

@@ -4,7 +4,8 @@
  */
 import type { StateStore } from './store.js';
 
-export type CutoverState = 'active' | 'done' | 'rolling-back' | 'rolled-back';
+/** `cleaned`: the domain was removed from the source afterwards; there is nothing to roll back to. */
+export type CutoverState = 'active' | 'done' | 'rolling-back' | 'rolled-back' | 'cleaned';
 
 /** A file (content, mode, owner), a directory's mode, or a user's vpasswd flags. */
 export type ChangeState =

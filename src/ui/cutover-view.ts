@@ -1,5 +1,6 @@
 /** What a cutover and its rollback print when they end. */
 import type { CutoverResult } from '../migration/cutover.js';
+import type { CleanupResult } from '../migration/cleanup.js';
 import type { RollbackResult } from '../migration/cutover-rollback.js';
 
 const STEP_TEXT: Record<string, string> = {
@@ -50,4 +51,9 @@ export function renderRollback(r: RollbackResult): string {
   if (r.copiedBack) out.push(`Copied back: ${r.copiedBack.messagesCopied} message(s).`);
   out.push('', 'Left for you:', ...r.left.map((l) => `  - ${l}`));
   return out.join('\n');
+}
+
+export function renderCleanup(r: CleanupResult): string {
+  if (r.removed.length === 0) return `${r.domain}: already removed from the source; nothing to do.`;
+  return `${r.domain}: ${r.verifiedMessages} message(s) verified on the destination by checksum; removed ${r.removed.join(', ')} from the source.`;
 }
