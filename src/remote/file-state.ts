@@ -40,6 +40,15 @@ export function sameFile(a: FileState, b: FileState): boolean {
 export class ChangedMeanwhileError extends Error {}
 
 export async function readFileState(remote: Remote, path: string, kind: 'file' | 'dir'): Promise<FileState> {
+  if (kind === 'file' && remote.readFile) {
+    const f = await remote.readFile(path);
+    if (!f) return ABSENT;
+    if (f.type !== 'file')
+      throw new Error(
+        `${remote.label}: ${path} is ${f.type === 'link' ? 'a symbolic link' : 'not a plain file'}; vmigrate changes only plain files`,
+      );
+    return { exists: true, content: f.content, mode: f.mode.toString(8), uid: f.uid, gid: f.gid };
+  }
   const r = await remote.run(['sh', '-c', READ_SCRIPT, 'vmigrate-read', path]);
   const nl = r.stdout.indexOf(10);
   const head = r.stdout.subarray(0, nl < 0 ? undefined : nl).toString();

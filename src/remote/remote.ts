@@ -40,6 +40,16 @@ export interface RemoteProcess {
   kill(): void;
 }
 
+/** A file as the server has it, read whole (small files only: control files, vpasswd). */
+export interface FileRead {
+  type: 'file' | 'dir' | 'link' | 'other';
+  content: Buffer;
+  /** Permission bits, sticky and set-id bits included. */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
 export interface Remote {
   /** The host as the operator named it. */
   readonly label: string;
@@ -49,5 +59,10 @@ export interface Remote {
   spawn(argv: readonly Arg[]): Promise<RemoteProcess>;
   /** A TCP connection opened by the server to host:port (absent where there is no server). */
   connectFrom?(host: string, port: number): Promise<Duplex>;
+  /**
+   * Reads a file through SFTP, where the login itself may read it (undefined: it does not
+   * exist). Absent for logins that work through sudo: their reads go through exec.
+   */
+  readFile?: ((path: string) => Promise<FileRead | undefined>) | undefined;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { ConnectionPool } from '../ssh/pool.js';
 import { connectionLost } from './stream-lines.js';
 import { commandLine, displayCommand, type Arg } from './quote.js';
-import type { ExecOptions, ExecResult, ExitStatus, Remote, RemoteProcess } from './remote.js';
+import type { ExecOptions, ExecResult, ExitStatus, FileRead, Remote, RemoteProcess } from './remote.js';
 
 const STDERR_CAP = 64 * 1024;
 const DEFAULT_MAX_STDOUT = 64 * 1024 * 1024;
@@ -96,10 +96,32 @@ export class SshRemote implements Remote {
   private orphans = new Set<number>();
   private reaping: Promise<void> | undefined;
 
+  readonly readFile: ((path: string) => Promise<FileRead | undefined>) | undefined;
+
   constructor(
     private readonly pool: ConnectionPool,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // SFTP runs as the login: through sudo, only exec reaches root's files.
+    this.readFile = pool.spec.sudo ? undefined : (path) => this.readViaSftp(path);
+  }
+
+  private async readViaSftp(path: string): Promise<FileRead | undefined> {
+    const { sftp } = await this.pool.sftp();
+    const kind = await sftp.exists(path);
+    if (kind === false) return undefined;
+    const st = await sftp.stat(path);
+    const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    if (kind !== '-')
+      return {
+        ...base,
+        type: kind === 'd' ? 'dir' : kind === 'l' ? 'link' : 'other',
+        content: Buffer.alloc(0),
+      };
+    const content = st.size === 0 ? Buffer.alloc(0) : await sftp.get(path);
+    if (!Buffer.isBuffer(content)) throw new Error(`${this.label}: SFTP gave no content for ${path}`);
+    return { ...base, type: 'file', content };
+  }
 
   get label(): string {
     return this.pool.spec.label;

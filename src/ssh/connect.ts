@@ -5,7 +5,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { Client as SshClient } from 'ssh2';
+import type { Client as SshClient, ConnectConfig } from 'ssh2';
+import SftpClient from 'ssh2-sftp-client';
 
 const { Client } = ssh2;
 type Client = SshClient;
@@ -127,6 +128,49 @@ function handshakeError(err: Error & { level?: string }, spec: HostSpec, notes: 
   return new ConnectionError(`${at}: ${err.message}`, { host: spec.label, cause: err });
 }
 
+/** What the host-key check of one handshake found: the key accepted, or why not. */
+interface KeyCheck {
+  hostKey?: HostKeyOutcome;
+  error?: HostKeyError;
+}
+
+/**
+ * The ssh2 settings of a handshake with `spec` over `sock`: the same algorithms, timeouts,
+ * authentication and known_hosts check for every connection vmigrate opens (pool and SFTP).
+ */
+function connectConfig(
+  spec: HostSpec,
+  sock: Duplex,
+  plan: Awaited<ReturnType<typeof planAuthentication>>,
+  opts: ConnectOptions,
+  check: KeyCheck,
+): ConnectConfig {
+  return {
+    sock,
+    username: spec.user,
+    readyTimeout: spec.connectTimeoutMs,
+    keepaliveInterval: spec.keepaliveIntervalMs,
+    keepaliveCountMax: spec.keepaliveCountMax,
+    algorithms: algorithmsFor({ legacy: spec.legacyAlgorithms, knownKeyTypes: knownTypesFor(spec) }),
+    authHandler: authHandler(plan),
+    hostVerifier: (key: Buffer) => {
+      try {
+        check.hostKey = verifyHostKey(spec, key, opts.acceptNewHostKeys);
+        if (check.hostKey.recordedIn) {
+          opts.log.warn(
+            { host: spec.label, fingerprint: check.hostKey.fingerprint, file: check.hostKey.recordedIn },
+            'new host key recorded',
+          );
+        }
+        return true;
+      } catch (err) {
+        check.error = err as HostKeyError;
+        return false;
+      }
+    },
+  };
+}
+
 async function handshake(
   spec: HostSpec,
   sock: Duplex,
@@ -134,8 +178,7 @@ async function handshake(
 ): Promise<{ client: Client; hostKey: HostKeyOutcome }> {
   const plan = await planAuthentication(spec, opts.passphrase);
   const client = new Client();
-  let hostKey: HostKeyOutcome | undefined;
-  let hostKeyError: HostKeyError | undefined;
+  const check: KeyCheck = {};
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (err: VmigrateError) => {
@@ -146,81 +189,107 @@ async function handshake(
       reject(err);
     };
     client.once('ready', () => {
-      if (settled || !hostKey)
+      if (settled || !check.hostKey)
         return fail(new HostKeyError('the host key was never checked', { host: spec.label }));
       settled = true;
-      resolve({ client, hostKey });
+      resolve({ client, hostKey: check.hostKey });
     });
     // A failed handshake can emit 'error' twice; later errors are logged by the owner.
     client.on('error', (err: Error & { level?: string }) => {
-      if (!settled) fail(hostKeyError ?? handshakeError(err, spec, plan.notes));
+      if (!settled) fail(check.error ?? handshakeError(err, spec, plan.notes));
     });
     client.once('close', () => {
       if (!settled)
         fail(
-          hostKeyError ??
+          check.error ??
             new ConnectionError(`${spec.hostname}:${spec.port} closed the connection during the handshake`, {
               host: spec.label,
             }),
         );
     });
-    client.connect({
-      sock,
-      username: spec.user,
-      readyTimeout: spec.connectTimeoutMs,
-      keepaliveInterval: spec.keepaliveIntervalMs,
-      keepaliveCountMax: spec.keepaliveCountMax,
-      algorithms: algorithmsFor({ legacy: spec.legacyAlgorithms, knownKeyTypes: knownTypesFor(spec) }),
-      authHandler: authHandler(plan),
-      hostVerifier: (key: Buffer) => {
-        try {
-          hostKey = verifyHostKey(spec, key, opts.acceptNewHostKeys);
-          if (hostKey.recordedIn) {
-            opts.log.warn(
-              { host: spec.label, fingerprint: hostKey.fingerprint, file: hostKey.recordedIn },
-              'new host key recorded',
-            );
-          }
-          return true;
-        } catch (err) {
-          hostKeyError = err as HostKeyError;
-          return false;
-        }
-      },
-    });
+    client.connect(connectConfig(spec, sock, plan, opts, check));
   });
 }
 
-export async function openLink(spec: HostSpec, opts: ConnectOptions): Promise<SshLink> {
-  const hops = [...spec.jump, spec];
+/** A socket to the host itself, through its bastions (each a checked SSH session of its own). */
+async function tunnelTo(spec: HostSpec, opts: ConnectOptions): Promise<{ sock: Duplex; via: Client[] }> {
   const via: Client[] = [];
-  const closeAll = () => via.forEach((c) => c.end());
   try {
-    let sock: Duplex | undefined;
-    for (const [i, hop] of hops.entries()) {
-      const label = hop === spec ? spec.label : `${hop.label} (jump host for ${spec.label})`;
-      const hopSpec = { ...hop, label };
-      if (i === 0) sock = await openTcp(hop.hostname, hop.port, hop.connectTimeoutMs, label);
-      else sock = await forwardThrough(via[via.length - 1]!, hop.hostname, hop.port, label);
-      const { client, hostKey } = await handshake(hopSpec, sock, opts);
-      if (hop === spec) {
-        return {
-          client,
-          spec,
-          hostKey,
-          via,
-          close: () => {
-            client.end();
-            closeAll();
-          },
-        };
-      }
+    for (const hop of spec.jump) {
+      const label = `${hop.label} (jump host for ${spec.label})`;
+      const sock =
+        via.length === 0
+          ? await openTcp(hop.hostname, hop.port, hop.connectTimeoutMs, label)
+          : await forwardThrough(via[via.length - 1]!, hop.hostname, hop.port, label);
+      const { client, hostKey } = await handshake({ ...hop, label }, sock, opts);
       via.push(client);
       opts.log.debug({ host: label, fingerprint: hostKey.fingerprint }, 'jump host connected');
     }
-    throw new Error('unreachable');
+    const sock =
+      via.length === 0
+        ? await openTcp(spec.hostname, spec.port, spec.connectTimeoutMs, spec.label)
+        : await forwardThrough(via[via.length - 1]!, spec.hostname, spec.port, spec.label);
+    return { sock, via };
+  } catch (err) {
+    via.forEach((c) => c.end());
+    throw err;
+  }
+}
+
+export async function openLink(spec: HostSpec, opts: ConnectOptions): Promise<SshLink> {
+  const { sock, via } = await tunnelTo(spec, opts);
+  const closeAll = () => via.forEach((c) => c.end());
+  try {
+    const { client, hostKey } = await handshake(spec, sock, opts);
+    return {
+      client,
+      spec,
+      hostKey,
+      via,
+      close: () => {
+        client.end();
+        closeAll();
+      },
+    };
   } catch (err) {
     closeAll();
     throw err;
   }
+}
+
+export interface SftpLink {
+  sftp: SftpClient;
+  close(): void;
+}
+
+/**
+ * An SFTP session (ssh2-sftp-client) on a connection of its own, made exactly as the pool's
+ * are: the same bastions, algorithms, authentication and known_hosts check.
+ */
+export async function openSftp(spec: HostSpec, opts: ConnectOptions): Promise<SftpLink> {
+  const { sock, via } = await tunnelTo(spec, opts);
+  const closeAll = () => via.forEach((c) => c.end());
+  const check: KeyCheck = {};
+  // Without callbacks of its own the library prints its connection events on the console.
+  const quiet = { error: () => undefined, end: () => undefined, close: () => undefined };
+  const sftp = new SftpClient(`vmigrate:${spec.label}`, quiet);
+  let notes: string[] = [];
+  try {
+    const plan = await planAuthentication(spec, opts.passphrase);
+    notes = plan.notes;
+    await sftp.connect(connectConfig(spec, sock, plan, opts, check));
+    if (!check.hostKey) throw new HostKeyError('the host key was never checked', { host: spec.label });
+  } catch (err) {
+    closeAll();
+    sock.destroy();
+    if (check.error) throw check.error;
+    throw err instanceof HostKeyError ? err : handshakeError(err as Error, spec, notes);
+  }
+  return {
+    sftp,
+    close: () => {
+      void sftp.end().catch(() => undefined);
+      closeAll();
+    },
+  };
 }

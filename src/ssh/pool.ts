@@ -10,7 +10,7 @@
 import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { ConnectionError } from '../errors.js';
-import { openLink, type ConnectOptions, type SshLink } from './connect.js';
+import { openLink, openSftp, type ConnectOptions, type SftpLink, type SshLink } from './connect.js';
 import type { HostSpec } from './host-spec.js';
 
 export interface ChannelExit {
@@ -52,6 +52,7 @@ export class ConnectionPool {
   private nextId = 1;
   private maxConnections: number;
   private closed = false;
+  private sftp_: Promise<SftpLink> | undefined;
   private readonly stats_: PoolStats = {
     connectionsOpened: 0,
     liveConnections: 0,
@@ -227,6 +228,20 @@ export class ConnectionPool {
     }
   }
 
+  /** The host's SFTP session (opened on first use, on a connection of its own; closed with the pool). */
+  sftp(): Promise<SftpLink> {
+    if (this.closed)
+      return Promise.reject(
+        new ConnectionError('the connection pool is closed', { host: this.spec.label, transient: false }),
+      );
+    if (!this.sftp_) {
+      this.sftp_ = openSftp(this.spec, this.opts);
+      // A failed open may be tried again.
+      this.sftp_.catch(() => (this.sftp_ = undefined));
+    }
+    return this.sftp_;
+  }
+
   /**
    * A TCP connection the server opens to host:port on our behalf (a direct-tcpip channel): what
    * the server itself can reach, which is not what this laptop can. Sessions are not spent.
@@ -271,6 +286,8 @@ export class ConnectionPool {
 
   close(): void {
     this.closed = true;
+    void this.sftp_?.then((l) => l.close()).catch(() => undefined);
+    this.sftp_ = undefined;
     for (const c of this.conns.splice(0)) {
       c.dead = true;
       c.link.close();

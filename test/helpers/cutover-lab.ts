@@ -5,6 +5,7 @@
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { expect } from 'vitest';
+import { runLabCli } from './lab-cli.js';
 import type { LabMailHost } from './vpopmail.js';
 
 export interface LiveDomain {
@@ -53,6 +54,23 @@ export async function makeLiveDomain(host: LabMailHost, name: string): Promise<L
 
 export async function removeDomain(host: LabMailHost, name: string): Promise<void> {
   await host.sh(`${host.home}/bin/vdeldomain -f ${name} >/dev/null 2>&1; true`);
+}
+
+/**
+ * After a test, whatever happened in it: a cutover it left standing is rolled back (so the
+ * source's control files route nothing more for the other tests), then the domain goes from
+ * both hosts.
+ */
+export async function leaveHostsAsFound(
+  hosts: { old: LabMailHost; new: LabMailHost },
+  name: string,
+  state: string,
+): Promise<void> {
+  runLabCli(['cutover', name, '--from', 'old', '--to', 'new', '--rollback', '--poll-interval', '200'], {
+    state,
+  });
+  await removeDomain(hosts.old, name);
+  await removeDomain(hosts.new, name);
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   isJournalEvent,
   makeLiveDomain,
   onEvents,
-  removeDomain,
+  leaveHostsAsFound,
   snapshotSource,
   type CliEvent,
 } from '../helpers/cutover-lab.js';
@@ -76,8 +76,7 @@ describe('cutover killed at every journaled point', () => {
   });
 
   afterAll(async () => {
-    await removeDomain(hosts.old, NAME);
-    await removeDomain(hosts.new, NAME);
+    await leaveHostsAsFound(hosts, NAME, state);
   });
 
   /** Runs the cutover, killing it at journal event `at` (never, when undefined); the events seen. */

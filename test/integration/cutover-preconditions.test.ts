@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTrafficIds, sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
-import { makeLiveDomain, removeDomain, snapshotSource } from '../helpers/cutover-lab.js';
+import { leaveHostsAsFound, makeLiveDomain, snapshotSource } from '../helpers/cutover-lab.js';
 import { freshStateDir, resultOf, runLabCli } from '../helpers/lab-cli.js';
 import { lab } from '../helpers/lab-session.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
@@ -26,8 +26,7 @@ describe('cutover preconditions', () => {
     pristine = await snapshotSource(hosts.old, dir);
   });
   afterAll(async () => {
-    await removeDomain(hosts.old, NAME);
-    await removeDomain(hosts.new, NAME);
+    await leaveHostsAsFound(hosts, NAME, state);
   });
 
   const cutover = (...extra: string[]) =>

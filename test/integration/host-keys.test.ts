@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostKeyError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log/logger.js';
 import type { HostSession } from '../../src/hosts/session.js';
+import { openSftp } from '../../src/ssh/connect.js';
 import { knownHostsLine } from '../../src/ssh/known-hosts.js';
 import { lab, labSession, scratchConfig } from '../helpers/lab-session.js';
 
@@ -33,6 +35,31 @@ describe('host key verification', () => {
     );
     expect((err as HostKeyError).hint).toMatch(/--accept-new-host-keys/);
     expect(readFileSync(empty, 'utf8')).toBe('');
+  });
+
+  it('checks the SFTP connection of a host as strictly as the others', async () => {
+    const { dir, config } = scratchConfig('');
+    const empty = join(dir, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    writeFileSync(config, profileWith(empty));
+    session = labSession({ configFile: config });
+    const spec = await session.resolve('target');
+    const quiet = {
+      acceptNewHostKeys: false,
+      passphrase: () => Promise.resolve(undefined),
+      log: silentLogger(),
+    };
+    const err = await openSftp(spec, quiet).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect((err as Error).message).toMatch(/not in known_hosts/);
+    // With the key known, the same call opens a working session.
+    writeFileSync(empty, readFileSync(lab().client.knownHosts, 'utf8'));
+    const link = await openSftp(spec, quiet);
+    try {
+      expect(await link.sftp.exists('/var/qmail/control/rcpthosts')).toBe('-');
+    } finally {
+      link.close();
+    }
   });
 
   it('refuses a changed key, even with accept-new, and leaves known_hosts alone', async () => {
