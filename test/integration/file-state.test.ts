@@ -79,6 +79,7 @@ describe('file state', () => {
     expect(await readFileState(remote, path, 'file')).toEqual(was);
     // No temporary file left behind.
     expect((await hosts.old.sh(`ls ${DIR}`)).stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'empty',
       'link',
       'plain',
       'sticky',
