@@ -236,11 +236,20 @@ export class RunJournal {
             `SELECT id FROM runs r WHERE status IN ('done', 'abandoned') AND coalesce(finished_at, started_at) < ?
              AND NOT EXISTS (SELECT 1 FROM locks l WHERE l.run_id = r.id)
              AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id AND s.step = 'create' AND s.status = 'running')
+             AND NOT EXISTS (SELECT 1 FROM cutovers c WHERE c.run_id = r.id AND c.state NOT IN ('rolled-back', 'cleaned'))
              ORDER BY id`,
           )
           .all(before.toISOString()) as Array<{ id: number }>
       ).map((r) => r.id);
+      // A cutover that can still be rolled back or cleaned up keeps its run (above); one that
+      // cannot goes with it, journal and all.
+      for (const table of ['cutover_changes', 'cutover_steps'])
+        for (const id of ids)
+          this.db
+            .prepare(`DELETE FROM ${table} WHERE cutover_id IN (SELECT id FROM cutovers WHERE run_id = ?)`)
+            .run(id);
       for (const [table, key] of [
+        ['cutovers', 'run_id'],
         ['mailboxes', 'run_id'],
         ['steps', 'run_id'],
         ['domains', 'run_id'],

@@ -222,4 +222,34 @@ describe('the run records', () => {
     expect([left('domains'), left('mailboxes'), left('steps')]).toEqual([0, 0, 0]);
     expect(runs.prune(new Date(Date.now() + 1000))).toEqual([recent]);
   });
+
+  it('keeps the run of a cutover that can still be rolled back; prunes it, journal and all, once it cannot', () => {
+    const { store, runs, cutovers } = fresh();
+    const plan = {
+      names: ['a.example'],
+      route: { host: 'new' },
+      domainDir: '/d',
+      qmailDir: '/var/qmail',
+      freezeAccess: false,
+    };
+    const make = () => {
+      const r = runs.create('cutover', request(['a.example']));
+      runs.finish(r.id, 'done');
+      const c = cutovers.create(r.id, { source: 'old', destination: 'new', domain: 'a.example' }, plan);
+      cutovers.planChange(c.id, '/d', { kind: 'dir-mode', mode: '700' }, { kind: 'dir-mode', mode: '1700' });
+      cutovers.stepDone(c.id, 'frozen');
+      return { run: r.id, cutover: c.id };
+    };
+    const standing = make();
+    const over = make();
+    cutovers.setState(standing.cutover, 'done');
+    cutovers.setState(over.cutover, 'rolled-back');
+    store.db.prepare("UPDATE runs SET finished_at = '2020-01-01T00:00:00.000Z'").run();
+    expect(runs.prune(new Date('2021-01-01'))).toEqual([over.run]);
+    expect(cutovers.get(over.cutover)).toBeUndefined();
+    expect(cutovers.changes(over.cutover)).toEqual([]);
+    expect(cutovers.steps(over.cutover).size).toBe(0);
+    expect(cutovers.get(standing.cutover)?.state).toBe('done');
+    expect(cutovers.changes(standing.cutover)).toHaveLength(1);
+  });
 });
