@@ -128,15 +128,27 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
 
   runs.setPhase(run.id, domain, 'transferring');
   // Messages are written on the source now: its lock is the one that counts.
-  const lock = await lockDomain({
-    dest: hosts.source,
-    domain,
-    locks: env.records.locks,
-    storeId: env.records.storeId,
-    runId: run.id,
-    breakLock: ask.breakLock,
-    log: env.log,
-  });
+  const lockOn = (host: HostPair['source']) =>
+    lockDomain({
+      dest: host,
+      domain,
+      locks: env.records.locks,
+      storeId: env.records.storeId,
+      runId: run.id,
+      breakLock: ask.breakLock,
+      log: env.log,
+    });
+  // The destination is locked too, though only read: no sync of this domain may write there
+  // while its mail is copied back, and the lock a killed cutover left there is taken over
+  // and released with this one.
+  const destLock = await lockOn(hosts.dest);
+  let lock: Awaited<ReturnType<typeof lockOn>>;
+  try {
+    lock = await lockOn(hosts.source);
+  } catch (error) {
+    await destLock.release().catch(() => undefined);
+    throw error;
+  }
   try {
     if (!done.has('rollback-local')) {
       await undo((c) => !isRoutes(c));
@@ -188,7 +200,8 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
     runs.finish(run.id, env.signal.aborted ? 'interrupted' : 'failed');
     throw error;
   } finally {
-    await lock.release().catch((e: Error) => env.log.warn({ err: e.message }, 'could not release the lock'));
+    for (const l of [lock, destLock])
+      await l.release().catch((e: Error) => env.log.warn({ err: e.message }, 'could not release the lock'));
   }
   runs.setPhase(run.id, domain, 'done');
   runs.finish(run.id, 'done');

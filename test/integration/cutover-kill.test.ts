@@ -147,6 +147,12 @@ describe('cutover killed at every journaled point', () => {
       rollback();
       await settle();
       expect(await snapshotSource(hosts.old, dir), `after point ${t.at}, ${t.then}`).toBe(pristine);
+      // The lock the killed cutover left on the destination went with the rollback.
+      for (const h of [hosts.old, hosts.new])
+        expect(
+          (await h.sh(`ls ${h.home}/.vmigrate/locks 2>/dev/null || true`)).stdout,
+          `locks after point ${t.at}`,
+        ).toBe('');
       await allOn(hosts.old);
     }
     console.log(

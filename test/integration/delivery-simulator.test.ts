@@ -83,8 +83,17 @@ describe('delivery simulator', () => {
     const domainDir = inject('fixture').dirs.domains['example.org'];
     await hosts.old.sh(`chmod +t ${domainDir}`);
     try {
+      const sent = Date.now();
       await send('old', 'sam@example.org', `${run}-sticky`);
       await new Promise((r) => setTimeout(r, 2500));
+      // qmail's retry schedule (at ages of 1 s and 4 s on the lab's clock): tried twice so far.
+      const log = await hosts.old.sh(`grep '"deferred"' ${hosts.old.qmail}/emulator/delivery.log`);
+      const tries = log.stdout
+        .split('\n')
+        .filter(
+          (l) => l.includes('example.org-sam@example.org') && Number(/"time":(\d+)/.exec(l)?.[1]) >= sent,
+        );
+      expect(tries).toHaveLength(2);
       const pending = (await readQueue(hosts.old.remote, hosts.old.qmail)).filter(
         (r) => r.address === 'example.org-sam@example.org' && !r.done,
       );

@@ -13,7 +13,18 @@ import { ensureQueue, incoming, inject, messagePath, queueDir, queued, writeInfo
 import { classify, loadLocalRules, route } from '../routing.mjs';
 import { smtpSend, startSmtpServer } from '../smtp.mjs';
 
-const RETRY_MS = Number(process.env.QMAIL_RETRY_MS ?? 1000);
+// qmail-send's retry schedule (nextretry()): a deferred delivery is tried again when the
+// message's age reaches (floor(sqrt(age)) + chanskip)^2 seconds, chanskip 10 for local and 20
+// for remote deliveries: local ones at about 100 s, 400 s, 900 s... The lab runs the same
+// schedule on a faster clock (QMAIL_RETRY_SCALE=0.01: 1 s, 4 s, 9 s...).
+const RETRY_SCALE = Number(process.env.QMAIL_RETRY_SCALE ?? 1);
+const CHANSKIP = { local: 10, remote: 20 };
+
+function nextRetry(received, kind, now) {
+  const age = Math.max(0, (now - received) / 1000 / RETRY_SCALE);
+  const n = Math.floor(Math.sqrt(age)) + CHANSKIP[kind];
+  return received + n * n * 1000 * RETRY_SCALE;
+}
 const TICK_MS = 100;
 const PARALLEL = 4;
 
@@ -159,7 +170,7 @@ async function attempt(info, force) {
           emulatorState('bounces.log'),
           `${JSON.stringify({ id: info.id, address: r.original, text: res.text })}\n`,
         );
-    } else r.nextTry = Date.now() + RETRY_MS;
+    } else r.nextTry = nextRetry(info.received, r.kind, Date.now());
   }
   if (info.recipients.every((r) => r.done)) {
     rmSync(messagePath(info.id), { force: true });
