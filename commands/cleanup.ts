@@ -1,21 +1,13 @@
 import { Flags } from '@oclif/core';
 import type { CommandResult } from '../src/cli/base-command.js';
 import { typedConfirmation } from '../src/cli/confirm.js';
-import {
-  batchFlags,
-  domainChoiceOf,
-  optionalDomainArg,
-  perDomainJson,
-  perDomainText,
-  runPerDomain,
-  type PerDomain,
-} from '../src/cli/domain-batch.js';
+import type { PerDomain } from '../src/cli/domain-batch.js';
+import { batchFlags, DomainsCommand, optionalDomainArg } from '../src/cli/domains-command.js';
 import { pairFlags, transferFlags } from '../src/cli/flags.js';
-import { RunCommand } from '../src/cli/run-command.js';
 import { runCleanup, type CleanupResult } from '../src/migration/cleanup.js';
 import { renderCleanup } from '../src/ui/cutover-view.js';
 
-export default class Cleanup extends RunCommand<PerDomain<CleanupResult>> {
+export default class Cleanup extends DomainsCommand<CleanupResult> {
   static override summary = 'Remove a domain from the source once it lives on the destination.';
   static override description =
     "Only after its cutover ended, with none of its mail waiting in the source's queue, and a fresh verify " +
@@ -37,7 +29,6 @@ export default class Cleanup extends RunCommand<PerDomain<CleanupResult>> {
 
   protected async execute(): Promise<CommandResult<PerDomain<CleanupResult>>> {
     const { args, flags } = await this.parse(Cleanup);
-    const choice = domainChoiceOf(args.domain, flags);
     const session = this.openSession(flags);
     const env = {
       session,
@@ -45,30 +36,20 @@ export default class Cleanup extends RunCommand<PerDomain<CleanupResult>> {
       log: this.runLog!.logger,
       confirm: typedConfirmation(flags.yes),
     };
-    return runPerDomain(
-      choice,
-      {
-        session,
-        from: flags.from,
-        to: flags.to,
-        signal: this.abort.signal,
-        ended: (d) => this.emit({ event: 'domain', domain: d.domain, outcome: d.outcome }),
-      },
-      async (domain) => {
-        const r = await runCleanup(
-          { domain, from: flags.from, to: flags.to, concurrency: flags.concurrency },
-          env,
-        );
-        return { outcome: r.outcome, data: r };
-      },
-    );
+    return this.forEachChosen(args.domain, flags, session, async (domain) => {
+      const r = await runCleanup(
+        { domain, from: flags.from, to: flags.to, concurrency: flags.concurrency },
+        env,
+      );
+      return { outcome: r.outcome, data: r };
+    });
   }
 
-  protected override jsonOf(r: PerDomain<CleanupResult>): unknown {
-    return perDomainJson(r, (one) => one);
+  protected jsonOfOne(r: CleanupResult): unknown {
+    return r;
   }
 
-  protected render(r: CommandResult<PerDomain<CleanupResult>>): string | undefined {
-    return perDomainText(r, ({ data }) => renderCleanup(data));
+  protected renderOne({ data }: CommandResult<CleanupResult>): string {
+    return renderCleanup(data);
   }
 }

@@ -2,17 +2,9 @@ import { resolve } from 'node:path';
 import { Flags, type Interfaces } from '@oclif/core';
 import type { HostSession } from '../src/hosts/session.js';
 import type { CommandResult } from '../src/cli/base-command.js';
-import {
-  batchFlags,
-  domainChoiceOf,
-  optionalDomainArg,
-  perDomainJson,
-  perDomainText,
-  runPerDomain,
-  type PerDomain,
-} from '../src/cli/domain-batch.js';
+import type { PerDomain } from '../src/cli/domain-batch.js';
+import { batchFlags, DomainsCommand, optionalDomainArg } from '../src/cli/domains-command.js';
 import { pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
-import { RunCommand } from '../src/cli/run-command.js';
 import { runCutover, type CutoverResult } from '../src/migration/cutover.js';
 import { runRollback, type RollbackResult } from '../src/migration/cutover-rollback.js';
 import { renderCutover, renderRollback } from '../src/ui/cutover-view.js';
@@ -20,7 +12,7 @@ import { progressFor } from '../src/ui/progress.js';
 
 type Result = { rollback: false; cutover: CutoverResult } | { rollback: true; cutover: RollbackResult };
 
-export default class Cutover extends RunCommand<PerDomain<Result>> {
+export default class Cutover extends DomainsCommand<Result> {
   static override summary =
     'Switch a live domain from the source to the destination, or take the switch back.';
   static override description =
@@ -82,19 +74,8 @@ export default class Cutover extends RunCommand<PerDomain<Result>> {
 
   protected async execute(): Promise<CommandResult<PerDomain<Result>>> {
     const { args, flags } = await this.parse(Cutover);
-    const choice = domainChoiceOf(args.domain, flags);
     const session = this.openSession(flags);
-    return runPerDomain(
-      choice,
-      {
-        session,
-        from: flags.from,
-        to: flags.to,
-        signal: this.abort.signal,
-        ended: (d) => this.emit({ event: 'domain', domain: d.domain, outcome: d.outcome }),
-      },
-      (domain) => this.one(domain, flags, session),
-    );
+    return this.forEachChosen(args.domain, flags, session, (domain) => this.one(domain, flags, session));
   }
 
   private async one(
@@ -164,13 +145,11 @@ export default class Cutover extends RunCommand<PerDomain<Result>> {
     return { outcome: r.outcome, data: { rollback: false, cutover: r } };
   }
 
-  protected override jsonOf(r: PerDomain<Result>): unknown {
-    return perDomainJson(r, (one) => ({ rollback: one.rollback, ...one.cutover }));
+  protected jsonOfOne(r: Result): unknown {
+    return { rollback: r.rollback, ...r.cutover };
   }
 
-  protected render(r: CommandResult<PerDomain<Result>>): string | undefined {
-    return perDomainText(r, ({ data }) =>
-      data.rollback ? renderRollback(data.cutover) : renderCutover(data.cutover),
-    );
+  protected renderOne({ data }: CommandResult<Result>): string {
+    return data.rollback ? renderRollback(data.cutover) : renderCutover(data.cutover);
   }
 }

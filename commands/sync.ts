@@ -1,22 +1,14 @@
 import { resolve } from 'node:path';
 import type { CommandResult } from '../src/cli/base-command.js';
-import {
-  batchFlags,
-  domainChoiceOf,
-  optionalDomainArg,
-  perDomainJson,
-  perDomainText,
-  runPerDomain,
-  type PerDomain,
-} from '../src/cli/domain-batch.js';
+import type { PerDomain } from '../src/cli/domain-batch.js';
+import { batchFlags, DomainsCommand, optionalDomainArg } from '../src/cli/domains-command.js';
 import { pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
-import { RunCommand } from '../src/cli/run-command.js';
 import { runSync, type SyncResult } from '../src/migration/sync-run.js';
 import { progressFor } from '../src/ui/progress.js';
 import { resumeHint } from '../src/ui/run-view.js';
 import { renderTransfer } from '../src/ui/transfer-view.js';
 
-export default class Sync extends RunCommand<PerDomain<SyncResult>> {
+export default class Sync extends DomainsCommand<SyncResult> {
   static override summary =
     'One delta pass over every mailbox of a domain already provisioned on the destination.';
   static override description =
@@ -40,9 +32,7 @@ export default class Sync extends RunCommand<PerDomain<SyncResult>> {
 
   protected async execute(): Promise<CommandResult<PerDomain<SyncResult>>> {
     const { args, flags } = await this.parse(Sync);
-    const choice = domainChoiceOf(args.domain, flags);
     const session = this.openSession(flags);
-    const ctx = { session, from: flags.from, to: flags.to, signal: this.abort.signal };
     const mode = this.progressMode();
     const one = async (domain: string): Promise<CommandResult<SyncResult>> => {
       const result = await runSync(
@@ -74,18 +64,14 @@ export default class Sync extends RunCommand<PerDomain<SyncResult>> {
       );
       return { outcome: result.outcome, data: result };
     };
-    return runPerDomain(
-      choice,
-      { ...ctx, ended: (d) => this.emit({ event: 'domain', domain: d.domain, outcome: d.outcome }) },
-      one,
-    );
+    return this.forEachChosen(args.domain, flags, session, one);
   }
 
-  protected override jsonOf(r: PerDomain<SyncResult>): unknown {
-    return perDomainJson(r, (s) => ({ run: s.run, seconds: s.seconds, ...s.report }));
+  protected jsonOfOne(s: SyncResult): unknown {
+    return { run: s.run, seconds: s.seconds, ...s.report };
   }
 
-  protected render(r: CommandResult<PerDomain<SyncResult>>): string | undefined {
-    return perDomainText(r, (one) => renderTransfer(one.data.report, one.data.seconds));
+  protected renderOne(r: CommandResult<SyncResult>): string {
+    return renderTransfer(r.data.report, r.data.seconds);
   }
 }

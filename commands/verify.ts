@@ -1,20 +1,12 @@
 import { Flags } from '@oclif/core';
 import type { CommandResult } from '../src/cli/base-command.js';
-import { RunCommand } from '../src/cli/run-command.js';
-import {
-  batchFlags,
-  domainChoiceOf,
-  optionalDomainArg,
-  perDomainJson,
-  perDomainText,
-  runPerDomain,
-  type PerDomain,
-} from '../src/cli/domain-batch.js';
+import type { PerDomain } from '../src/cli/domain-batch.js';
+import { batchFlags, DomainsCommand, optionalDomainArg } from '../src/cli/domains-command.js';
 import { pairFlags, transferFlags } from '../src/cli/flags.js';
 import { verifyBetween, type VerifyResult } from '../src/migration/verify-domain.js';
 import { renderVerify, verdictsForJson } from '../src/ui/transfer-view.js';
 
-export default class Verify extends RunCommand<PerDomain<VerifyResult>> {
+export default class Verify extends DomainsCommand<VerifyResult> {
   static override summary = 'Compare every mailbox of a domain on both hosts; exit 3 on any difference.';
   static override description =
     'Per user and folder, message counts and bytes on both sides, and exactly which messages are missing on the ' +
@@ -42,7 +34,6 @@ export default class Verify extends RunCommand<PerDomain<VerifyResult>> {
   protected async execute(): Promise<CommandResult<PerDomain<VerifyResult>>> {
     const { args, flags } = await this.parse(Verify);
     this.checksum = flags.checksum;
-    const choice = domainChoiceOf(args.domain, flags);
     const session = this.openSession(flags);
     const one = async (domain: string): Promise<CommandResult<VerifyResult>> => {
       const result = await verifyBetween(
@@ -58,28 +49,14 @@ export default class Verify extends RunCommand<PerDomain<VerifyResult>> {
       );
       return { outcome: result.problems > 0 ? 'different' : 'ok', data: result };
     };
-    return runPerDomain(
-      choice,
-      {
-        session,
-        from: flags.from,
-        to: flags.to,
-        signal: this.abort.signal,
-        ended: (d) => this.emit({ event: 'domain', domain: d.domain, outcome: d.outcome }),
-      },
-      one,
-    );
+    return this.forEachChosen(args.domain, flags, session, one);
   }
 
-  protected override jsonOf(r: PerDomain<VerifyResult>): unknown {
-    return perDomainJson(r, (v) => ({
-      domain: v.domain,
-      problems: v.problems,
-      mailboxes: verdictsForJson(v.verdicts),
-    }));
+  protected jsonOfOne(v: VerifyResult): unknown {
+    return { domain: v.domain, problems: v.problems, mailboxes: verdictsForJson(v.verdicts) };
   }
 
-  protected render(r: CommandResult<PerDomain<VerifyResult>>): string | undefined {
-    return perDomainText(r, (one) => renderVerify(one.data.verdicts, this.checksum));
+  protected renderOne(r: CommandResult<VerifyResult>): string {
+    return renderVerify(r.data.verdicts, this.checksum);
   }
 }

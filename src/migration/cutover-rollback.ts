@@ -7,19 +7,15 @@
  */
 import { PreconditionError, UsageError, type Outcome } from '../errors.js';
 import { openPair, type HostPair } from '../hosts/open-hosts.js';
-import type { HostSession } from '../hosts/session.js';
-import type { Logger } from '../log/logger.js';
 import type { Change, CutoverRecord } from '../state/cutovers.js';
-import type { Records } from '../state/records.js';
-import type { RunRecord } from '../state/run-journal.js';
 import { validateDomain } from '../vpopmail/names.js';
 import { parseQread, pendingRemote } from '../vpopmail/qmail-control.js';
 import { undoChange, type ChangeJournal, type UndoOutcome } from './cutover-changes.js';
-import { hurryQmail, reloadQmail, sourceSide } from './cutover.js';
-import { lockDomain } from './domain-lock.js';
+import { hurryQmail, reloadQmail, sourceSide, type CutoverEnv } from './cutover.js';
+import { lockForRun } from './domain-lock.js';
 import { requireFitHosts } from './preflight.js';
-import { deltaPass } from './sync-run.js';
-import type { TransferEvents, TransferReport } from './transfer.js';
+import { deltaPass, oneDomainRequest, transferOf } from './sync-run.js';
+import type { TransferReport } from './transfer.js';
 
 export interface RollbackAsk {
   domain: string;
@@ -37,17 +33,7 @@ export interface RollbackAsk {
   sshConfigFile?: string | undefined;
 }
 
-export interface RollbackEnv {
-  session: HostSession;
-  records: Records;
-  log: Logger;
-  signal: AbortSignal;
-  started?: (run: RunRecord) => void;
-  step?: (step: string, detail: unknown) => void;
-  /** Each change on the source as it is written down, made or taken back. */
-  change?: ChangeJournal['noted'];
-  progress: (mailboxes: number) => TransferEvents & { stop(): void };
-}
+export type RollbackEnv = CutoverEnv;
 
 export interface RollbackResult {
   run: number;
@@ -83,20 +69,7 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
     );
   const hosts: HostPair = await openPair(env.session, ask.from, ask.to);
   requireFitHosts(hosts);
-  const run = runs.create('rollback', {
-    domains: [domain],
-    from: ask.from,
-    to: ask.to,
-    merge: false,
-    checksum: false,
-    compress: ask.compress,
-    concurrency: ask.concurrency,
-    domainsConcurrency: 1,
-    failFast: true,
-    deleteCopied: false,
-    configFile: ask.configFile,
-    sshConfigFile: ask.sshConfigFile,
-  });
+  const run = runs.create('rollback', oneDomainRequest(domain, ask));
   env.started?.(run);
   cutovers.setState(record.id, 'rolling-back', run.id);
   const done = cutovers.steps(record.id);
@@ -129,15 +102,7 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
   runs.setPhase(run.id, domain, 'transferring');
   // Messages are written on the source now: its lock is the one that counts.
   const lockOn = (host: HostPair['source']) =>
-    lockDomain({
-      dest: host,
-      domain,
-      locks: env.records.locks,
-      storeId: env.records.storeId,
-      runId: run.id,
-      breakLock: ask.breakLock,
-      log: env.log,
-    });
+    lockForRun(host, domain, run.id, { ...env, breakLock: ask.breakLock });
   // The destination is locked too, though only read: no sync of this domain may write there
   // while its mail is copied back, and the lock a killed cutover left there is taken over
   // and released with this one.
@@ -174,17 +139,7 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
     }
     if (!done.has('rollback-copied-back')) {
       const back: HostPair = { source: hosts.dest, dest: hosts.source };
-      const report = await deltaPass(back, domain, {
-        run,
-        records: env.records,
-        log: env.log,
-        signal: env.signal,
-        fence: lock.fence,
-        progress: env.progress,
-        concurrency: ask.concurrency,
-        compress: ask.compress,
-        deleteCopied: false,
-      });
+      const report = await deltaPass(back, domain, { run, env, fence: lock.fence, ...transferOf(ask) });
       result.copiedBack = report;
       if (report.interrupted.length > 0) env.signal.throwIfAborted();
       if (report.failures.length > 0)

@@ -6,12 +6,9 @@
  */
 import { PreconditionError, UsageError, VerificationError, type Outcome } from '../errors.js';
 import { openPair, type HostHandle, type HostPair } from '../hosts/open-hosts.js';
-import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
 import { readFileState, type FileState } from '../remote/file-state.js';
 import type { CutoverPlan, CutoverRecord } from '../state/cutovers.js';
-import type { Records } from '../state/records.js';
-import type { MoveRequest, RunRecord } from '../state/run-journal.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import { validateDomain } from '../vpopmail/names.js';
@@ -32,11 +29,11 @@ import {
   type ChangeJournal,
   type SourceSide,
 } from './cutover-changes.js';
-import { lockDomain } from './domain-lock.js';
+import { lockForRun } from './domain-lock.js';
 import { requireFitHosts } from './preflight.js';
 import { sweepLateDeliveries, type SweepReport } from './sweep.js';
-import { deltaPass } from './sync-run.js';
-import type { TransferEvents, TransferReport } from './transfer.js';
+import { deltaPass, oneDomainRequest, transferOf, type SyncEnv } from './sync-run.js';
+import type { TransferReport } from './transfer.js';
 import { verifyDomain } from './verify-domain.js';
 
 /** What --freeze-access sets: no POP, no IMAP, no webmail (spec 4.4). */
@@ -63,17 +60,11 @@ export interface CutoverAsk {
   sshConfigFile?: string | undefined;
 }
 
-export interface CutoverEnv {
-  session: HostSession;
-  records: Records;
-  log: Logger;
-  signal: AbortSignal;
-  started?: (run: RunRecord) => void;
+export interface CutoverEnv extends SyncEnv {
   /** Each step as it ends. */
   step?: (step: string, detail: unknown) => void;
   /** Each change on the source as it is written down, made or taken back. */
   change?: ChangeJournal['noted'];
-  progress: (mailboxes: number) => TransferEvents & { stop(): void };
 }
 
 export interface CutoverResult {
@@ -93,18 +84,6 @@ export interface CutoverResult {
   seconds: number;
 }
 
-export const CUTOVER_STEPS = [
-  'checked',
-  'frozen',
-  'access-frozen',
-  'synced',
-  'rerouted',
-  'reloaded',
-  'unfrozen',
-  'swept',
-  'access-restored',
-] as const;
-
 export function parseRoute(text: string): RouteTarget {
   const m = /^\[?([A-Za-z0-9._:-]+?)\]?(?::(\d{1,5}))?$/.exec(text.trim());
   if (!m || /[:]/.test(m[1]!) || (m[2] && (Number(m[2]) < 1 || Number(m[2]) > 65535)))
@@ -113,23 +92,6 @@ export function parseRoute(text: string): RouteTarget {
 }
 
 const showRoute = (r: RouteTarget) => (r.port ? `${r.host}:${r.port}` : r.host);
-
-function cutoverRequest(ask: CutoverAsk, domain: string): MoveRequest {
-  return {
-    domains: [domain],
-    from: ask.from,
-    to: ask.to,
-    merge: false,
-    checksum: ask.checksum,
-    compress: ask.compress,
-    concurrency: ask.concurrency,
-    domainsConcurrency: 1,
-    failFast: true,
-    deleteCopied: false,
-    configFile: ask.configFile,
-    sshConfigFile: ask.sshConfigFile,
-  };
-}
 
 export function sourceSide(hosts: HostPair, plan: CutoverPlan): SourceSide {
   const bin = hosts.source.caps.vpopmail?.bin ?? `${hosts.source.caps.vpopmail?.dir ?? ''}/bin`;
@@ -315,7 +277,7 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
 
   // A new cutover reads everything it relies on before a run or a change exists.
   const checked = existing ? undefined : await checkPreconditions(hosts, domain, ask, env);
-  const run = runs.create('cutover', cutoverRequest(ask, domain));
+  const run = runs.create('cutover', oneDomainRequest(domain, ask));
   env.started?.(run);
   const record: CutoverRecord = existing ?? cutovers.create(run.id, where, checked!.plan);
   if (existing) cutovers.setState(record.id, record.state, run.id);
@@ -357,27 +319,8 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
   };
 
   runs.setPhase(run.id, domain, 'transferring');
-  const lock = await lockDomain({
-    dest: hosts.dest,
-    domain,
-    locks: env.records.locks,
-    storeId: env.records.storeId,
-    runId: run.id,
-    breakLock: ask.breakLock,
-    log: env.log,
-  });
-  const pass = (h: HostPair) =>
-    deltaPass(h, domain, {
-      run,
-      records: env.records,
-      log: env.log,
-      signal: env.signal,
-      fence: lock.fence,
-      progress: env.progress,
-      concurrency: ask.concurrency,
-      compress: ask.compress,
-      deleteCopied: false,
-    });
+  const lock = await lockForRun(hosts.dest, domain, run.id, { ...env, breakLock: ask.breakLock });
+  const pass = (h: HostPair) => deltaPass(h, domain, { run, env, fence: lock.fence, ...transferOf(ask) });
   try {
     await settlePlanned();
     if (!done.has('checked')) finish('checked', { lastCopied: checked?.lastCopied, route: result.route });

@@ -13,6 +13,7 @@ import type { Fence } from '../remote/batch.js';
 import { acquireLockDir, releaseLockDir, takeOverLockDir } from '../remote/lock-dir.js';
 import { processAlive } from '../state/liveness.js';
 import type { LocalLocks } from '../state/local-locks.js';
+import type { Records } from '../state/records.js';
 import type { HostHandle } from '../hosts/open-hosts.js';
 
 export interface DomainLock {
@@ -111,4 +112,22 @@ export async function lockDomain(input: {
       });
     throw error;
   }
+}
+
+/** The lock of a run on a host, for this store's records. */
+export function lockForRun(
+  host: HostHandle,
+  domain: string,
+  runId: number,
+  ctx: { records: Pick<Records, 'locks' | 'storeId'>; log: Logger; breakLock: boolean },
+): Promise<DomainLock> {
+  return lockDomain({
+    dest: host,
+    domain,
+    locks: ctx.records.locks,
+    storeId: ctx.records.storeId,
+    runId,
+    breakLock: ctx.breakLock,
+    log: ctx.log,
+  });
 }

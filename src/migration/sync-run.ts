@@ -17,7 +17,7 @@ import type { MoveRequest, RunRecord } from '../state/run-journal.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import { validateDomain } from '../vpopmail/names.js';
 import { copyLedger } from './copy-ledger.js';
-import { lockDomain } from './domain-lock.js';
+import { lockForRun } from './domain-lock.js';
 import { requireFitHosts } from './preflight.js';
 import { fanOut } from './fan-out.js';
 import { recorder } from './run-move.js';
@@ -53,13 +53,20 @@ export interface SyncResult {
   seconds: number;
 }
 
-function syncRequest(ask: SyncAsk): MoveRequest {
+/** The request recorded for a run on one domain (sync, cutover, rollback): what status shows. */
+export function oneDomainRequest(
+  domain: string,
+  ask: Pick<SyncAsk, 'from' | 'to' | 'compress' | 'concurrency' | 'configFile' | 'sshConfigFile'> & {
+    checksum?: boolean;
+    deleteCopied?: boolean;
+  },
+): MoveRequest {
   return {
-    domains: [ask.domain],
+    domains: [domain],
     from: ask.from,
     to: ask.to,
     merge: false,
-    checksum: false,
+    checksum: ask.checksum === true,
     compress: ask.compress === true,
     concurrency: ask.concurrency,
     domainsConcurrency: 1,
@@ -77,34 +84,21 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
   const hosts = await openPair(env.session, ask.from, ask.to);
   requireFitHosts(hosts);
   const { runs } = env.records;
-  const run = runs.create('sync', syncRequest({ ...ask, domain }));
+  const run = runs.create('sync', oneDomainRequest(domain, ask));
   env.started?.(run);
   let report: TransferReport;
   try {
     const sourceRead = readInventory(hosts.source.remote, hosts.source.caps, domain);
     // Settled either way: a failed lock must not leave the source's read rejecting unheard.
     sourceRead.catch(() => {});
-    const lock = await lockDomain({
-      dest: hosts.dest,
-      domain,
-      locks: env.records.locks,
-      storeId: env.records.storeId,
-      runId: run.id,
-      breakLock: ask.breakLock,
-      log: env.log,
-    });
+    const lock = await lockForRun(hosts.dest, domain, run.id, { ...env, breakLock: ask.breakLock });
     try {
       runs.setPhase(run.id, domain, 'transferring');
       report = await deltaPass(hosts, domain, {
         run,
-        records: env.records,
-        log: env.log,
-        signal: env.signal,
+        env,
         fence: lock.fence,
-        progress: env.progress,
-        concurrency: ask.concurrency,
-        compress: ask.compress,
-        deleteCopied: ask.deleteCopied,
+        ...transferOf(ask),
         sourceRead,
       });
     } finally {
@@ -130,13 +124,15 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
   return { run: run.id, outcome, report, seconds: (Date.now() - started) / 1000 };
 }
 
+/** How a pass moves messages, as asked. */
+export function transferOf(ask: { concurrency: number; compress: boolean; deleteCopied?: boolean }) {
+  return { concurrency: ask.concurrency, compress: ask.compress, deleteCopied: ask.deleteCopied === true };
+}
+
 export interface PassContext {
   run: RunRecord;
-  records: Records;
-  log: Logger;
-  signal: AbortSignal;
+  env: Pick<SyncEnv, 'records' | 'log' | 'signal' | 'progress'>;
   fence: Fence;
-  progress: (mailboxes: number) => TransferEvents & { stop(): void };
   concurrency: number;
   compress: boolean;
   deleteCopied: boolean;
@@ -154,17 +150,18 @@ export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContex
     ctx.sourceRead ?? readInventory(hosts.source.remote, hosts.source.caps, domain),
     readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
-  const progress = ctx.progress(source.users.length);
+  const { records, log, signal } = ctx.env;
+  const progress = ctx.env.progress(source.users.length);
   try {
     return await transferDomain(hosts, source, dest, {
       concurrency: ctx.concurrency,
-      log: ctx.log,
-      events: fanOut(progress, recorder(ctx.run.id, domain, ctx.records.runs)),
-      signal: ctx.signal,
+      log,
+      events: fanOut(progress, recorder(ctx.run.id, domain, records.runs)),
+      signal,
       compress: ctx.compress ? chooseCompressor(hosts) : undefined,
       fence: ctx.fence,
       // Keyed by the hosts as named, in the pass's direction.
-      ledger: copyLedger(ctx.records, {
+      ledger: copyLedger(records, {
         source: hosts.source.label,
         destination: hosts.dest.label,
         domain,
