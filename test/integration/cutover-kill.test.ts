@@ -117,6 +117,10 @@ describe('cutover killed at every journaled point', () => {
       'access-restored',
     ]);
     points = whole.events.length;
+    // Switched, not rolled back: the users' flags are already back as they were.
+    const vpasswd = (snap: string) => snap.split('\n').filter((l) => / vpasswd(\.cdb)?$/.test(l));
+    expect(vpasswd(await snapshotSource(hosts.old, dir))).toEqual(vpasswd(pristine));
+    expect(vpasswd(pristine)).toHaveLength(2);
     await send(2);
     await settle();
     await allOn(hosts.new);
