@@ -1,6 +1,10 @@
-/** `npm run lab -- up|down|status`: the lab for manual use, under VMIGRATE_LAB_DIR/manual. */
+/**
+ * `npm run lab -- up|down|status|slow-shell SECONDS`: the lab for manual use, under
+ * VMIGRATE_LAB_DIR/manual.
+ */
 import { loadNamedFixture } from './fixtures/index.js';
 import { labStatus, readLab, startLab, stopLab, type LabInfo } from './lab.js';
+import { setShellStartup } from './slow-shell.js';
 
 const NAME = process.env.VMIGRATE_LAB_NAME ?? 'manual';
 
@@ -31,7 +35,32 @@ async function main(): Promise<number> {
   const fixture = fixtureAt >= 0 ? rest[fixtureAt + 1] : undefined;
   const seedAt = rest.indexOf('--seed');
   const seed = seedAt >= 0 ? Number(rest[seedAt + 1]) : 1;
+  const slowAt = rest.indexOf('--slow-shell');
+  const slow =
+    verb === 'slow-shell'
+      ? Number(rest[0] ?? 0.2)
+      : slowAt >= 0
+        ? Number(rest[slowAt + 1] ?? 0.2)
+        : undefined;
+  const applySlowShell = (lab: LabInfo) => {
+    if (slow === undefined || Number.isNaN(slow)) return;
+    for (const h of [lab.hosts.old, lab.hosts.new]) setShellStartup(h, slow);
+    console.log(
+      slow > 0
+        ? `root's shell on old and new now starts in ${slow} s more\n`
+        : "root's shell start-up is back to normal\n",
+    );
+  };
   switch (verb) {
+    case 'slow-shell': {
+      const lab = readLab(NAME);
+      if (!lab) {
+        console.error('the lab is not up');
+        return 1;
+      }
+      applySlowShell(lab);
+      return 0;
+    }
     case 'up': {
       const existing = readLab(NAME);
       if (existing) {
@@ -53,6 +82,7 @@ async function main(): Promise<number> {
           throw err;
         }
       }
+      applySlowShell(lab);
       console.log(howToReach(lab));
       return 0;
     }
@@ -78,7 +108,9 @@ async function main(): Promise<number> {
       return status.every((s) => s.running) ? 0 : 1;
     }
     default:
-      console.error('usage: npm run lab -- up [--fixture standard [--seed N]] | down | status');
+      console.error(
+        'usage: npm run lab -- up [--fixture standard [--seed N]] [--slow-shell SECONDS] | slow-shell SECONDS | down | status',
+      );
       return 2;
   }
 }
