@@ -12,7 +12,8 @@ import type { Records } from '../state/records.js';
 import { assignedDomains } from '../vpopmail/assign.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import { validateDomain } from '../vpopmail/names.js';
-import { parseQread, pendingLocal } from '../vpopmail/qmail-control.js';
+import { pendingFor } from '../vpopmail/qmail-control.js';
+import { readQmailQueue } from '../vpopmail/qmail-send.js';
 import { requireFitHosts } from './preflight.js';
 import { verifyDomain } from './verify-domain.js';
 
@@ -59,8 +60,11 @@ export async function runCleanup(ask: CleanupAsk, env: CleanupEnv): Promise<Clea
   const hosts = await openPair(env.session, ask.from, ask.to);
   requireFitHosts(hosts);
   const names = cutover.plan.names;
-  const qread = await hosts.source.remote.run([`${cutover.plan.qmailDir}/bin/qmail-qread`]);
-  const waiting = pendingLocal(parseQread(qread.stdout.toString('latin1')), names);
+  const waiting = pendingFor(
+    await readQmailQueue(hosts.source.remote, cutover.plan.qmailDir),
+    names,
+    'local',
+  );
   if (waiting.length > 0)
     throw new PreconditionError(
       `${waiting.length} message(s) for ${domain} still wait on ${ask.from} for local delivery`,

@@ -9,7 +9,8 @@ import { PreconditionError, UsageError, type Outcome } from '../errors.js';
 import { openPair, type HostPair } from '../hosts/open-hosts.js';
 import type { Change, CutoverRecord } from '../state/cutovers.js';
 import { validateDomain } from '../vpopmail/names.js';
-import { parseQread, pendingRemote } from '../vpopmail/qmail-control.js';
+import { pendingFor } from '../vpopmail/qmail-control.js';
+import { readQmailQueue } from '../vpopmail/qmail-send.js';
 import { undoChange, type ChangeJournal, type UndoOutcome } from './cutover-changes.js';
 import { hurryQmail, reloadQmail, sourceSide, type CutoverEnv } from './cutover.js';
 import { lockForRun } from './domain-lock.js';
@@ -176,8 +177,7 @@ async function waitForRelay(
   let first: number | undefined;
   for (;;) {
     env.signal.throwIfAborted();
-    const qread = await hosts.source.remote.run([`${qmailDir}/bin/qmail-qread`]);
-    const pending = pendingRemote(parseQread(qread.stdout.toString('latin1')), names);
+    const pending = pendingFor(await readQmailQueue(hosts.source.remote, qmailDir), names, 'remote');
     first ??= pending.length;
     if (pending.length === 0) return first;
     if (Date.now() > deadline)

@@ -322,7 +322,15 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
 
   runs.setPhase(run.id, domain, 'transferring');
   const lock = await lockForRun(hosts.dest, domain, run.id, { ...env, breakLock: ask.breakLock });
-  const pass = (h: HostPair) => deltaPass(h, domain, { run, env, fence: lock.fence, ...transferOf(ask) });
+  const pass = (inventories?: Promise<[Inventory, Inventory]>) =>
+    deltaPass(hosts, domain, {
+      run,
+      env,
+      fence: lock.fence,
+      ...transferOf(ask),
+      sourceRead: inventories?.then(([source]) => source),
+      destRead: inventories?.then(([, dest]) => dest),
+    });
   try {
     await settlePlanned();
     if (!done.has('checked')) finish('checked', { lastCopied: checked?.lastCopied, route: result.route });
@@ -330,9 +338,10 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
     const dirState = async () => (await readFileState(side.remote, plan.domainDir, 'dir')).mode;
     const dirChanges = () => cutovers.changes(record.id).filter((c) => c.before.kind === 'dir-mode');
     if (!done.has('frozen')) {
-      const mode = await dirState();
       // Made before a kill that came ahead of its step's record: not made twice.
-      if (dirChanges().length === 0)
+      const made = dirChanges()[0];
+      const mode = made?.before.kind === 'dir-mode' ? made.before.mode : await dirState();
+      if (!made)
         await makeChange(
           side,
           journal,
@@ -371,7 +380,10 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
       let copied = 0;
       let renamed = 0;
       for (let n = 1; ; n++) {
-        const report = await pass(hosts);
+        // One read of both inventories serves the pass and its verify: neither changes the
+        // domain's users or their directories.
+        const inventories = bothInventories(hosts, domain);
+        const report = await pass(inventories);
         result.finalSync ??= report;
         copied += report.messagesCopied;
         renamed += report.renamed;
@@ -381,7 +393,7 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
             `the final sync failed for ${report.failures.map((f) => `${f.label} (${f.error})`).join(', ')}; mail for ${domain} is held on ${ask.from} meanwhile`,
             { hint: 'run the same command again to retry, or --rollback to release the mail' },
           );
-        const verdicts = await verifyDomain(hosts, ...(await bothInventories(hosts, domain)), {
+        const verdicts = await verifyDomain(hosts, ...(await inventories), {
           concurrency: ask.concurrency,
           checksum: ask.checksum,
           written: (box) => env.records.copied.written({ ...where, mailbox: box.label }),
@@ -440,7 +452,7 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
         intervalMs: ask.sweep.intervalMs,
         signal: env.signal,
         log: env.log,
-        pass: () => pass(hosts),
+        pass: () => pass(),
         hurry: () => hurryQmail(hosts.source, env.log),
       });
       finish('swept', result.sweep);

@@ -10,7 +10,8 @@ import { PreconditionError } from '../errors.js';
 import type { HostPair } from '../hosts/open-hosts.js';
 import type { Logger } from '../log/logger.js';
 import type { CutoverPlan } from '../state/cutovers.js';
-import { parseQread, pendingLocal } from '../vpopmail/qmail-control.js';
+import { pendingFor } from '../vpopmail/qmail-control.js';
+import { readQmailQueue } from '../vpopmail/qmail-send.js';
 import type { TransferReport } from './transfer.js';
 
 export interface SweepReport {
@@ -43,8 +44,7 @@ export async function sweepLateDeliveries(
   let hurried = Date.now();
   for (;;) {
     o.signal.throwIfAborted();
-    const qread = await hosts.source.remote.run([`${plan.qmailDir}/bin/qmail-qread`]);
-    const pending = pendingLocal(parseQread(qread.stdout.toString('latin1')), plan.names);
+    const pending = pendingFor(await readQmailQueue(hosts.source.remote, plan.qmailDir), plan.names, 'local');
     if (report.passes === 0) report.queuedAtStart = pending.length;
     const late = pending.filter((m) => m.queuedAt > o.reloadedAt + CLOCK_SLACK_S);
     if (late.length > 0)

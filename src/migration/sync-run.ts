@@ -138,6 +138,8 @@ export interface PassContext {
   deleteCopied: boolean;
   /** The source's inventory when its read has already begun. */
   sourceRead?: Promise<Inventory> | undefined;
+  /** The destination's, likewise. */
+  destRead?: Promise<Inventory> | undefined;
 }
 
 /**
@@ -148,7 +150,7 @@ export interface PassContext {
 export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContext): Promise<TransferReport> {
   const [source, dest] = await Promise.all([
     ctx.sourceRead ?? readInventory(hosts.source.remote, hosts.source.caps, domain),
-    readInventory(hosts.dest.remote, hosts.dest.caps, domain),
+    ctx.destRead ?? readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
   const { records, log, signal } = ctx.env;
   const progress = ctx.env.progress(source.users.length);

@@ -31,12 +31,6 @@ export interface FileState {
 
 export const ABSENT: FileState = { exists: false, content: Buffer.alloc(0), mode: '', uid: 0, gid: 0 };
 
-/** Two states are the same file: content, mode and owner (or both absent). */
-export function sameFile(a: FileState, b: FileState): boolean {
-  if (!a.exists || !b.exists) return a.exists === b.exists;
-  return a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.content.equals(b.content);
-}
-
 export class ChangedMeanwhileError extends Error {}
 
 export async function readFileState(remote: Remote, path: string, kind: 'file' | 'dir'): Promise<FileState> {

@@ -146,10 +146,6 @@ export class Cutovers {
       .run(id, step, detail === undefined ? null : JSON.stringify(detail), now());
   }
 
-  forgetStep(id: number, step: string): void {
-    this.db.prepare('DELETE FROM cutover_steps WHERE cutover_id = ? AND step = ?').run(id, step);
-  }
-
   steps(id: number): Map<string, { detail: unknown; at: string }> {
     const rows = this.db
       .prepare('SELECT step, detail, at FROM cutover_steps WHERE cutover_id = ?')

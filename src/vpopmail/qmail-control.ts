@@ -142,20 +142,16 @@ export function parseQread(output: string): QueuedMessage[] {
 const hostOf = (address: string) => lower(address.slice(address.lastIndexOf('@') + 1));
 
 /**
- * Local deliveries still to be made for these domains. A local recipient keeps its original
- * domain after the `@` (`example.com-alice@example.com`), which is how it is told apart.
+ * Deliveries of one kind still to be made for these domains. A local recipient keeps its
+ * original domain after the `@` (`example.com-alice@example.com`), which is how it is told apart.
  */
-export function pendingLocal(queue: readonly QueuedMessage[], names: readonly string[]): QueuedMessage[] {
+export function pendingFor(
+  queue: readonly QueuedMessage[],
+  names: readonly string[],
+  kind: 'local' | 'remote',
+): QueuedMessage[] {
   const wanted = new Set(names.map(lower));
   return queue.filter((m) =>
-    m.recipients.some((r) => r.kind === 'local' && !r.done && wanted.has(hostOf(r.address))),
-  );
-}
-
-/** Deliveries to the world still queued for these domains (relayed by smtproutes). */
-export function pendingRemote(queue: readonly QueuedMessage[], names: readonly string[]): QueuedMessage[] {
-  const wanted = new Set(names.map(lower));
-  return queue.filter((m) =>
-    m.recipients.some((r) => r.kind === 'remote' && !r.done && wanted.has(hostOf(r.address))),
+    m.recipients.some((r) => r.kind === kind && !r.done && wanted.has(hostOf(r.address))),
   );
 }

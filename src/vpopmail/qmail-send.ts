@@ -4,6 +4,7 @@
  */
 import { PreconditionError, RemoteCommandError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
+import { parseQread, type QueuedMessage } from './qmail-control.js';
 
 /*
  * The processes whose command line names qmail-send, as vpopmail picks them (its ps line
@@ -27,11 +28,12 @@ ps -e -o pid= -o args= | while read -r pid args; do
 done`;
 
 /*
- * Whether the process took the signal: still alive, still qmail-send, and the signal no
- * longer pending (Linux /proc; elsewhere only "alive" can be told).
+ * The signal sent, then whether the process took it: still alive and the signal no longer
+ * pending (Linux /proc; elsewhere only "alive" can be told). Exit 3: it could not be sent.
  */
-const TAKEN_SCRIPT = `
-pid=$1 bit=$2 i=0
+const SIGNAL_SCRIPT = `
+sig=$1 pid=$2 bit=$3 i=0
+kill -"$sig" "$pid" || exit 3
 while [ $i -lt 50 ]; do
   kill -0 "$pid" 2>/dev/null || { echo gone; exit 0; }
   [ -r /proc/$pid/status ] || { echo alive; exit 0; }
@@ -87,23 +89,23 @@ export async function signalQmailSend(
   pid: number,
   signal: keyof typeof SIGNAL_BITS,
 ): Promise<SignalOutcome> {
-  const sent = await remote.exec(['kill', `-${signal}`, String(pid)]);
-  if (sent.code !== 0)
+  const r = await remote.exec([
+    'sh',
+    '-c',
+    SIGNAL_SCRIPT,
+    'vmigrate-signal',
+    signal,
+    String(pid),
+    String(SIGNAL_BITS[signal]),
+  ]);
+  if (r.code !== 0)
     throw new RemoteCommandError(
-      `${remote.label}: cannot signal qmail-send (pid ${pid}): ${sent.stderr.trim()}`,
-      sent,
+      `${remote.label}: cannot signal qmail-send (pid ${pid}): ${r.stderr.trim()}`,
+      r,
       {
         host: remote.label,
       },
     );
-  const r = await remote.run([
-    'sh',
-    '-c',
-    TAKEN_SCRIPT,
-    'vmigrate-signal',
-    String(pid),
-    String(SIGNAL_BITS[signal]),
-  ]);
   const said = r.stdout.toString().trim();
   if (said === 'taken' || said === 'alive') return said;
   throw new PreconditionError(
@@ -125,4 +127,10 @@ export async function runReloadCommand(remote: Remote, command: string): Promise
         host: remote.label,
       },
     );
+}
+
+/** The server's queue, as its qmail-qread prints it. */
+export async function readQmailQueue(remote: Remote, qmailDir: string): Promise<QueuedMessage[]> {
+  const r = await remote.run([`${qmailDir}/bin/qmail-qread`]);
+  return parseQread(r.stdout.toString('latin1'));
 }

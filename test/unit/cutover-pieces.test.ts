@@ -17,8 +17,7 @@ import { StateStore } from '../../src/state/store.js';
 import {
   acceptedNames,
   parseQread,
-  pendingLocal,
-  pendingRemote,
+  pendingFor,
   virtualNames,
   withoutLocals,
   withoutVirtualDomains,
@@ -140,9 +139,9 @@ describe('the queue', () => {
 
   it('finds the local and the relayed deliveries still due for these domains', () => {
     const q = parseQread(qread);
-    expect(pendingLocal(q, NAMES).map((m) => m.id)).toEqual(['1796160605']);
-    expect(pendingLocal(q, ['other.example'])).toEqual([]);
-    expect(pendingRemote(q, NAMES).map((m) => m.id)).toEqual(['1796160609']);
+    expect(pendingFor(q, NAMES, 'local').map((m) => m.id)).toEqual(['1796160605']);
+    expect(pendingFor(q, ['other.example'], 'local')).toEqual([]);
+    expect(pendingFor(q, NAMES, 'remote').map((m) => m.id)).toEqual(['1796160609']);
   });
 });
 
