@@ -5,7 +5,13 @@
  * neither as it was nor as intended was changed by someone else, and is not overwritten.
  */
 import { PreconditionError } from '../errors.js';
-import { readFileState, replaceFile, setDirMode, type FileState } from '../remote/file-state.js';
+import {
+  ChangedMeanwhileError,
+  readFileState,
+  replaceFile,
+  setDirMode,
+  type FileState,
+} from '../remote/file-state.js';
 import type { Remote } from '../remote/remote.js';
 import type { Change, ChangeState, Cutovers } from '../state/cutovers.js';
 import { vmoduserFlagArgs } from '../vpopmail/flags.js';
@@ -25,8 +31,6 @@ export interface ChangeJournal {
   noted?:
     ((change: { seq: number; target: string; status: 'planned' | 'applied' | 'undone' }) => void) | undefined;
 }
-
-export class ChangedByOthersError extends PreconditionError {}
 
 const fileChange = (s: FileState): ChangeState => ({ kind: 'file', ...s });
 
@@ -108,7 +112,7 @@ export async function completeChange(
   const now = await current(side, change.target, change.before);
   if (!sameState(now, change.after)) {
     if (!sameState(now, change.before))
-      throw new ChangedByOthersError(
+      throw new ChangedMeanwhileError(
         `${describe(change.target, change.before)} on ${side.remote.label} changed since vmigrate read it; it is left as it is`,
         {
           host: side.remote.label,

@@ -4,7 +4,7 @@
  * files and to take every change back byte for byte.
  */
 import { readFileSync } from 'node:fs';
-import { RemoteCommandError } from '../errors.js';
+import { PreconditionError, RemoteCommandError } from '../errors.js';
 import { posixCksum } from './posix-cksum.js';
 import type { Remote } from './remote.js';
 
@@ -31,7 +31,8 @@ export interface FileState {
 
 export const ABSENT: FileState = { exists: false, content: Buffer.alloc(0), mode: '', uid: 0, gid: 0 };
 
-export class ChangedMeanwhileError extends Error {}
+/** The thing was changed by someone else between vmigrate's read and its change: nothing done. */
+export class ChangedMeanwhileError extends PreconditionError {}
 
 export async function readFileState(remote: Remote, path: string, kind: 'file' | 'dir'): Promise<FileState> {
   if (kind === 'file' && remote.readFile) {
@@ -85,7 +86,10 @@ export async function replaceFile(
     },
   );
   if (r.code === 3)
-    throw new ChangedMeanwhileError(`${remote.label}: ${path} changed while vmigrate was changing it`);
+    throw new ChangedMeanwhileError(`${remote.label}: ${path} changed while vmigrate was changing it`, {
+      host: remote.label,
+      hint: 'run the same command again: it reads everything afresh',
+    });
   if (r.code !== 0)
     throw new RemoteCommandError(`${remote.label}: cannot replace ${path}: ${r.stderr.trim()}`, r, {
       host: remote.label,
@@ -100,7 +104,11 @@ export async function setDirMode(
   next: string,
 ): Promise<void> {
   const r = await remote.exec(['sh', '-c', EDIT_SCRIPT, 'vmigrate-edit', path, 'dir', expected, next]);
-  if (r.code === 3) throw new ChangedMeanwhileError(`${remote.label}: the mode of ${path} changed meanwhile`);
+  if (r.code === 3)
+    throw new ChangedMeanwhileError(`${remote.label}: the mode of ${path} changed meanwhile`, {
+      host: remote.label,
+      hint: 'run the same command again: it reads everything afresh',
+    });
   if (r.code !== 0)
     throw new RemoteCommandError(
       `${remote.label}: cannot change the mode of ${path}: ${r.stderr.trim()}`,

@@ -4,6 +4,7 @@
  * restores qmail's control files.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { exitCodeFor, outcomeOf } from '../../src/errors.js';
 import type { HostSession } from '../../src/hosts/session.js';
 import {
   ABSENT,
@@ -69,6 +70,10 @@ describe('file state', () => {
     expect(await readFileState(remote, path, 'file')).toEqual(next);
     // What was read is stale now: refused, the file as it is.
     await expect(replaceFile(remote, path, was, ABSENT)).rejects.toBeInstanceOf(ChangedMeanwhileError);
+    // A precondition the operator settles (exit 5), not a defect of vmigrate (exit 70).
+    expect(
+      exitCodeFor(outcomeOf(await replaceFile(remote, path, was, ABSENT).catch((e: unknown) => e))),
+    ).toBe(5);
     expect(await readFileState(remote, path, 'file')).toEqual(next);
     // Back to the old bytes, owner and mode; then gone; then created again.
     await replaceFile(remote, path, next, was);
