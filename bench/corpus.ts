@@ -8,12 +8,12 @@
  * - `users`: a domain of thousands of users (for inventory and provisioning), made in one
  *   process with the emulator's own code on the host.
  */
-import { chownSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Remote } from '../src/remote/remote.js';
 import { Random } from '../test/lab/fixtures/random.js';
 import { maildirName } from '../test/lab/fixtures/messages.js';
 import type { LabHost } from '../test/lab/lab.js';
+import { hostFiles, manyUsersDomain, outside } from '../test/lab/many-mailboxes.js';
 
 export interface Corpus {
   domain: string;
@@ -75,11 +75,6 @@ function mixedSize(rnd: Random): number {
 }
 
 /** Where a host path lives on the lab machine (the host's private /home layer). */
-function outside(host: LabHost, path: string): string {
-  if (!path.startsWith('/home/')) throw new Error(`${path} is not under /home on ${host.name}`);
-  return join(host.upper.home, path.slice('/home/'.length));
-}
-
 async function makeDomain(
   remote: Remote,
   host: LabHost,
@@ -113,21 +108,10 @@ function writeMaildirs(
   rnd: Random,
   pool: string,
 ): Omit<Corpus, 'domain' | 'users' | 'dirs'> {
-  const { uid, gid } = host.vpopmail!;
+  const { mk, put, files } = hostFiles(host);
   let messages = 0;
   let bytes = 0;
-  let files = 0;
   let seq = 0;
-  const mk = (p: string) => {
-    mkdirSync(p, { recursive: true, mode: 0o700 });
-    chownSync(p, uid, gid);
-  };
-  const put = (p: string, data: Buffer | string, time: number) => {
-    writeFileSync(p, data, { mode: 0o600 });
-    chownSync(p, uid, gid);
-    utimesSync(p, time, time);
-    files++;
-  };
   for (const [user, dir] of dirs) {
     const maildir = outside(host, `${dir}/Maildir`);
     for (const folder of FOLDERS) {
@@ -166,7 +150,7 @@ function writeMaildirs(
       );
     }
   }
-  return { messages, bytes, files };
+  return { messages, bytes, files: files() };
 }
 
 /** `mixed`: `users` users, about `megabytes` MB in all. */
@@ -219,40 +203,4 @@ export async function smallCorpus(remote: Remote, host: LabHost, count: number):
   return { domain, users: names, dirs, ...stats };
 }
 
-/**
- * `users`: a domain of `count` users, made on the host in one Node process with the emulator's
- * own addUser (the same code every emulated vadduser runs, without a process per user).
- */
-export async function manyUsersDomain(
-  remote: Remote,
-  host: LabHost,
-  domain: string,
-  count: number,
-): Promise<string> {
-  const home = host.vpopmail!.home;
-  await remote.run([
-    'sh',
-    '-c',
-    `${home}/bin/vdeldomain -f ${domain} >/dev/null 2>&1; ${home}/bin/vadddomain ${domain} bench-pm-1234`,
-  ]);
-  const script = `
-    const { lookupDomain } = await import('${home}/lib/emulator/domains.mjs');
-    const { addUser } = await import('${home}/lib/emulator/users.mjs');
-    const d = lookupDomain('${domain}');
-    for (let i = 1; i <= ${count}; i++)
-      addUser(d, { name: 'u' + String(i).padStart(5, '0'), password: 'bench-pw-' + i, gecos: 'Bench user ' + i });
-  `;
-  await remote.run(
-    [
-      'sh',
-      '-c',
-      `n=$(sed -n 's/.*"node": *"\\(.*\\)".*/\\1/p' ${home}/lib/emulator/emulator.json); "$n" --input-type=module -e "$1"`,
-      'sh',
-      script,
-    ],
-    {
-      timeoutMs: 3_600_000,
-    },
-  );
-  return domain;
-}
+export { manyUsersDomain };

@@ -241,21 +241,13 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
 
   // Inventory and provisioning of large domains.
   say(`a ${opt.users}-user domain for inventory`);
-  const usersDomain = await manyUsersDomain(
-    old.remote,
-    lab.hosts.old,
-    'bench-users.example',
-    Number(opt.users),
-  );
+  const usersDomain = 'bench-users.example';
+  await manyUsersDomain(old.remote, lab.hosts.old, usersDomain, Number(opt.users));
   const inv = await timed(vmigrate(`inventory ${usersDomain} --from old --json`));
   extra.inventory = { users: Number(opt.users), seconds: inv.seconds, roundTrips: roundTrips(inv) };
   say(`a ${opt['provision-users']}-user domain for provisioning`);
-  const provDomain = await manyUsersDomain(
-    old.remote,
-    lab.hosts.old,
-    'bench-prov.example',
-    Number(opt['provision-users']),
-  );
+  const provDomain = 'bench-prov.example';
+  await manyUsersDomain(old.remote, lab.hosts.old, provDomain, Number(opt['provision-users']));
   const prov = await timed(vmigrate(`provision ${provDomain} --from old --to new --json`));
   extra.provision = {
     users: Number(opt['provision-users']),

@@ -11,9 +11,12 @@
 # anything moves into it, a new directory moves in whole, and a file replaces a link rather than
 # following it.
 #
-# $1 = the base directory, $2 = the uid that owns what the archive holds, then tar's options.
-b=$1 owner=$2
-shift 2
+# $1 = the base directory (where the stage is made), $2 = the uid that owns what the archive
+# holds, $3 = the decompressor ('' for none), then pairs: a directory of the archive ('' for its
+# top) and the directory whose contents it becomes. One stream may carry many mailboxes, each
+# moved into its own user directory.
+b=$1 owner=$2 z=$3
+shift 3
 # Staging directories of writers that are gone (killed, or their stream failed) are removed.
 for d in "$b"/.vmigrate-stage.*; do
   [ -d "$d" ] || continue
@@ -21,7 +24,11 @@ for d in "$b"/.vmigrate-stage.*; do
 done
 s=$b/.vmigrate-stage.$$
 mkdir -m 700 -- "$s" || exit 2
-tar -x -C "$s" "$@" || {
+if [ -n "$z" ]; then
+  tar -x -C "$s" -I "$z" --ignore-zeros --numeric-owner -p
+else
+  tar -x -C "$s" --ignore-zeros --numeric-owner -p
+fi || {
   st=$?
   rm -rf -- "$s"
   exit "$st"
@@ -34,15 +41,15 @@ refuse() {
   printf 'vmigrate: %s\n' "$1" >&2
   exit 3
 }
-# $1: a directory relative to both the stage and the base ('' for the top).
+# $1: a directory of the stage, $2: the directory it is merged into.
 merge() {
-  for e in "$s$1"/* "$s$1"/.[!.]* "$s$1"/..?*; do
+  for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
     [ -d "$e" ] && [ ! -L "$e" ] || continue
-    t=$b$1/${e##*/}
+    t=$2/${e##*/}
     if [ -L "$t" ]; then
       refuse "$t is a symbolic link on the destination: nothing is written through it"
     elif [ -d "$t" ]; then
-      (merge "$1/${e##*/}") || exit
+      (merge "$e" "$t") || exit
     elif [ -e "$t" ]; then
       refuse "$t exists on the destination and is not a directory"
     elif [ "$root" = 1 ] && [ -O "$e" ]; then
@@ -51,9 +58,20 @@ merge() {
       mv -f -T -- "$e" "$t" || exit
     fi
   done
-  find "$s$1" -mindepth 1 -maxdepth 1 ! -type d -exec mv -f -t "$b$1" -- {} + || exit
+  find "$1" -mindepth 1 -maxdepth 1 ! -type d -exec mv -f -t "$2" -- {} + || exit
 }
-(merge '')
-st=$?
+st=0
+while [ "$#" -ge 2 ] && [ "$st" = 0 ]; do
+  from=$s${1:+/$1} to=$2
+  shift 2
+  [ -d "$from" ] || continue
+  if [ -L "$to" ] || [ ! -d "$to" ]; then
+    printf 'vmigrate: %s is not a directory on the destination\n' "$to" >&2
+    st=3
+  else
+    (merge "$from" "$to")
+    st=$?
+  fi
+done
 rm -rf -- "$s"
 exit "$st"

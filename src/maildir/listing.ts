@@ -1,12 +1,12 @@
 /**
- * A mailbox as a flat list of what lies under its Maildir: one read-only round trip per side,
- * parsed record by record as it arrives. `tmp/` contents are never listed (a delivery in
+ * Mailboxes as flat lists of what lies under each Maildir: one read-only command per side for
+ * many mailboxes, parsed record by record as it arrives. `tmp/` contents are never listed (a delivery in
  * progress is not a message yet); the `tmp/` directories themselves are, so they are recreated.
  *
  * Records are NUL-terminated and paths are byte strings (see byte-names.ts): a name with a TAB,
  * a newline or bytes that are not UTF-8 arrives whole, never cut or dropped.
  */
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import type { Remote } from '../remote/remote.js';
 import { streamRecords } from '../remote/stream-lines.js';
 import { fromBytes, showName } from './byte-names.js';
@@ -49,29 +49,70 @@ export function parseListingRecord(record: Buffer, prefix = 'Maildir/'): Maildir
 }
 
 const FORMAT = '%y %m %s %T@ %P\\0';
+/**
+ * The Maildirs of the user directories read from stdin, one per line (vpasswd's dirs never hold
+ * a newline), each announced by a `#<n>` record: one command for many mailboxes. An absent
+ * Maildir lists as empty; tmp/ directories are listed, their contents pruned.
+ */
 const SCRIPT = [
-  'm=$1/Maildir',
-  '[ -d "$m" ] || exit 0',
-  // tmp/ directories are listed, their contents pruned.
-  `find "$m" -mindepth 1 \\( -type d -name tmp -printf '${FORMAT}' -prune \\) -o -printf '${FORMAT}'`,
+  'st=0 i=0',
+  'while IFS= read -r d; do',
+  '  printf \'#%d\\0\' "$i"',
+  '  i=$((i + 1))',
+  '  [ -d "$d/Maildir" ] || continue',
+  `  find "$d/Maildir" -mindepth 1 \\( -type d -name tmp -printf '${FORMAT}' -prune \\) -o -printf '${FORMAT}' || st=1`,
+  'done',
+  'exit $st',
 ].join('\n');
 
-/** The Maildir of one user directory; an absent Maildir lists as empty. */
-export async function listMaildir(remote: Remote, userDir: string): Promise<MaildirEntry[]> {
-  const entries: MaildirEntry[] = [];
-  let bad: Buffer | undefined;
-  const what = `listing ${userDir}/Maildir`;
-  await streamRecords(remote, ['sh', '-c', SCRIPT, 'sh', userDir], what, (rec) => {
-    const e = parseListingRecord(rec);
-    if (e) entries.push(e);
-    else bad ??= rec;
-  });
+/**
+ * The Maildirs of many user directories in one command, in the order given; `what` names
+ * them in errors. Each mailbox's entries are handed over as soon as its listing is complete.
+ */
+export async function listMaildirs(
+  remote: Remote,
+  userDirs: readonly string[],
+  onMailbox: (index: number, entries: MaildirEntry[]) => void,
+  what = `listing ${userDirs.length} mailbox(es)`,
+): Promise<void> {
+  if (userDirs.length === 0) return;
+  const bad = userDirs.find((d) => d.includes('\n') || d === '');
+  if (bad !== undefined) throw new Error(`a user directory cannot be listed by line: ${JSON.stringify(bad)}`);
+  let at = -1;
+  let entries: MaildirEntry[] = [];
+  let unreadable: Buffer | undefined;
+  const flush = () => {
+    if (at >= 0) onMailbox(at, entries);
+    entries = [];
+  };
+  await streamRecords(
+    remote,
+    ['sh', '-c', SCRIPT, 'sh'],
+    what,
+    (rec) => {
+      if (rec[0] === 0x23) {
+        flush();
+        at = Number(fromBytes(rec.subarray(1)));
+        return;
+      }
+      const e = at >= 0 ? parseListingRecord(rec) : undefined;
+      if (e) entries.push(e);
+      else unreadable ??= rec;
+    },
+    { stdin: Buffer.from(userDirs.map((d) => `${d}\n`).join(''), 'utf8') },
+  );
   // A record that does not parse is not a file to skip in silence: the listing cannot be trusted.
-  if (bad)
+  if (unreadable)
     throw new RemoteCommandError(
-      `${what} on ${remote.label} printed a record vmigrate cannot read: ${showName(fromBytes(bad.subarray(0, 200)))}`,
+      `${what} on ${remote.label} printed a record vmigrate cannot read: ${showName(fromBytes(unreadable.subarray(0, 200)))}`,
       { command: what, code: 0, signal: null, stderr: '' },
       { host: remote.label },
     );
-  return entries;
+  if (at !== userDirs.length - 1)
+    throw new RemoteCommandError(
+      `${what} on ${remote.label} ended after ${at + 1} of ${userDirs.length} mailboxes`,
+      { command: what, code: 0, signal: null, stderr: '' },
+      { host: remote.label },
+    );
+  flush();
 }

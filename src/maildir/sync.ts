@@ -1,23 +1,17 @@
 /**
- * One delta pass over one mailbox: list both sides, rename what only changed its flags or
- * moved from new/ to cur/, stream what the destination lacks. Repeatable at will: a second
- * pass over an unchanged mailbox sends nothing.
+ * One delta pass over a group of mailboxes: list both sides, rename what only changed its flags
+ * or moved from new/ to cur/, stream what the destination lacks. Repeatable at will: a second
+ * pass over unchanged mailboxes sends nothing.
  */
+import { Buffer } from 'node:buffer';
 import { PreconditionError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
 import { fenceCheck, fencedError, type Fence } from '../remote/batch.js';
-import { nulList, showName } from './byte-names.js';
-import {
-  kindOf,
-  messageKey,
-  planDelta,
-  type MessageKey,
-  type WrittenFile,
-  type WrittenMessage,
-} from './delta.js';
+import { fromBytes, nulList, showName } from './byte-names.js';
+import { kindOf, messageKey, planDelta, type Delta, type DeltaOptions, type MessageKey } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
-import { listMaildir } from './listing.js';
-import { relayTree, type Compressor } from './tar-relay.js';
+import { listMaildirs, type MaildirEntry } from './listing.js';
+import { combinedTrees, placeBelow, relayTree, type Compressor } from './tar-relay.js';
 import { streamRecords } from '../remote/stream-lines.js';
 
 export interface Mailbox {
@@ -26,6 +20,8 @@ export interface Mailbox {
   sourceDir: string;
   destDir: string;
   owner: { uid: number; gid: number };
+  /** Entries the source's inventory expects its listing to hold: how mailboxes are grouped. */
+  expected?: number;
 }
 
 export interface MailboxResult {
@@ -106,167 +102,363 @@ function keysOf(paths: readonly string[], sizeOf: (path: string) => number): Wri
   return out;
 }
 
-export async function syncMailbox(
+/** What one command of a group reads or writes, from the ledger of each mailbox. */
+export interface SyncOptions {
+  compress?: Compressor | undefined;
+  fence?: Fence | undefined;
+  /** The ledger: how vmigrate last wrote each message and other file here (see planDelta). */
+  ledger?: ((box: Mailbox) => Pick<DeltaOptions, 'written' | 'writtenFiles'>) | undefined;
+  /** --delete: remove what vmigrate wrote and the source no longer has, unless a user changed it. */
+  deleteCopied?: boolean | undefined;
+  /** Slices of a copy, and of a stream of many mailboxes (default: one stream each). */
+  chunks?: ChunkLimits | undefined;
+  /** Runs one stream when a slot is free (the domain's bound on parallel streams). */
+  streamSlot?: (<T>(f: () => Promise<T>) => Promise<T>) | undefined;
+  /**
+   * The domain directories: mailboxes below them may share one tar stream, whose archive is
+   * relative to the source's and staged in the destination's. Without them each streams alone.
+   */
+  bases?: { source: string; dest: string } | undefined;
+}
+
+export interface GroupOutcome {
+  results: MailboxResult[];
+  failures: Array<{ box: Mailbox; error: Error }>;
+  /** Tar streams the pass ran (each one command on either side). */
+  streams: number;
+}
+
+/** One mailbox on its way through a group's pass. */
+interface BoxPass {
+  box: Mailbox;
+  delta: Delta;
+  listed: Map<string, MaildirEntry>;
+  onDest: Map<string, MaildirEntry>;
+  streamBytes: number;
+  vanished: number;
+  error: Error | undefined;
+}
+
+const asBytes = (text: string) => fromBytes(Buffer.from(text, 'utf8'));
+
+/** The arguments a stream of many mailboxes may carry: far below any command-line limit. */
+const TARGET_TEXT = 32 * 1024;
+
+/**
+ * One delta pass over a group of mailboxes, in a fixed number of commands whatever their
+ * count: one listing per side, one rename and one delete command, and tar streams that carry
+ * many small mailboxes each (a big one is cut in slices of its own). Each mailbox stays on its
+ * own in the ledger, the events and the outcome: one that fails does not fail the others.
+ */
+export async function syncMailboxes(
   source: Remote,
   dest: Remote,
-  box: Mailbox,
+  boxes: readonly Mailbox[],
   events: SyncEvents = {},
-  options: {
-    compress?: Compressor | undefined;
-    fence?: Fence | undefined;
-    /** The ledger: how vmigrate last wrote each message here (see planDelta). */
-    written?: ReadonlyMap<string, WrittenMessage> | undefined;
-    /** The ledger of the other files (IMAP and POP state), by path. */
-    writtenFiles?: ReadonlyMap<string, WrittenFile> | undefined;
-    /** --delete: remove what vmigrate wrote and the source no longer has, unless a user changed it. */
-    deleteCopied?: boolean | undefined;
-    /** Slices of the copy that may stream side by side (default: one stream). */
-    chunks?: ChunkLimits | undefined;
-    /** Runs one stream when a slot is free (the domain's bound on parallel streams). */
-    streamSlot?: (<T>(f: () => Promise<T>) => Promise<T>) | undefined;
-  } = {},
-): Promise<MailboxResult> {
-  const [from, to] = await Promise.all([listMaildir(source, box.sourceDir), listMaildir(dest, box.destDir)]);
-  const delta = planDelta(from, to, {
-    written: options.written,
-    writtenFiles: options.writtenFiles,
-    deleteCopied: options.deleteCopied,
-  });
-  const listed = new Map(from.map((e) => [e.path, e]));
-  const onDest = new Map(to.map((e) => [e.path, e]));
-  const sourceSize = (p: string) => listed.get(p)?.size ?? 0;
-  const destSize = (p: string) => onDest.get(p)?.size ?? 0;
-  if (delta.arrived.length > 0) events.renamed?.(box, keysOf(delta.arrived, destSize));
-  events.planned?.(box, {
-    messages: delta.messages,
-    bytes: delta.bytes,
-    streamBytes: tarSize(delta.copy, sourceSize),
-  });
-  if (delta.renames.length > 0) {
-    await inBase(dest, box.destDir, RENAME, delta.renames.flat(), `renaming in ${box.label}`, options.fence);
-    // A rename keeps the destination's content: its size is what the old name had.
-    const renamedFrom = new Map(delta.renames.map(([was, now]) => [now, was]));
-    events.renamed?.(
+  options: SyncOptions = {},
+): Promise<GroupOutcome> {
+  const what = (side: string) => `listing ${boxes.length} mailbox(es) on ${side}`;
+  const from: MaildirEntry[][] = [];
+  const to: MaildirEntry[][] = [];
+  await Promise.all([
+    listMaildirs(
+      source,
+      boxes.map((b) => b.sourceDir),
+      (i, e) => (from[i] = e),
+      boxes.length === 1 ? `listing ${boxes[0]?.sourceDir}/Maildir` : what('the source'),
+    ),
+    listMaildirs(
+      dest,
+      boxes.map((b) => b.destDir),
+      (i, e) => (to[i] = e),
+      boxes.length === 1 ? `listing ${boxes[0]?.destDir}/Maildir` : what('the destination'),
+    ),
+  ]);
+  const passes: BoxPass[] = boxes.map((box, i) => {
+    const delta = planDelta(from[i] ?? [], to[i] ?? [], {
+      ...options.ledger?.(box),
+      deleteCopied: options.deleteCopied,
+    });
+    const pass = {
       box,
-      keysOf([...renamedFrom.keys()], (now) => destSize(renamedFrom.get(now) ?? now)),
-    );
+      delta,
+      listed: new Map((from[i] ?? []).map((e) => [e.path, e])),
+      onDest: new Map((to[i] ?? []).map((e) => [e.path, e])),
+      streamBytes: 0,
+      vanished: 0,
+      error: undefined,
+    };
+    from[i] = [];
+    to[i] = [];
+    const destSize = (p: string) => pass.onDest.get(p)?.size ?? 0;
+    if (delta.arrived.length > 0) events.renamed?.(box, keysOf(delta.arrived, destSize));
+    events.planned?.(box, {
+      messages: delta.messages,
+      bytes: delta.bytes,
+      streamBytes: tarSize(delta.copy, (p) => pass.listed.get(p)?.size ?? 0),
+    });
+    return pass;
+  });
+  const fail = (p: BoxPass, e: unknown) => (p.error ??= e instanceof Error ? e : new Error(String(e)));
+  const live = () => passes.filter((p) => p.error === undefined);
+
+  const renaming = live().filter((p) => p.delta.renames.length > 0);
+  if (renaming.length > 0) {
+    try {
+      await inDest(
+        dest,
+        RENAME,
+        renaming.flatMap((p) => p.delta.renames.flat().map((x) => `${asBytes(p.box.destDir)}/${x}`)),
+        `renaming in ${renaming.length === 1 ? renaming[0]?.box.label : `${renaming.length} mailboxes`}`,
+        options.fence,
+      );
+      for (const p of renaming) {
+        // A rename keeps the destination's content: its size is what the old name had.
+        const renamedFrom = new Map(p.delta.renames.map(([was, now]) => [now, was]));
+        events.renamed?.(
+          p.box,
+          keysOf([...renamedFrom.keys()], (now) => p.onDest.get(renamedFrom.get(now) ?? now)?.size ?? 0),
+        );
+      }
+    } catch (e) {
+      renaming.forEach((p) => fail(p, e));
+    }
   }
-  if (delta.deletes.length > 0) {
-    await inBase(dest, box.destDir, DELETE, delta.deletes, `deleting in ${box.label}`, options.fence);
-    events.deleted?.(
-      box,
-      delta.deletes.map(messageKey).filter((k) => k !== undefined),
-    );
+  const deleting = live().filter((p) => p.delta.deletes.length > 0);
+  if (deleting.length > 0) {
+    try {
+      await inDest(
+        dest,
+        DELETE,
+        deleting.flatMap((p) => p.delta.deletes.map((x) => `${asBytes(p.box.destDir)}/${x}`)),
+        `deleting in ${deleting.length === 1 ? deleting[0]?.box.label : `${deleting.length} mailboxes`}`,
+        options.fence,
+      );
+      for (const p of deleting)
+        events.deleted?.(
+          p.box,
+          p.delta.deletes.map(messageKey).filter((k) => k !== undefined),
+        );
+    } catch (e) {
+      deleting.forEach((p) => fail(p, e));
+    }
   }
-  let streamBytes = 0;
-  let vanished = 0;
-  if (delta.copy.length > 0) {
-    events.copying?.(box, keysOf(delta.copy, sourceSize));
-    const files = delta.copy.flatMap((p) => {
-      const e = listed.get(p);
-      return e?.type === 'f' && messageKey(p) === undefined ? [e] : [];
+
+  const limits = options.chunks ?? { maxBytes: Infinity, maxFiles: Infinity };
+  const slot = options.streamSlot ?? (<T>(f: () => Promise<T>) => f());
+  const packs: BoxPass[][] = [];
+  const alone: Array<{ pass: BoxPass; plan: ReturnType<typeof planChunks> }> = [];
+  let pack: BoxPass[] = [];
+  let packFiles = 0;
+  let packBytes = 0;
+  let packText = 0;
+  for (const p of live()) {
+    if (p.delta.copy.length === 0) continue;
+    const sourceSize = (x: string) => p.listed.get(x)?.size ?? 0;
+    events.copying?.(p.box, keysOf(p.delta.copy, sourceSize));
+    const files = p.delta.copy.flatMap((x) => {
+      const e = p.listed.get(x);
+      return e?.type === 'f' && messageKey(x) === undefined ? [e] : [];
     });
     if (files.length > 0)
       events.copyingFiles?.(
-        box,
+        p.box,
         files.map((e) => ({ path: e.path, size: e.size, mtime: e.mtime })),
       );
-    const relay = async (members: string[], extract?: 'direct') => {
+    const plan = planChunks(p.delta.copy, (x) => p.listed.get(x)?.type === 'd', sourceSize, limits);
+    const rel = options.bases && placeBelow(options.bases.source, p.box.sourceDir);
+    const packable =
+      plan.chunks.length <= 1 &&
+      rel !== undefined &&
+      placeBelow(options.bases?.dest ?? '', p.box.destDir) !== undefined;
+    if (!packable) {
+      alone.push({ pass: p, plan });
+      continue;
+    }
+    const files_ = p.delta.copy.length;
+    const bytes = p.delta.copy.reduce((n, x) => n + sourceSize(x), 0);
+    const text = rel.length + p.box.destDir.length + 2;
+    if (
+      pack.length > 0 &&
+      (packFiles + files_ > limits.maxFiles ||
+        packBytes + bytes > limits.maxBytes ||
+        packText + text > TARGET_TEXT)
+    ) {
+      packs.push(pack);
+      pack = [];
+      packFiles = packBytes = packText = 0;
+    }
+    pack.push(p);
+    packFiles += files_;
+    packBytes += bytes;
+    packText += text;
+  }
+  if (pack.length > 0) packs.push(pack);
+
+  const relay = relayWith(source, dest, events, options);
+  await Promise.all([
+    ...packs.map((ps) =>
+      slot(() => (ps.length === 1 && ps[0] ? relay.alone(ps[0], ps[0].delta.copy) : relay.many(ps))).catch(
+        (e: unknown) => ps.forEach((p) => fail(p, e)),
+      ),
+    ),
+    ...alone.map(async ({ pass: p, plan }) => {
+      try {
+        if (plan.chunks.length <= 1) await slot(() => relay.alone(p, p.delta.copy));
+        else {
+          // Parents first, so that parallel extractions never race to create them; then the
+          // slices side by side; then the directories again, whose mtimes the files changed
+          // (they exist by then, and only their modes and mtimes are set).
+          if (plan.dirs.length > 0) await slot(() => relay.alone(p, plan.dirs));
+          await Promise.all(plan.chunks.map((c) => slot(() => relay.alone(p, c))));
+          if (plan.dirs.length > 0) await slot(() => relay.alone(p, plan.dirs, 'direct'));
+        }
+      } catch (e) {
+        fail(p, e);
+      }
+    }),
+  ]);
+
+  const outcome: GroupOutcome = { results: [], failures: [], streams: relay.streams() };
+  for (const p of passes) {
+    const { delta, box } = p;
+    if (p.error === undefined && delta.conflicts.length > 0)
+      fail(
+        p,
+        new PreconditionError(
+          `${box.label}: ${delta.conflicts.length} path(s) not copied, because of what the destination has in their way:\n  ` +
+            delta.conflicts
+              .slice(0, 20)
+              .map((c) => `${showName(c.path)}: ${c.why}`)
+              .join('\n  ') +
+            (delta.conflicts.length > 20 ? `\n  … and ${delta.conflicts.length - 20} more` : ''),
+          {
+            host: dest.label,
+            hint: `vmigrate never writes through a symbolic link or over another kind of file: move these aside in ${box.destDir} on ${dest.label} and run the command again`,
+          },
+        ),
+      );
+    if (p.error) {
+      outcome.failures.push({ box, error: p.error });
+      continue;
+    }
+    outcome.results.push({
+      label: box.label,
+      messagesCopied: Math.max(0, delta.messages - p.vanished),
+      vanished: p.vanished,
+      skipped: delta.skipped.map((e) => ({ path: e.path, kind: kindOf(e.type) })),
+      kept: delta.kept,
+      leftOut: delta.leftOut,
+      contentBytes: delta.bytes,
+      streamBytes: p.streamBytes,
+      renamed: delta.renames.length,
+      deleted: delta.deletes.length,
+      otherFiles: delta.files,
+    });
+  }
+  return outcome;
+}
+
+/** What a stream brought into one mailbox, reported once it ended whole. */
+function arrivedIn(p: BoxPass, members: readonly string[], vanished: number, events: SyncEvents): void {
+  const arrived: MessageKey[] = [];
+  const arrivedFiles: string[] = [];
+  let bytes = 0;
+  for (const m of members) {
+    const e = p.listed.get(m);
+    if (e?.type !== 'f') continue;
+    const k = messageKey(m);
+    if (k) {
+      arrived.push(k);
+      bytes += e.size;
+    } else arrivedFiles.push(m);
+  }
+  p.vanished += vanished;
+  events.sent?.(p.box, { messages: Math.max(0, arrived.length - vanished), bytes });
+  events.confirmed?.(p.box, arrived);
+  if (arrivedFiles.length > 0) events.confirmedFiles?.(p.box, arrivedFiles);
+}
+
+function relayWith(source: Remote, dest: Remote, events: SyncEvents, options: SyncOptions) {
+  const common = {
+    live: true,
+    ...(options.compress ? { compress: options.compress } : {}),
+  };
+  let streams = 0;
+  return {
+    streams: () => streams,
+    /** One mailbox's members, relative to its own directories. */
+    async alone(p: BoxPass, members: string[], extract?: 'direct'): Promise<void> {
+      streams += 1;
       const r = await relayTree(source, dest, {
-        sourceBase: box.sourceDir,
-        destBase: box.destDir,
+        ...common,
+        sourceBase: p.box.sourceDir,
+        destBase: p.box.destDir,
         members,
-        owner: box.owner,
-        live: true,
-        ...(options.compress ? { compress: options.compress } : {}),
+        owner: p.box.owner,
         ...(extract ? { extract } : {}),
         onBytes: (n) => {
-          streamBytes += n;
-          events.bytes?.(box, n);
+          p.streamBytes += n;
+          events.bytes?.(p.box, n);
         },
       });
-      vanished += r.vanished;
-      // What this stream brought, in one pass over its members.
-      const arrived: MessageKey[] = [];
-      const arrivedFiles: string[] = [];
-      let bytes = 0;
-      for (const m of members) {
-        const e = listed.get(m);
-        if (e?.type !== 'f') continue;
-        const k = messageKey(m);
-        if (k) {
-          arrived.push(k);
-          bytes += e.size;
-        } else arrivedFiles.push(m);
-      }
-      events.sent?.(box, { messages: Math.max(0, arrived.length - r.vanished), bytes });
-      events.confirmed?.(box, arrived);
-      if (arrivedFiles.length > 0) events.confirmedFiles?.(box, arrivedFiles);
-    };
-    const plan = planChunks(
-      delta.copy,
-      (p) => listed.get(p)?.type === 'd',
-      sourceSize,
-      options.chunks ?? { maxBytes: Infinity, maxFiles: Infinity },
-    );
-    const slot = options.streamSlot ?? ((f: () => Promise<void>) => f());
-    if (plan.chunks.length <= 1) await slot(() => relay(delta.copy));
-    else {
-      // Parents first, so that parallel extractions never race to create them; then the
-      // slices side by side; then the directories again, whose mtimes the files changed
-      // (they exist by then, and only their modes and mtimes are set).
-      if (plan.dirs.length > 0) await slot(() => relay(plan.dirs));
-      await Promise.all(plan.chunks.map((c) => slot(() => relay(c))));
-      if (plan.dirs.length > 0) await slot(() => relay(plan.dirs, 'direct'));
-    }
-  }
-  if (delta.conflicts.length > 0)
-    throw new PreconditionError(
-      `${box.label}: ${delta.conflicts.length} path(s) not copied, because of what the destination has in their way:\n  ` +
-        delta.conflicts
-          .slice(0, 20)
-          .map((c) => `${showName(c.path)}: ${c.why}`)
-          .join('\n  ') +
-        (delta.conflicts.length > 20 ? `\n  … and ${delta.conflicts.length - 20} more` : ''),
-      {
-        host: dest.label,
-        hint: `vmigrate never writes through a symbolic link or over another kind of file: move these aside in ${box.destDir} on ${dest.label} and run the command again`,
-      },
-    );
-  return {
-    label: box.label,
-    messagesCopied: Math.max(0, delta.messages - vanished),
-    vanished,
-    skipped: delta.skipped.map((e) => ({ path: e.path, kind: kindOf(e.type) })),
-    kept: delta.kept,
-    leftOut: delta.leftOut,
-    contentBytes: delta.bytes,
-    streamBytes,
-    renamed: delta.renames.length,
-    deleted: delta.deletes.length,
-    otherFiles: delta.files,
+      arrivedIn(p, members, r.vanished, events);
+    },
+    /** Many mailboxes in one stream, each moved into its own directory on the destination. */
+    async many(ps: readonly BoxPass[]): Promise<void> {
+      const first = ps[0];
+      const trees =
+        options.bases &&
+        combinedTrees(
+          options.bases,
+          ps.map((p) => ({ sourceBase: p.box.sourceDir, destBase: p.box.destDir, members: p.delta.copy })),
+        );
+      if (!trees || !first)
+        throw new Error('a stream of many mailboxes needs them below the domain directories');
+      const rels = trees.targets?.map((t) => t.archived) ?? [];
+      // The stream's bytes are the mailboxes' in order: each is credited until its share is full.
+      const shares = ps.map((p) => tarSize(p.delta.copy, (x) => p.listed.get(x)?.size ?? 0));
+      let at = 0;
+      streams += 1;
+      const r = await relayTree(source, dest, {
+        ...common,
+        ...trees,
+        owner: first.box.owner,
+        onBytes: (n) => {
+          while (at < ps.length - 1 && (ps[at]?.streamBytes ?? 0) >= (shares[at] ?? 0)) at += 1;
+          const p = ps[at];
+          if (!p) return;
+          p.streamBytes += n;
+          events.bytes?.(p.box, n);
+        },
+      });
+      ps.forEach((p, i) => {
+        const prefix = `${rels[i] ?? ''}/`;
+        arrivedIn(p, p.delta.copy, r.vanishedNames.filter((n) => n.startsWith(prefix)).length, events);
+      });
+    },
   };
 }
 
 /**
  * Renames and deletions read their paths from stdin, NUL-separated: a name may hold any byte,
- * and a command line is text. Paths are relative to the base; `mv -T` and `rm -f` act on the
- * last component itself, and a rename's target directory was checked by planDelta.
+ * and a command line is text. `mv -T` and `rm -f` act on the last component itself, and a
+ * rename's target directory was checked by planDelta.
  */
 const RENAME = 'xargs -0 -r -x -n 2 mv -f -T --';
 const DELETE = 'xargs -0 -r rm -f --';
 
-async function inBase(
+/** Paths are absolute (the user directories' own, then bytes below them). */
+async function inDest(
   dest: Remote,
-  base: string,
   command: string,
   paths: readonly string[],
   what: string,
   fence: Fence | undefined,
 ): Promise<void> {
-  const script = `cd "$1" || exit 1\n${fence ? `${fenceCheck(fence)}\n` : ''}${command}`;
+  const script = `${fence ? `${fenceCheck(fence)}\n` : ''}${command}`;
   try {
-    await streamRecords(dest, ['sh', '-c', script, 'sh', base], what, () => {}, { stdin: nulList(paths) });
+    await streamRecords(dest, ['sh', '-c', script], what, () => {}, { stdin: nulList(paths) });
   } catch (err) {
     throw fencedError(err, dest.label, fence) ?? err;
   }

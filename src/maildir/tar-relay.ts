@@ -9,6 +9,7 @@
  * connection that wakes up later, can never truncate or replace a file, and nothing is written
  * through a symbolic link.
  */
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
@@ -16,7 +17,7 @@ import type { Remote, RemoteProcess } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
 import { collectGarbageEvery4MiB } from './relay-memory.js';
 import { relayWindow } from './relay-window.js';
-import { nulList } from './byte-names.js';
+import { fromBytes, nulList } from './byte-names.js';
 
 export interface TreeRelay {
   sourceBase: string;
@@ -33,12 +34,51 @@ export interface TreeRelay {
    */
   extract?: 'staged' | 'direct';
   owner: { uid: number; gid: number };
+  /**
+   * For a stream of many mailboxes: each directory of the archive (relative to sourceBase, ''
+   * for the top) and the destination directory whose contents it becomes; the stage is made in
+   * destBase. Without it the archive's top becomes destBase. Only for 'staged'.
+   */
+  targets?: ReadonlyArray<{ archived: string; dest: string }>;
   /** A live Maildir changes while it is read: files that vanish or change are skipped, not fatal. */
   live?: boolean;
   /** Compress the stream on the source and decompress it on the destination (slow links). */
   compress?: Compressor;
   /** Called with each chunk's size as the archive passes through the controller. */
   onBytes?: (n: number) => void;
+}
+
+/** A directory's place below a base, as a relative path; undefined when it is not below it. */
+export function placeBelow(base: string, dir: string): string | undefined {
+  if (!dir.startsWith(`${base}/`)) return undefined;
+  const rel = dir.slice(base.length + 1).replace(/\/+$/, '');
+  return rel === '' || rel.split('/').includes('..') ? undefined : rel;
+}
+
+/**
+ * Trees of many directories as one stream: the archive relative to the source base, each tree
+ * under its place there, moved into its own directory on the destination. Undefined when a
+ * tree is not below the bases (it then streams alone).
+ */
+export function combinedTrees(
+  bases: { source: string; dest: string },
+  trees: ReadonlyArray<{ sourceBase: string; destBase: string; members: readonly string[] }>,
+): Pick<TreeRelay, 'sourceBase' | 'destBase' | 'members' | 'targets'> | undefined {
+  const places = trees.map((t) => placeBelow(bases.source, t.sourceBase));
+  if (
+    places.some((p) => p === undefined) ||
+    trees.some((t) => placeBelow(bases.dest, t.destBase) === undefined)
+  )
+    return undefined;
+  return {
+    sourceBase: bases.source,
+    destBase: bases.dest,
+    members: trees.flatMap((t, i) => {
+      const prefix = fromBytes(Buffer.from(`${places[i] ?? ''}/`, 'utf8'));
+      return t.members.map((m) => `${prefix}${m}`);
+    }),
+    targets: trees.map((t, i) => ({ archived: places[i] ?? '', dest: t.destBase })),
+  };
 }
 
 export type Compressor = 'gzip' | 'zstd';
@@ -54,13 +94,15 @@ const VANISHED =
   /^tar: .*(File removed before we read it|file changed as we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory|Warning: Cannot stat|Exiting with failure status due to previous errors)/;
 /** Of those, the ones that mean a file was not sent at all. */
 const NOT_SENT =
-  /^tar: .*: (File removed before we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory)$/;
+  /^tar: (.*): (?:File removed before we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory)$/;
 
 const EXTRACT_SCRIPT = readFileSync(new URL('./extract-script.sh', import.meta.url), 'utf8');
 
 export interface RelayResult {
   /** Files listed but gone from the source when tar came to them (a live mailbox): not sent. */
   vanished: number;
+  /** Their names as tar printed them (quoted as tar quotes), relative to sourceBase. */
+  vanishedNames: string[];
 }
 
 /** tar -c's status, accepting exit 1 when every complaint is about a file that moved away. */
@@ -80,18 +122,33 @@ function abandon(proc: RemoteProcess): void {
 }
 
 /** The destination's end of a relay: the staged extractor, or tar -x itself for 'direct'. */
-export function extractorArgv(job: Pick<TreeRelay, 'destBase' | 'owner' | 'compress' | 'extract'>): string[] {
+export function extractorArgv(
+  job: Pick<TreeRelay, 'destBase' | 'owner' | 'compress' | 'extract' | 'targets'>,
+): string[] {
   // --ignore-zeros: read to the end of the stream, not only to the end-of-archive blocks, so
   // the source's last record is consumed and both channels end in order.
-  const tarOptions = [
-    ...(job.compress ? ['-I', COMPRESS[job.compress].extract] : []),
-    '--ignore-zeros',
-    '--numeric-owner',
-    '-p',
+  if (job.extract === 'direct')
+    return [
+      'tar',
+      '-x',
+      ...(job.compress ? ['-I', COMPRESS[job.compress].extract] : []),
+      '--ignore-zeros',
+      '--numeric-owner',
+      '-p',
+      '-C',
+      job.destBase,
+    ];
+  const targets = job.targets ?? [{ archived: '', dest: job.destBase }];
+  return [
+    'sh',
+    '-c',
+    EXTRACT_SCRIPT,
+    'vmigrate-extract',
+    job.destBase,
+    String(job.owner.uid),
+    job.compress ? COMPRESS[job.compress].extract : '',
+    ...targets.flatMap((t) => [t.archived, t.dest]),
   ];
-  return job.extract === 'direct'
-    ? ['tar', '-x', ...tarOptions, '-C', job.destBase]
-    : ['sh', '-c', EXTRACT_SCRIPT, 'vmigrate-extract', job.destBase, String(job.owner.uid), ...tarOptions];
 }
 
 /** The source end died writing to a pipe nobody read any more (SIGPIPE, or sh's 141). */
@@ -100,7 +157,7 @@ function brokePipe(st: { code: number | null; signal: string | null; stderr: str
 }
 
 export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<RelayResult> {
-  if (job.members.length === 0) return { vanished: 0 };
+  if (job.members.length === 0) return { vanished: 0, vanishedNames: [] };
   const readerArgv = [
     'tar',
     '-c',
@@ -169,5 +226,9 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   if (destFailed) throw streamFailure(dest, 'tar -x', writer.command, w.value);
   for (const x of [sent, moved, r, w]) if (x.status === 'rejected') throw x.reason;
   const stderr = r.status === 'fulfilled' ? r.value.stderr : '';
-  return { vanished: stderr.split('\n').filter((l) => NOT_SENT.test(l)).length };
+  const vanishedNames = stderr.split('\n').flatMap((l) => {
+    const m = NOT_SENT.exec(l);
+    return m?.[1] === undefined ? [] : [m[1]];
+  });
+  return { vanished: vanishedNames.length, vanishedNames };
 }

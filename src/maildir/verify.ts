@@ -4,6 +4,7 @@
  * checksums the content). Messages only the destination has are counted, not failed: mail
  * delivered to the new server during a live move is expected. The comparison is pure.
  */
+import { Buffer } from 'node:buffer';
 import type { Remote } from '../remote/remote.js';
 import { streamRecords } from '../remote/stream-lines.js';
 import { fromBytes, showName } from './byte-names.js';
@@ -151,23 +152,52 @@ export function parseChecksumLine(line: string): { path: string; sum: string } |
   return { path, sum: m[1] };
 }
 
-/** SHA-256 of every message of a Maildir, streamed; keys relative to the user directory. */
-export async function messageChecksums(remote: Remote, userDir: string): Promise<Map<string, string>> {
-  const script =
-    'cd "$1" 2>/dev/null && [ -d Maildir ] || exit 0\n' +
-    "find Maildir -name tmp -prune -o -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -print0 | xargs -0 -r sha256sum";
-  const sums = new Map<string, string>();
-  // xargs exits 123 when a message vanished between find and sha256sum: a live mailbox. Such a
-  // message has no checksum, and compareMailbox reports it.
+const CHECKSUM_SCRIPT = [
+  'st=0 i=0',
+  'while IFS= read -r d; do',
+  '  echo "#$i"',
+  '  i=$((i + 1))',
+  '  (',
+  '    cd "$d" 2>/dev/null && [ -d Maildir ] || exit 0',
+  "    find Maildir -name tmp -prune -o -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -print0 | xargs -0 -r sha256sum",
+  // xargs exits 123 when a message vanished between find and sha256sum: a live mailbox. Such
+  // a message has no checksum, and compareMailbox reports it.
+  '  ) || [ "$?" = 123 ] || st=1',
+  'done',
+  'exit $st',
+].join('\n');
+
+/**
+ * SHA-256 of every message of many Maildirs in one command, streamed, in the order given; keys
+ * relative to each user directory. Each mailbox's sums are handed over once complete.
+ */
+export async function messageChecksums(
+  remote: Remote,
+  userDirs: readonly string[],
+  onMailbox: (index: number, sums: Map<string, string>) => void,
+): Promise<void> {
+  if (userDirs.length === 0) return;
+  let at = -1;
+  let sums = new Map<string, string>();
+  const flush = () => {
+    if (at >= 0) onMailbox(at, sums);
+    sums = new Map();
+  };
   await streamRecords(
     remote,
-    ['sh', '-c', script, 'sh', userDir],
-    `checksums of ${userDir}/Maildir`,
+    ['sh', '-c', CHECKSUM_SCRIPT, 'sh'],
+    `checksums of ${userDirs.length === 1 ? `${userDirs[0]}/Maildir` : `${userDirs.length} mailboxes`}`,
     (line) => {
-      const c = parseChecksumLine(fromBytes(line));
+      const text = fromBytes(line);
+      if (text.startsWith('#')) {
+        flush();
+        at = Number(text.slice(1));
+        return;
+      }
+      const c = parseChecksumLine(text);
       if (c) sums.set(c.path, c.sum);
     },
-    { ok: [0, 123], separator: 10 },
+    { separator: 10, stdin: Buffer.from(userDirs.map((d) => `${d}\n`).join(''), 'utf8') },
   );
-  return sums;
+  flush();
 }

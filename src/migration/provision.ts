@@ -7,13 +7,13 @@ import { PreconditionError, VerificationError } from '../errors.js';
 import { openPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
-import { relayTree } from '../maildir/tar-relay.js';
+import { combinedTrees, placeBelow, relayTree, type TreeRelay } from '../maildir/tar-relay.js';
 import { runBatch, type BatchStep, type Fence } from '../remote/batch.js';
 import { describeDifference, differences } from '../vpopmail/compare.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import { validateDomain } from '../vpopmail/names.js';
-import { accountSteps, fileSteps, type ProvisionMode } from '../vpopmail/provision-steps.js';
+import { accountSteps, fileSteps, type ProvisionMode, type RelayJob } from '../vpopmail/provision-steps.js';
 import {
   buildPathMap,
   destLayout,
@@ -100,9 +100,9 @@ export async function provision(
     );
   // Entries whose kind changed go first: no relay may meet the old link on its way.
   await runBatch(dest.remote, files.prepare, { onResult: onStep, fence: options.fence });
-  for (const job of files.relays) {
+  for (const job of relaysOf(files.relays, { source: src.dir, dest: destNow.dir })) {
     await relayTree(source.remote, dest.remote, { ...job, owner: { uid: destNow.uid, gid: destNow.gid } });
-    changes += 1;
+    changes += job.trees;
     log.info({ host: dest.label, step: job.title, files: job.members.length }, 'provisioned');
     events.step?.(job.title);
   }
@@ -120,6 +120,29 @@ export async function provision(
       );
   }
   return { domain: pf.domain, mode, changes, warnings: pf.warnings, notes, destInventory: after };
+}
+
+/** The trees to copy as streams: those of the users (below the domain directories) in one. */
+function relaysOf(
+  jobs: readonly RelayJob[],
+  bases: { source: string; dest: string },
+): Array<RelayJob & { targets?: TreeRelay['targets']; trees: number }> {
+  const below = jobs.filter(
+    (j) =>
+      placeBelow(bases.source, j.sourceBase) !== undefined &&
+      placeBelow(bases.dest, j.destBase) !== undefined,
+  );
+  const together = below.length > 1 ? combinedTrees(bases, below) : undefined;
+  if (!together) return jobs.map((j) => ({ ...j, trees: 1 }));
+  return [
+    ...jobs.filter((j) => !below.includes(j)).map((j) => ({ ...j, trees: 1 })),
+    {
+      ...together,
+      members: [...together.members],
+      title: `copy ${together.members.length} file(s) of ${below.length} users`,
+      trees: below.length,
+    },
+  ];
 }
 
 /** `vmigrate provision`: preflight against both hosts, then provisioning. */

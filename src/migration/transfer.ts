@@ -3,13 +3,15 @@
  * does not stop the others), then quota files rebuilt by vpopmail on the destination.
  */
 import pLimit from 'p-limit';
-import { PreconditionError } from '../errors.js';
+import { PreconditionError, RemoteCommandError } from '../errors.js';
+import { NOT_UNIFORM, quotaRebuild } from '../vpopmail/quota-rebuild.js';
 import type { Logger } from '../log/logger.js';
 import { showName } from '../maildir/byte-names.js';
 import { chunkLimitsFor } from '../maildir/chunks.js';
 import type { MessageKey, WrittenFile, WrittenMessage } from '../maildir/delta.js';
+import { groupMailboxes } from '../maildir/mailbox-groups.js';
 import {
-  syncMailbox,
+  syncMailboxes,
   type Mailbox,
   type MailboxResult,
   type SyncEvents,
@@ -18,8 +20,8 @@ import {
 import type { Compressor } from '../maildir/tar-relay.js';
 import { runBatch, type Fence } from '../remote/batch.js';
 import { fanOut } from './fan-out.js';
-import { withRetry, type RetryPolicy } from '../retry.js';
-import type { Inventory } from '../vpopmail/inventory-types.js';
+import { isTransient, withRetry, type RetryPolicy } from '../retry.js';
+import type { Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
 import type { HostPair } from '../hosts/open-hosts.js';
 
 /** Mailboxes at once. Over a 20 ms link one ssh2 channel moves ~23 MB/s and 8 move ~94. */
@@ -36,6 +38,11 @@ export function chooseCompressor(hosts: HostPair): Compressor {
   );
 }
 
+/** What a user's listing is expected to hold: its messages and, per folder, cur/new/tmp and itself. */
+function expectedEntries(user: Pick<InventoryUser, 'messages' | 'folders'>): number {
+  return user.messages + 4 * Math.max(1, user.folders.length) + 4;
+}
+
 export function mailboxesOf(source: Inventory, dest: Inventory): Mailbox[] {
   const destUsers = new Map(dest.users.map((u) => [u.name, u]));
   const missing = source.users.filter((u) => !destUsers.has(u.name)).map((u) => u.name);
@@ -49,6 +56,7 @@ export function mailboxesOf(source: Inventory, dest: Inventory): Mailbox[] {
     sourceDir: u.dir,
     destDir: destUsers.get(u.name)?.dir ?? '',
     owner: { uid: dest.uid, gid: dest.gid },
+    expected: expectedEntries(u),
   }));
 }
 
@@ -69,8 +77,10 @@ export interface CopyLedger {
   confirmedFiles: (box: Mailbox, paths: readonly string[]) => void;
 }
 
-/** Mailboxes listed beyond the streams' bound (see transferDomain). */
-const LOOK_AHEAD = 4;
+/** Groups of mailboxes listed and planned at once, ahead of the streams (see transferDomain). */
+export function groupsInFlight(concurrency: number): number {
+  return Math.max(2, Math.ceil(concurrency / 2));
+}
 
 export interface TransferEvents extends SyncEvents {
   started?: (box: Mailbox) => void;
@@ -117,13 +127,12 @@ export async function transferDomain(
   },
 ): Promise<TransferReport> {
   const boxes = mailboxesOf(source, dest);
-  // Streams, not mailboxes, are what the concurrency bounds: a big mailbox is cut in slices.
+  // Streams, not mailboxes, are what the concurrency bounds: a big mailbox is cut in slices,
+  // small ones share a stream.
   const streams = pLimit(Math.max(1, options.concurrency));
-  // Mailboxes are listed and planned a little ahead of the streams, so that a free stream
-  // always finds a slice waiting (the last mailboxes of a domain used to start only when a
-  // whole mailbox had finished, and ran alone); a bounded look-ahead keeps the listings held
-  // in memory bounded too.
-  const limit = pLimit(Math.max(1, options.concurrency) + LOOK_AHEAD);
+  // Groups are listed and planned a little ahead of the streams, so that a free stream always
+  // finds work waiting; a bounded number in flight keeps the listings held in memory bounded.
+  const limit = pLimit(groupsInFlight(options.concurrency));
   const chunks = chunkLimitsFor(
     { bytes: source.totals.bytes, files: source.totals.messages },
     options.concurrency,
@@ -149,33 +158,67 @@ export async function transferDomain(
   const results: MailboxResult[] = [];
   const failures: TransferReport['failures'] = [];
   const interrupted: string[] = [];
+  const done = (box: Mailbox, r: MailboxResult) => {
+    results.push(r);
+    options.log.info({ mailbox: box.label, ...r }, 'mailbox synced');
+    ev.finished?.(box, r);
+  };
   await Promise.all(
-    boxes.map((box) =>
+    groupMailboxes(boxes).map((group) =>
       limit(async () => {
-        if (options.signal?.aborted) return void interrupted.push(box.label);
-        ev.started?.(box);
+        if (options.signal?.aborted) return void interrupted.push(...group.map((b) => b.label));
+        group.forEach((box) => ev.started?.(box));
+        // Each attempt passes over the mailboxes not yet done; a pass is planned afresh from
+        // both listings, so what an earlier attempt copied is not sent again.
+        let pending = group;
+        let lastErrors = new Map<Mailbox, Error>();
         try {
-          const r = await withRetry(
-            `sync ${box.label}`,
-            () =>
-              syncMailbox(hosts.source.remote, hosts.dest.remote, box, events, {
-                compress: options.compress,
-                fence: options.fence,
-                written: ledger?.written(box),
-                writtenFiles: ledger?.writtenFiles(box),
-                deleteCopied: options.deleteCopied,
-                chunks,
-                streamSlot: streams,
-              }),
+          await withRetry(
+            `sync ${group.length === 1 ? group[0]?.label : `${group.length} mailboxes from ${group[0]?.label}`}`,
+            async () => {
+              let outcome;
+              try {
+                outcome = await syncMailboxes(hosts.source.remote, hosts.dest.remote, pending, events, {
+                  compress: options.compress,
+                  fence: options.fence,
+                  ledger:
+                    ledger &&
+                    ((box) => ({ written: ledger.written(box), writtenFiles: ledger.writtenFiles(box) })),
+                  deleteCopied: options.deleteCopied,
+                  chunks,
+                  streamSlot: streams,
+                  bases: { source: source.dir, dest: dest.dir },
+                });
+              } catch (error) {
+                // The listing itself failed: every mailbox of the attempt with it.
+                const e = error instanceof Error ? error : new Error(String(error));
+                lastErrors = new Map(pending.map((b) => [b, e]));
+                throw e;
+              }
+              options.log.info({ mailboxes: pending.length, streams: outcome.streams }, 'group synced');
+              const byLabel = new Map(pending.map((b) => [b.label, b]));
+              for (const r of outcome.results) {
+                const box = byLabel.get(r.label);
+                if (box) done(box, r);
+              }
+              lastErrors = new Map(outcome.failures.map((f) => [f.box, f.error]));
+              pending = outcome.failures.map((f) => f.box);
+              // Retried only when some failure may be cured by trying again.
+              const transient = outcome.failures.find((f) => isTransient(f.error));
+              if (transient) throw transient.error;
+            },
             retry,
           );
-          results.push(r);
-          options.log.info({ mailbox: box.label, ...r }, 'mailbox synced');
-          ev.finished?.(box, r);
-        } catch (error) {
-          const e = error instanceof Error ? error : new Error(String(error));
+        } catch {
+          // What is left failed for good (or the run was stopped): reported below.
+        }
+        for (const box of pending) {
+          const e = lastErrors.get(box) ?? new Error('not synced');
           // Stopped by the operator: not a failure, the mailbox is simply not finished.
-          if (options.signal?.aborted) return void interrupted.push(box.label);
+          if (options.signal?.aborted) {
+            interrupted.push(box.label);
+            continue;
+          }
           failures.push({ label: box.label, error: e.message });
           options.log.error({ mailbox: box.label, err: e.message }, 'mailbox failed');
           ev.finished?.(box, e);
@@ -185,16 +228,24 @@ export async function transferDomain(
   );
   // vpopmail rebuilds maildirsize from the messages now there and the user's quota.
   const bin = hosts.dest.caps.vpopmail?.bin;
-  const quotaSteps = source.users
-    .filter((u) => u.quota !== 'NOQUOTA' && u.quota !== '')
-    .map((u) => ({
-      title: `rebuild the quota file of ${u.name}@${source.domain}`,
-      argv: [`${bin}/vsetuserquota`, `${u.name}@${source.domain}`, u.quota],
-    }));
-  if (bin && quotaSteps.length > 0 && !options.signal?.aborted)
+  const changed = new Set(
+    results
+      .filter((r) => r.messagesCopied + r.renamed + r.deleted > 0)
+      .map((r) => r.label.slice(0, r.label.lastIndexOf('@'))),
+  );
+  const quota = bin && quotaRebuild(bin, { name: source.domain, dir: dest.dir }, dest.users, changed);
+  if (quota && quota.perUser.length > 0 && !options.signal?.aborted)
     await withRetry(
       'rebuild quota files',
-      () => runBatch(hosts.dest.remote, quotaSteps, { fence: options.fence }),
+      async () => {
+        if (quota.domainWide)
+          try {
+            return void (await runBatch(hosts.dest.remote, [quota.domainWide], { fence: options.fence }));
+          } catch (e) {
+            if (!(e instanceof RemoteCommandError && e.exitStatus === NOT_UNIFORM)) throw e;
+          }
+        await runBatch(hosts.dest.remote, quota.perUser, { fence: options.fence });
+      },
       retry,
     );
   const sum = (f: (r: MailboxResult) => number) => results.reduce((n, r) => n + f(r), 0);

@@ -3,14 +3,15 @@ import pLimit from 'p-limit';
 import type { HostPair } from '../hosts/open-hosts.js';
 import { openPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
-import { listMaildir } from '../maildir/listing.js';
+import { listMaildirs, type MaildirEntry } from '../maildir/listing.js';
+import { groupMailboxes } from '../maildir/mailbox-groups.js';
 import type { WrittenMessage } from '../maildir/delta.js';
 import type { Mailbox } from '../maildir/sync.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
 import type { CopiedMessages } from '../state/copied-messages.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
-import { mailboxesOf } from './transfer.js';
+import { groupsInFlight, mailboxesOf } from './transfer.js';
 
 export async function verifyDomain(
   hosts: HostPair,
@@ -23,28 +24,40 @@ export async function verifyDomain(
     written?: ((box: Mailbox) => ReadonlyMap<string, WrittenMessage>) | undefined;
   },
 ): Promise<MailboxVerdict[]> {
-  const limit = pLimit(Math.max(1, options.concurrency));
-  const verdicts = await Promise.all(
-    mailboxesOf(source, dest).map((box) =>
+  // Groups of mailboxes, a bounded number at once: one command per side (and one for each
+  // side's checksums) per group, and only that many groups' listings in memory.
+  const limit = pLimit(groupsInFlight(options.concurrency));
+  const verdicts: MailboxVerdict[] = [];
+  await Promise.all(
+    groupMailboxes(mailboxesOf(source, dest)).map((group) =>
       limit(async () => {
+        const a: MaildirEntry[][] = [];
+        const b: MaildirEntry[][] = [];
+        const sa: Array<Map<string, string>> = [];
+        const sb: Array<Map<string, string>> = [];
+        const dirs = (side: 'sourceDir' | 'destDir') => group.map((box) => box[side]);
         // Listings and checksums of both sides all run at once: four independent reads.
-        const [a, b, sa, sb] = await Promise.all([
-          listMaildir(hosts.source.remote, box.sourceDir),
-          listMaildir(hosts.dest.remote, box.destDir),
-          options.checksum ? messageChecksums(hosts.source.remote, box.sourceDir) : undefined,
-          options.checksum ? messageChecksums(hosts.dest.remote, box.destDir) : undefined,
+        await Promise.all([
+          listMaildirs(hosts.source.remote, dirs('sourceDir'), (i, e) => (a[i] = e)),
+          listMaildirs(hosts.dest.remote, dirs('destDir'), (i, e) => (b[i] = e)),
+          options.checksum && messageChecksums(hosts.source.remote, dirs('sourceDir'), (i, s) => (sa[i] = s)),
+          options.checksum && messageChecksums(hosts.dest.remote, dirs('destDir'), (i, s) => (sb[i] = s)),
         ]);
-        return compareMailbox(
-          box.label,
-          a,
-          b,
-          sa && sb ? { source: sa, destination: sb } : undefined,
-          options.written?.(box),
+        group.forEach((box, i) =>
+          verdicts.push(
+            compareMailbox(
+              box.label,
+              a[i] ?? [],
+              b[i] ?? [],
+              options.checksum ? { source: sa[i] ?? new Map(), destination: sb[i] ?? new Map() } : undefined,
+              options.written?.(box),
+            ),
+          ),
         );
       }),
     ),
   );
-  return verdicts.sort((a, b) => (a.label < b.label ? -1 : 1));
+  return verdicts.sort((x, y) => (x.label < y.label ? -1 : 1));
 }
 
 export interface VerifyResult {

@@ -8,6 +8,7 @@ import { Buffer } from 'node:buffer';
 import { LockedError, RemoteCommandError } from '../errors.js';
 import { commandLine, displayCommand, quote, type Arg } from './quote.js';
 import type { Remote } from './remote.js';
+import { streamRecords } from './stream-lines.js';
 
 export interface BatchStep {
   argv: readonly Arg[];
@@ -83,11 +84,11 @@ export function parseBatchOutput(stdout: string, steps: readonly BatchStep[]): B
 
 /**
  * Runs the steps; resolves with every result when all succeeded, throws RemoteCommandError
- * naming the failed step (with its output) otherwise. `onResult` sees each finished step.
+ * naming the failed step (with its output) otherwise. `onResult` sees each step as it ends.
  */
 export interface BatchOptions {
   onResult?: (r: BatchStepResult) => void;
-  /** Steps per round trip. */
+  /** Steps per round trip (default: all of them in one). */
   chunk?: number;
   fence?: Fence | undefined;
 }
@@ -97,14 +98,31 @@ export async function runBatch(
   steps: readonly BatchStep[],
   options: BatchOptions = {},
 ): Promise<BatchStepResult[]> {
-  const { onResult = () => {}, chunk = 200, fence } = options;
+  const { onResult = () => {}, chunk = Infinity, fence } = options;
   const all: BatchStepResult[] = [];
   for (let at = 0; at < steps.length; at += chunk) {
     const part = steps.slice(at, at + chunk);
-    const r = await remote.run(['sh', '-s'], { stdin: batchScript(part, fence), timeoutMs: 60 * 60_000 });
-    const results = parseBatchOutput(r.stdout.toString(), part);
-    results.forEach(onResult);
-    if (/^@@fenced$/m.test(r.stdout.toString()))
+    const results: BatchStepResult[] = [];
+    let fenced = false;
+    let finished = false;
+    // Read line by line as the steps end: a long batch shows its progress.
+    await streamRecords(
+      remote,
+      ['sh', '-s'],
+      `a batch of ${part.length} command(s)`,
+      (line) => {
+        const text = line.toString();
+        if (text === '@@fenced') fenced = true;
+        else if (text === '@@done') finished = true;
+        else
+          for (const r of parseBatchOutput(text, part)) {
+            results.push(r);
+            onResult(r);
+          }
+      },
+      { stdin: Buffer.from(batchScript(part, fence)), separator: 10 },
+    );
+    if (fenced)
       throw new LockedError(
         `the lock on ${remote.label} (${fence?.dir ?? ''}) was taken over by another vmigrate; stopped before ${part[results.length]?.title ?? 'the next step'}`,
         { host: remote.label },
@@ -122,10 +140,10 @@ export async function runBatch(
         },
         { host: remote.label },
       );
-    if (results.length !== part.length || !r.stdout.toString().includes('@@done'))
+    if (results.length !== part.length || !finished)
       throw new RemoteCommandError(
         `a batch of commands on ${remote.label} stopped without reporting`,
-        { command: 'sh -s', code: r.code, signal: r.signal, stderr: r.stderr },
+        { command: 'sh -s', code: null, signal: null, stderr: '' },
         { host: remote.label },
       );
   }

@@ -42,32 +42,36 @@ const MARKER_SCRIPT =
   'd=$("$1/vdominfo" -d "$2" | head -n 1) && [ -d "$d" ] && umask 077 && ' +
   'printf "%s\\n" "$3" > "$d/.vmigrate-origin" && chown --reference="$d" "$d/.vmigrate-origin"';
 
+/**
+ * The fewest vpopmail commands that make the user exactly: one `vadduser`, and one `vmoduser`
+ * when the exact hash must replace the one vadduser made from the clear password, or flags
+ * must be set (vmoduser takes both at once). Each command rewrites vpasswd.cdb whole.
+ */
 function addUserSteps(bin: string, u: InventoryUser, domain: string, dummy: () => string): BatchStep[] {
   const addr = `${u.name}@${domain}`;
   const quota = ['-q', u.quota === '' ? '0' : u.quota];
-  const steps: BatchStep[] = [];
-  if (u.clearPassword) {
-    steps.push({
-      title: `add user ${addr}`,
-      argv: [`${bin}/vadduser`, '-c', u.gecos, ...quota, addr, u.clearPassword],
-    });
-    steps.push({
-      title: `set the password hash of ${addr}`,
-      argv: [`${bin}/vmoduser`, '-e', u.password, addr],
-    });
-  } else {
-    // -e stores the hash verbatim and empties the clear field; the dummy is encrypted first
-    // and then replaced, never stored.
-    steps.push({
+  const flags = u.flags !== 0 ? vmoduserFlagArgs(u.flags) : [];
+  if (u.clearPassword)
+    return [
+      {
+        title: `add user ${addr}`,
+        argv: [`${bin}/vadduser`, '-c', u.gecos, ...quota, addr, u.clearPassword],
+      },
+      {
+        title: `set the password hash${flags.length > 0 ? ' and flags' : ''} of ${addr}`,
+        argv: [`${bin}/vmoduser`, '-e', u.password, ...flags, addr],
+      },
+    ];
+  // -e stores the hash verbatim and empties the clear field; the dummy is encrypted first
+  // and then replaced, never stored.
+  const steps: BatchStep[] = [
+    {
       title: `add user ${addr}`,
       argv: [`${bin}/vadduser`, '-e', u.password, '-c', u.gecos, ...quota, addr, new Secret(dummy())],
-    });
-  }
-  if (u.flags !== 0)
-    steps.push({
-      title: `set the flags of ${addr}`,
-      argv: [`${bin}/vmoduser`, ...vmoduserFlagArgs(u.flags), addr],
-    });
+    },
+  ];
+  if (flags.length > 0)
+    steps.push({ title: `set the flags of ${addr}`, argv: [`${bin}/vmoduser`, ...flags, addr] });
   return steps;
 }
 

@@ -4,6 +4,7 @@
  * check both what was asked and what was shown to the host. An unexpected command fails the
  * test loudly instead of returning something made up.
  */
+import { PassThrough } from 'node:stream';
 import { RemoteCommandError } from '../../src/errors.js';
 import { commandLine, displayCommand, type Arg } from '../../src/remote/quote.js';
 import type { ExecOptions, ExecResult, Remote, RemoteProcess } from '../../src/remote/remote.js';
@@ -65,10 +66,27 @@ export class FakeRemote implements Remote {
     return r;
   }
 
+  /** The same answers as exec, once the command's stdin has ended (as a streamed command reads it). */
   spawn(argv: readonly Arg[]): Promise<RemoteProcess> {
-    return Promise.reject(
-      new Error(`FakeRemote ${this.label}: spawn is not faked (${displayCommand(argv)})`),
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const done = this.exec(argv, { stdin }).then(
+      (r) => {
+        stdout.end(r.stdout);
+        return { code: r.code, signal: null, stderr: r.stderr };
+      },
+      (e: unknown) => {
+        stdout.destroy(e instanceof Error ? e : new Error(String(e)));
+        throw e;
+      },
     );
+    return Promise.resolve({
+      stdin,
+      stdout,
+      done,
+      command: displayCommand(argv),
+      kill: () => stdin.destroy(),
+    });
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,96 @@
+/**
+ * The commands a move sends grow with what a domain holds, not with its mailbox count: the
+ * mailboxes are listed, checksummed and streamed in groups. Two domains of the same shape, one
+ * ten times the other in mailboxes, are moved with --checksum, and each remote command of the
+ * run log is put in its class. The formula of docs/performance.md holds for both:
+ *
+ *   commands = F + 4·G (+ 2·G with --checksum) + 2·S
+ *
+ * G groups of listings (each listed on both sides after the copy and again to verify), S tar
+ * streams (a tar -c and its extractor each), F the rest, the same for both domains.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshStateDir, runLabCli } from '../helpers/lab-cli.js';
+import { lab } from '../helpers/lab-session.js';
+import { useMailHosts } from '../helpers/vpopmail.js';
+import { manyMailboxesDomain } from '../lab/many-mailboxes.js';
+
+const SMALL = { domain: 'few-boxes.example', count: 20 };
+const LARGE = { domain: 'many-boxes.example', count: 200 };
+
+interface Counted {
+  total: number;
+  listings: number;
+  checksums: number;
+  tarCreates: number;
+  extractors: number;
+  groups: number;
+  streams: number;
+  other: number;
+}
+
+function count(log: string): Counted {
+  const lines = log.split('\n').filter(Boolean);
+  const cmds = lines
+    .filter((l) => l.includes('"msg":"spawn"'))
+    .map((l) => (JSON.parse(l) as { cmd: string }).cmd);
+  const groups = lines
+    .filter((l) => l.includes('"msg":"group synced"'))
+    .map((l) => JSON.parse(l) as { streams: number });
+  const listings = cmds.filter((c) => c.includes('-name tmp -printf')).length;
+  const checksums = cmds.filter((c) => c.includes('sha256sum')).length;
+  const tarCreates = cmds.filter((c) => /^'?tar'? '?-c'?/.test(c)).length;
+  const extractors = cmds.filter((c) => c.includes('vmigrate-extract') || /^'?tar'? '?-x'?/.test(c)).length;
+  return {
+    total: cmds.length,
+    listings,
+    checksums,
+    tarCreates,
+    extractors,
+    groups: groups.length,
+    streams: groups.reduce((n, g) => n + g.streams, 0),
+    other: cmds.length - listings - checksums - tarCreates - extractors,
+  };
+}
+
+describe('remote commands of a move of many small mailboxes', () => {
+  const hosts = useMailHosts();
+  afterAll(async () => {
+    for (const h of [hosts.old, hosts.new])
+      for (const { domain } of [SMALL, LARGE])
+        await h.sh(`${h.home}/bin/vdeldomain -f ${domain} >/dev/null 2>&1; true`);
+  });
+
+  it('grow with the groups and streams, and are the same otherwise for 10 times the mailboxes', async () => {
+    const counted: Counted[] = [];
+    for (const { domain, count: n } of [SMALL, LARGE]) {
+      await manyMailboxesDomain(hosts.old.remote, lab().hosts.old, domain, n, {
+        quota: '52428800S',
+        clearPasswords: false,
+      });
+      const move = runLabCli(['move', domain, '--from', 'old', '--to', 'new', '--checksum'], {
+        state: freshStateDir(),
+      });
+      expect(move.code, move.stderr).toBe(0);
+      expect(move.stdout).toMatch(/No differences/);
+      counted.push(count(move.log));
+    }
+    const [few, many] = counted as [Counted, Counted];
+    for (const c of [few, many]) {
+      expect(c.groups).toBeGreaterThan(0);
+      expect(c.listings).toBe(4 * c.groups);
+      expect(c.checksums).toBe(2 * c.groups);
+      // No file of the users' own besides their Maildirs: every stream is the transfer's.
+      expect(c.tarCreates).toBe(c.streams);
+      expect(c.extractors).toBe(c.streams);
+      expect(c.total).toBe(c.other + 6 * c.groups + 2 * c.streams);
+    }
+    // F: whatever the number of mailboxes.
+    expect(many.other).toBe(few.other);
+    expect(many.total).toBeLessThan(LARGE.count / 4);
+    console.log(
+      `commands of a move --checksum: ${SMALL.count} mailboxes ${few.total} (F ${few.other}, G ${few.groups}, S ${few.streams}); ` +
+        `${LARGE.count} mailboxes ${many.total} (F ${many.other}, G ${many.groups}, S ${many.streams})`,
+    );
+  });
+});
