@@ -26,3 +26,35 @@ export function groupMailboxes(boxes: readonly Mailbox[], maxEntries = GROUP_ENT
   if (group.length > 0) groups.push(group);
   return groups;
 }
+
+/** Listed entries of all groups in flight at once, unless a single group alone has more. */
+export const ENTRIES_IN_FLIGHT = 4 * GROUP_ENTRIES;
+
+/**
+ * Runs tasks so that the weights of those in flight stay within `budget` (a task heavier than
+ * the budget runs alone): the listings of a few big mailboxes are not all held at once.
+ */
+export function weightLimit(budget: number): <T>(weight: number, task: () => Promise<T>) => Promise<T> {
+  let held = 0;
+  let running = 0;
+  let waiting: Array<() => void> = [];
+  return async (weight, task) => {
+    while (running > 0 && held + weight > budget) await new Promise<void>((wake) => waiting.push(wake));
+    held += weight;
+    running += 1;
+    try {
+      return await task();
+    } finally {
+      held -= weight;
+      running -= 1;
+      const woken = waiting;
+      waiting = [];
+      woken.forEach((wake) => wake());
+    }
+  };
+}
+
+/** What a group's listings are expected to hold. */
+export function groupWeight(group: readonly Mailbox[]): number {
+  return group.reduce((n, b) => n + Math.max(1, b.expected ?? 1), 0);
+}
