@@ -29,7 +29,7 @@ export interface MaildirEntry {
 const FIELDS = 4;
 
 /** One record of the listing; undefined for what is not one. */
-export function parseListingRecord(record: Buffer, prefix = 'Maildir/'): MaildirEntry | undefined {
+export function parseListingRecord(record: Buffer): MaildirEntry | undefined {
   const text = fromBytes(record);
   const cut: number[] = [];
   for (let at = -1; cut.length < FIELDS;) {
@@ -45,10 +45,10 @@ export function parseListingRecord(record: Buffer, prefix = 'Maildir/'): Maildir
   const rel = text.slice(d + 1);
   if (!/^[a-zA-Z]$/.test(type) || !/^[0-7]{1,4}$/.test(mode) || rel === '') return undefined;
   if (!Number.isFinite(size) || !Number.isFinite(mtime)) return undefined;
-  return { path: `${prefix}${rel}`, type, size, mtime, mode: mode.padStart(4, '0') };
+  return { path: rel, type, size, mtime, mode: mode.padStart(4, '0') };
 }
 
-const FORMAT = '%y %m %s %T@ %P\\0';
+const FORMAT = '%y %m %s %T@ %p\\0';
 /**
  * The Maildirs of the user directories read from stdin, one per line (vpasswd's dirs never hold
  * a newline), each announced by a `#<n>` record: one command for many mailboxes. An absent
@@ -60,7 +60,9 @@ const SCRIPT = [
   '  printf \'#%d\\0\' "$i"',
   '  i=$((i + 1))',
   '  [ -d "$d/Maildir" ] || continue',
-  `  find "$d/Maildir" -mindepth 1 \\( -type d -name tmp -printf '${FORMAT}' -prune \\) -o -printf '${FORMAT}' || st=1`,
+  // The Maildir itself is listed too: a destination that lacks it gets it from the archive,
+  // with its owner and mode, and one that holds a link there is seen to.
+  `  cd "$d" && find Maildir \\( -type d -name tmp -printf '${FORMAT}' -prune \\) -o -printf '${FORMAT}' || st=1`,
   'done',
   'exit $st',
 ].join('\n');

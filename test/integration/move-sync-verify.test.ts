@@ -76,6 +76,24 @@ describe('move, sync and verify', () => {
     expect(s).toMatchObject({ messagesCopied: 0, contentBytes: 0, renamed: 0, failures: [] });
   });
 
+  it('gives a user whose Maildir is gone on the destination a whole one again, owned and moded as the source has it', async () => {
+    const dirOf = async (h: typeof hosts.old) =>
+      (await h.vp('vuserinfo', '-d', `bob@${DOMAIN}`)).stdout.trim();
+    const bob = await dirOf(hosts.new);
+    await hosts.new.sh(`rm -rf ${bob}/Maildir`);
+    // A store that never copied it: with this file's, what is gone would be taken for the user's deletions.
+    const r = runLabCli(['sync', DOMAIN, '--from', 'old', '--to', 'new', '--json'], {
+      state: freshStateDir(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const stat = (dir: string) => `stat -c '%u %a' ${dir}/Maildir`;
+    expect((await hosts.new.sh(stat(bob))).stdout).toBe(
+      `${hosts.new.uid} ${(await hosts.old.sh(stat(await dirOf(hosts.old)))).stdout.split(' ')[1]}`,
+    );
+    const v = verify('--json');
+    expect(resultOf<{ problems: number }>(v.stdout).problems).toBe(0);
+  });
+
   it('locks the destination before reading it, so that a batch left running there has ended', () => {
     const r = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--json');
     expect(r.code, r.stderr).toBe(0);

@@ -61,6 +61,45 @@ describe('the destination end of a relay', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toEqual(['.', '..', 'Maildir']);
   });
 
+  it('in a stream of many mailboxes, moves each into its own directory and none through a link', async () => {
+    // Two users on the source (below one domain directory), placed elsewhere on the destination;
+    // the second user's directory there is a link out of the domain.
+    await hosts.old.sh(
+      `rm -rf ${SRC}-dom && mkdir -p ${SRC}-dom/a ${SRC}-dom/0 && cp -a ${SRC} ${SRC}-dom/a/u1 && cp -a ${SRC} ${SRC}-dom/0/u2`,
+    );
+    await hosts.new.sh(
+      `rm -rf ${DST} ${OUTSIDE} && mkdir -p ${DST}/1/u1 ${OUTSIDE} && ln -s ${OUTSIDE} ${DST}/u2`,
+    );
+    const job = {
+      sourceBase: `${SRC}-dom`,
+      destBase: DST,
+      owner: owner(),
+      members: [
+        'a/u1/Maildir',
+        'a/u1/Maildir/cur',
+        `a/u1/${MESSAGE}`,
+        '0/u2/Maildir',
+        '0/u2/Maildir/cur',
+        `0/u2/${MESSAGE}`,
+      ],
+    };
+    await expect(
+      relayTree(hosts.old.remote, hosts.new.remote, {
+        ...job,
+        targets: [
+          { archived: 'a/u1', dest: `${DST}/1/u1` },
+          { archived: '0/u2', dest: `${DST}/u2` },
+        ],
+      }),
+    ).rejects.toThrow(/u2 is not a directory on the destination/);
+    const r = await hosts.new.sh(
+      `find ${OUTSIDE} -mindepth 1; ls -a ${DST}; stat -c '%u %s' '${DST}/1/u1/${MESSAGE}'`,
+    );
+    // The first user's part arrived whole and owned; nothing outside; no stage left.
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['.', '..', '1', 'u2', `${hosts.new.uid} 13208`]);
+    await hosts.old.sh(`rm -rf ${SRC}-dom`);
+  });
+
   it('replaces a symbolic link that stands where a message goes, without following it', async () => {
     await hosts.new.sh(
       `rm -rf ${DST} ${OUTSIDE} && mkdir -p ${DST}/Maildir/cur ${OUTSIDE} && echo keep > ${OUTSIDE}/f && ln -s ${OUTSIDE}/f '${DST}/${MESSAGE}'`,

@@ -16,7 +16,7 @@ const d = (path: string): MaildirEntry => ({ path, type: 'd', size: 4096, mtime:
 describe('parseListingRecord', () => {
   it('reads find -printf records, whatever bytes the name holds, and refuses anything else', () => {
     const rec = (t: string) => Buffer.from(t, 'latin1');
-    expect(parseListingRecord(rec('f 600 153 1700000000.5 .Sent/cur/1.2.h,S=153:2,S'))).toEqual({
+    expect(parseListingRecord(rec('f 600 153 1700000000.5 Maildir/.Sent/cur/1.2.h,S=153:2,S'))).toEqual({
       path: 'Maildir/.Sent/cur/1.2.h,S=153:2,S',
       type: 'f',
       size: 153,
@@ -24,8 +24,10 @@ describe('parseListingRecord', () => {
       mode: '0600',
     });
     // A TAB, a newline, a space and a byte that is not UTF-8 stay in the name.
-    expect(parseListingRecord(rec('f 600 1 1 cur/a\tb\nc d\xff'))?.path).toBe('Maildir/cur/a\tb\nc d\xff');
-    expect(parseListingRecord(rec('l 777 5 1 cur/link'))?.type).toBe('l');
+    expect(parseListingRecord(rec('f 600 1 1 Maildir/cur/a\tb\nc d\xff'))?.path).toBe(
+      'Maildir/cur/a\tb\nc d\xff',
+    );
+    expect(parseListingRecord(rec('l 777 5 1 Maildir/cur/link'))?.type).toBe('l');
     expect(parseListingRecord(rec('f 600 1 1'))).toBeUndefined();
     expect(parseListingRecord(rec('noise from a login shell'))).toBeUndefined();
   });
