@@ -48,28 +48,29 @@ export function parseListingRecord(record: Buffer): MaildirEntry | undefined {
   return { path: rel, type, size, mtime, mode: mode.padStart(4, '0') };
 }
 
-const FORMAT = '%y %m %s %T@ %p\\0';
+/**
+ * Each entry as two records: the Maildir it was found under (find's starting point), then the
+ * entry, its path relative to the user directory (`Maildir/` for the Maildir itself).
+ */
+const FORMAT = '%H\\0%y %m %s %T@ Maildir/%P\\0';
 /**
  * The Maildirs of the user directories read from stdin, one per line (vpasswd's dirs never hold
- * a newline), each announced by a `#<n>` record: one command for many mailboxes. An absent
- * Maildir lists as empty; tmp/ directories are listed, their contents pruned.
+ * a newline), in one `find`: one process for many mailboxes, not one each. An absent Maildir
+ * lists as empty; the Maildir itself is listed (a destination that lacks it gets it from the
+ * archive, with its owner and mode, and a link standing there is seen); tmp/ directories are
+ * listed, their contents pruned.
  */
 const SCRIPT = [
-  'st=0 i=0',
   'while IFS= read -r d; do',
-  '  printf \'#%d\\0\' "$i"',
-  '  i=$((i + 1))',
-  '  [ -d "$d/Maildir" ] || continue',
-  // The Maildir itself is listed too: a destination that lacks it gets it from the archive,
-  // with its owner and mode, and one that holds a link there is seen to.
-  `  cd "$d" && find Maildir \\( -type d -name tmp -printf '${FORMAT}' -prune \\) -o -printf '${FORMAT}' || st=1`,
+  '  [ -d "$d/Maildir" ] && set -- "$@" "$d/Maildir"',
   'done',
-  'exit $st',
+  '[ "$#" -gt 0 ] || exit 0',
+  `exec find -P "$@" \\( -type d -name tmp -printf '${FORMAT}' -prune \\) -o -printf '${FORMAT}'`,
 ].join('\n');
 
 /**
  * The Maildirs of many user directories in one command, in the order given; `what` names
- * them in errors. Each mailbox's entries are handed over as soon as its listing is complete.
+ * them in errors; each mailbox's entries are handed over, in that order, once all are read.
  */
 export async function listMaildirs(
   remote: Remote,
@@ -80,41 +81,41 @@ export async function listMaildirs(
   if (userDirs.length === 0) return;
   const bad = userDirs.find((d) => d.includes('\n') || d === '');
   if (bad !== undefined) throw new Error(`a user directory cannot be listed by line: ${JSON.stringify(bad)}`);
-  let at = -1;
-  let entries: MaildirEntry[] = [];
+  // The starting point find prints, as bytes: which mailbox (or mailboxes) an entry is of.
+  const byStart = new Map<string, number[]>();
+  userDirs.forEach((d, i) => {
+    const key = fromBytes(Buffer.from(`${d}/Maildir`, 'utf8'));
+    byStart.set(key, [...(byStart.get(key) ?? []), i]);
+  });
+  const lists: MaildirEntry[][] = userDirs.map(() => []);
+  let start: number[] | undefined;
   let unreadable: Buffer | undefined;
-  const flush = () => {
-    if (at >= 0) onMailbox(at, entries);
-    entries = [];
-  };
   await streamRecords(
     remote,
     ['sh', '-c', SCRIPT, 'sh'],
     what,
     (rec) => {
-      if (rec[0] === 0x23) {
-        flush();
-        at = Number(fromBytes(rec.subarray(1)));
+      if (start === undefined) {
+        start = byStart.get(fromBytes(rec));
+        if (!start) unreadable ??= rec;
+        start ??= [];
         return;
       }
-      const e = at >= 0 ? parseListingRecord(rec) : undefined;
-      if (e) entries.push(e);
-      else unreadable ??= rec;
+      const e = parseListingRecord(rec);
+      if (e) {
+        if (e.path === 'Maildir/') e.path = 'Maildir';
+        for (const i of start) lists[i]?.push(e);
+      } else unreadable ??= rec;
+      start = undefined;
     },
     { stdin: Buffer.from(userDirs.map((d) => `${d}\n`).join(''), 'utf8') },
   );
   // A record that does not parse is not a file to skip in silence: the listing cannot be trusted.
-  if (unreadable)
+  if (unreadable || start !== undefined)
     throw new RemoteCommandError(
-      `${what} on ${remote.label} printed a record vmigrate cannot read: ${showName(fromBytes(unreadable.subarray(0, 200)))}`,
+      `${what} on ${remote.label} printed a record vmigrate cannot read: ${showName(fromBytes((unreadable ?? Buffer.alloc(0)).subarray(0, 200)))}`,
       { command: what, code: 0, signal: null, stderr: '' },
       { host: remote.label },
     );
-  if (at !== userDirs.length - 1)
-    throw new RemoteCommandError(
-      `${what} on ${remote.label} ended after ${at + 1} of ${userDirs.length} mailboxes`,
-      { command: what, code: 0, signal: null, stderr: '' },
-      { host: remote.label },
-    );
-  flush();
+  lists.forEach((entries, i) => onMailbox(i, entries));
 }

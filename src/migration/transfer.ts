@@ -3,8 +3,8 @@
  * does not stop the others), then quota files rebuilt by vpopmail on the destination.
  */
 import pLimit from 'p-limit';
-import { PreconditionError, RemoteCommandError } from '../errors.js';
-import { NOT_UNIFORM, quotaRebuild } from '../vpopmail/quota-rebuild.js';
+import { PreconditionError } from '../errors.js';
+import { quotaFileUsers, quotaFilesCommand } from '../vpopmail/quota-rebuild.js';
 import type { Logger } from '../log/logger.js';
 import { showName } from '../maildir/byte-names.js';
 import { chunkLimitsFor } from '../maildir/chunks.js';
@@ -18,7 +18,7 @@ import {
   type WrittenKey,
 } from '../maildir/sync.js';
 import type { Compressor } from '../maildir/tar-relay.js';
-import { runBatch, type Fence } from '../remote/batch.js';
+import { fencedError, type Fence } from '../remote/batch.js';
 import { fanOut } from './fan-out.js';
 import { isTransient, withRetry, type RetryPolicy } from '../retry.js';
 import type { Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
@@ -229,25 +229,26 @@ export async function transferDomain(
       ),
     ),
   );
-  // vpopmail rebuilds maildirsize from the messages now there and the user's quota.
-  const bin = hosts.dest.caps.vpopmail?.bin;
+  // The quota files of the mailboxes this pass changed, counted again (quota-rebuild.ts).
   const changed = new Set(
     results
       .filter((r) => r.messagesCopied + r.renamed + r.deleted > 0)
       .map((r) => r.label.slice(0, r.label.lastIndexOf('@'))),
   );
-  const quota = bin && quotaRebuild(bin, { name: source.domain, dir: dest.dir }, dest.users, changed);
-  if (quota && quota.perUser.length > 0 && !options.signal?.aborted)
+  const count = quotaFilesCommand(
+    quotaFileUsers(dest.users, changed),
+    { uid: dest.uid, gid: dest.gid },
+    options.fence,
+  );
+  if (count && !options.signal?.aborted)
     await withRetry(
-      'rebuild quota files',
+      'count the quota files again',
       async () => {
-        if (quota.domainWide)
-          try {
-            return void (await runBatch(hosts.dest.remote, [quota.domainWide], { fence: options.fence }));
-          } catch (e) {
-            if (!(e instanceof RemoteCommandError && e.exitStatus === NOT_UNIFORM)) throw e;
-          }
-        await runBatch(hosts.dest.remote, quota.perUser, { fence: options.fence });
+        try {
+          await hosts.dest.remote.run(count.argv, { stdin: count.stdin });
+        } catch (err) {
+          throw fencedError(err, hosts.dest.label, options.fence) ?? err;
+        }
       },
       retry,
     );

@@ -1,72 +1,81 @@
 /**
- * Rebuilding maildirsize after messages moved: vpopmail's own `vmoduser -q` deletes the file
- * and counts the Maildir afresh (spec §4.7), with the quota the destination already has. Only
- * mailboxes a pass changed need it. `-n` leaves vpasswd.cdb alone: the quota written is the one
- * already there, so the cdb stays right, and each command no longer rewrites the whole cdb
- * (vpopmail rebuilds it from vpasswd after every change: a domain of N users paid N rebuilds).
- * When every user of the domain has the same quota, one command for the domain does them all.
+ * maildirsize after messages moved: the Maildir++ quota file (`<quota>\n<bytes> <count>\n`)
+ * counted afresh, as vpopmail counts it (spec §4.7: `cur` and `new` of the Maildir and of every
+ * folder but `.Trash`; a message's size from `,S=` in its name, else from the file), for the
+ * mailboxes a pass changed, in one command and one `find` for all of them.
+ *
+ * vpopmail's own way is `vsetuserquota` or `vmoduser -q` per user, which also rewrites vpasswd
+ * (and, without -n, vpasswd.cdb) whole for each one: a domain of N changed mailboxes paid N
+ * processes and N rewrites of an N-line file, the larger part of moving 1,000 small mailboxes.
+ * The file is a cache that vpopmail itself counts again whenever it is older than 15 minutes or
+ * over 5,120 bytes; vpasswd is not touched. Like vpopmail, the old file is removed first, so
+ * nothing is ever written through a link standing in its place.
  */
-import type { BatchStep } from '../remote/batch.js';
+import { fenceCheck, type Fence } from '../remote/batch.js';
+import type { Arg } from '../remote/quote.js';
 import type { InventoryUser } from './inventory-types.js';
 
-/** Exit status of the domain-wide step when a quota differs now: the per-user steps follow. */
-export const NOT_UNIFORM = 3;
+/** stdin: `<quota> <Maildir>` lines; $1: the owner (uid:gid). */
+const SCRIPT = `owner=$1
+umask 077
+list=$(cat)
+maildirs() {
+  printf '%s\\n' "$list" | while read -r q m; do
+    [ -n "$m" ] && [ -d "$m" ] && [ ! -L "$m" ] && printf '%s\\0' "$m"
+  done
+}
+maildirs | xargs -0 -r sh -c 'for m; do rm -f -- "$m/maildirsize"; done' sh || exit 1
+# One line per message: its size, its Maildir, its name (newlines in a name made harmless).
+{
+  printf '%s\\n' "$list"
+  echo '@@'
+  # The Maildirs are absolute paths: xargs puts them before find's expression.
+  maildirs | xargs -0 -r sh -c 'find -P "$@" -mindepth 2 -maxdepth 3 -type f \\
+    \\( -path "*/Maildir/cur/*" -o -path "*/Maildir/new/*" -o -path "*/Maildir/.*/cur/*" -o -path "*/Maildir/.*/new/*" \\) \\
+    ! -path "*/Maildir/.Trash/*" -printf "%s\\t%H\\t%f\\0"' sh | tr '\\n\\0' '?\\n'
+} | awk -F '\\t' '
+  !listed && $0 == "@@" { listed = 1; next }
+  !listed { q = $0; sub(/ .*/, "", q); m = substr($0, length(q) + 2); quota[m] = q; next }
+  {
+    s = $1; n = substr($0, length($1) + length($2) + 3)
+    if (match(n, /,S=[0-9]+/)) s = substr(n, RSTART + 3, RLENGTH - 3)
+    bytes[$2] += s; count[$2]++
+  }
+  END {
+    for (m in quota) {
+      f = m "/maildirsize"
+      printf "%s\\n%d %d\\n", quota[m], bytes[m], count[m] > f
+      close(f)
+      print f
+    }
+  }' | tr '\\n' '\\0' | xargs -0 -r chown -- "$owner"
+`;
 
-/** A quota as vpopmail itself writes it, which `vmoduser -q` parses back to the same string. */
-const CANONICAL = /^(\d+S)?(,?\d+C)?$/;
-
-const UNIFORM_SCRIPT = [
-  // $1 vpasswd, $2 vmoduser, $3 quota, $4 domain
-  'awk -F: -v q="$3" \'$7 != q { bad = 1 } END { exit bad }\' "$1" || exit ' + String(NOT_UNIFORM),
-  'exec "$2" -n -q "$3" "$4"',
-].join('\n');
-
-export interface QuotaRebuild {
-  /** One command for the whole domain, when every user has the same quota. */
-  domainWide: BatchStep | undefined;
-  /** One per changed mailbox: the plan, or the fallback when domainWide finds a quota changed. */
-  perUser: BatchStep[];
+/** The users whose quota file a pass must count again: changed, and under a quota. */
+export function quotaFileUsers<U extends Pick<InventoryUser, 'name' | 'quota'>>(
+  users: readonly U[],
+  changed: ReadonlySet<string>,
+): U[] {
+  return users.filter((u) => changed.has(u.name) && u.quota !== 'NOQUOTA' && u.quota !== '');
 }
 
-/** `changed`: names of the users whose mailboxes a pass changed; `users`: the destination's. */
-export function quotaRebuild(
-  bin: string,
-  domain: { name: string; dir: string },
-  users: readonly Pick<InventoryUser, 'name' | 'quota'>[],
-  changed: ReadonlySet<string>,
-): QuotaRebuild {
-  const counted = (q: string) => q !== 'NOQUOTA' && q !== '';
-  const perUser = users
-    .filter((u) => changed.has(u.name) && counted(u.quota))
-    .map((u) => {
-      const addr = `${u.name}@${domain.name}`;
-      return {
-        title: `rebuild the quota file of ${addr}`,
-        // vsetuserquota upper-cases first; a quota not in vpopmail's own form goes through it.
-        argv: CANONICAL.test(u.quota)
-          ? [`${bin}/vmoduser`, '-n', '-q', u.quota, addr]
-          : [`${bin}/vsetuserquota`, addr, u.quota],
-      };
-    });
-  const first = users[0]?.quota ?? '';
-  const uniform =
-    perUser.length > 1 && CANONICAL.test(first) && counted(first) && users.every((u) => u.quota === first);
+/** The command and its stdin; undefined when there is nothing to count. */
+export function quotaFilesCommand(
+  users: ReadonlyArray<Pick<InventoryUser, 'quota' | 'dir'>>,
+  owner: { uid: number; gid: number },
+  fence?: Fence,
+): { argv: Arg[]; stdin: string } | undefined {
+  if (users.length === 0) return undefined;
+  const bad = users.find((u) => /\s/.test(u.quota) || /[\n\t]/.test(u.dir));
+  if (bad) throw new Error(`cannot count the quota file of ${bad.dir}: quota ${JSON.stringify(bad.quota)}`);
   return {
-    domainWide: uniform
-      ? {
-          title: `rebuild the quota files of ${domain.name}`,
-          argv: [
-            'sh',
-            '-c',
-            UNIFORM_SCRIPT,
-            'sh',
-            `${domain.dir}/vpasswd`,
-            `${bin}/vmoduser`,
-            first,
-            domain.name,
-          ],
-        }
-      : undefined,
-    perUser,
+    argv: [
+      'sh',
+      '-c',
+      `${fence ? `${fenceCheck(fence)}\n` : ''}${SCRIPT}`,
+      'sh',
+      `${owner.uid}:${owner.gid}`,
+    ],
+    stdin: users.map((u) => `${u.quota} ${u.dir.replace(/\/+$/, '')}/Maildir\n`).join(''),
   };
 }

@@ -85,6 +85,18 @@ describe('remote commands of a move of many small mailboxes', () => {
       expect(c.extractors).toBe(c.streams);
       expect(c.total).toBe(c.other + 6 * c.groups + 2 * c.streams);
     }
+    // The quota files vmigrate counted are what vpopmail's own count makes of the same Maildirs.
+    const files = async () =>
+      (
+        await hosts.new.sh(
+          `d=$(${hosts.new.home}/bin/vdominfo -d ${LARGE.domain}); cd "$d" && find . -path ./postmaster -prune -o -name maildirsize -print | sort | xargs -r head -n 5`,
+        )
+      ).stdout;
+    const quotaFiles = await files();
+    expect(quotaFiles.match(/==>/g)?.length).toBeGreaterThan(LARGE.count / 2);
+    // (vpopmail's count for the whole domain; postmaster, who had no quota, is given one by it.)
+    await hosts.new.vp('vmoduser', '-n', '-q', '52428800S', LARGE.domain);
+    expect(await files()).toBe(quotaFiles);
     // F: whatever the number of mailboxes.
     expect(many.other).toBe(few.other);
     expect(many.total).toBeLessThan(LARGE.count / 4);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { groupMailboxes, weightLimit } from '../../src/maildir/mailbox-groups.js';
 import type { Mailbox } from '../../src/maildir/sync.js';
 import { combinedTrees, placeBelow } from '../../src/maildir/tar-relay.js';
-import { quotaRebuild } from '../../src/vpopmail/quota-rebuild.js';
+import { quotaFileUsers, quotaFilesCommand } from '../../src/vpopmail/quota-rebuild.js';
 
 const box = (name: string, expected: number): Mailbox => ({
   label: `${name}@ex.com`,
@@ -92,45 +92,24 @@ describe('a stream of many user directories', () => {
   });
 });
 
-describe('rebuilding quota files', () => {
-  const users = (quotas: string[]) => quotas.map((quota, i) => ({ name: `u${i}`, quota }));
-  const all = (n: number) => new Set(Array.from({ length: n }, (_, i) => `u${i}`));
+describe('counting quota files again', () => {
+  const users = [
+    { name: 'a', quota: '50S', dir: '/d/a' },
+    { name: 'b', quota: 'NOQUOTA', dir: '/d/b' },
+    { name: 'c', quota: '100S,10C', dir: '/d/0/c/' },
+    { name: 'd', quota: '', dir: '/d/d' },
+    { name: 'e', quota: '20S', dir: '/d/e' },
+  ];
 
-  it('is one command for the domain when every user has the same quota', () => {
-    const r = quotaRebuild(
-      '/vp/bin',
-      { name: 'ex.com', dir: '/vp/domains/ex.com' },
-      users(['50S', '50S', '50S']),
-      all(3),
-    );
-    expect(r.domainWide?.argv.slice(-4)).toEqual([
-      '/vp/domains/ex.com/vpasswd',
-      '/vp/bin/vmoduser',
-      '50S',
-      'ex.com',
-    ]);
-    // The fallback, should a quota have changed meanwhile: only the changed mailboxes.
-    expect(r.perUser).toHaveLength(3);
-  });
-
-  it('is one vmoduser -n -q per changed mailbox with a quota otherwise, never for NOQUOTA', () => {
-    const r = quotaRebuild(
-      '/vp/bin',
-      { name: 'ex.com', dir: '/d' },
-      users(['50S', 'NOQUOTA', '100S,10C', '', '20m']),
-      new Set(['u0', 'u1', 'u3', 'u4']),
-    );
-    expect(r.domainWide).toBeUndefined();
-    expect(r.perUser.map((s) => s.argv.join(' '))).toEqual([
-      '/vp/bin/vmoduser -n -q 50S u0@ex.com',
-      // Not in vpopmail's own form: vsetuserquota, which upper-cases it first, as before.
-      '/vp/bin/vsetuserquota u4@ex.com 20m',
-    ]);
+  it('is for the changed mailboxes under a quota, all in one command', () => {
+    const todo = quotaFileUsers(users, new Set(['a', 'b', 'c', 'd']));
+    expect(todo.map((u) => u.name)).toEqual(['a', 'c']);
+    const cmd = quotaFilesCommand(todo, { uid: 89, gid: 89 });
+    expect(cmd?.argv.at(-1)).toBe('89:89');
+    expect(cmd?.stdin).toBe('50S /d/a/Maildir\n100S,10C /d/0/c/Maildir\n');
   });
 
   it('is nothing when no mailbox changed', () => {
-    const r = quotaRebuild('/vp/bin', { name: 'ex.com', dir: '/d' }, users(['50S', '50S']), new Set());
-    expect(r.perUser).toEqual([]);
-    expect(r.domainWide).toBeUndefined();
+    expect(quotaFilesCommand(quotaFileUsers(users, new Set()), { uid: 1, gid: 1 })).toBeUndefined();
   });
 });
