@@ -39,39 +39,44 @@ root=0
 [ "$(id -u)" = 0 ] && [ "$owner" != 0 ] && root=1
 refuse() {
   printf 'vmigrate: %s\n' "$1" >&2
+  rm -rf -- "$s"
   exit 3
 }
-# $1: a directory of the stage, $2: the directory it is merged into.
-merge() {
-  for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
-    [ -d "$e" ] && [ ! -L "$e" ] || continue
-    t=$2/${e##*/}
-    if [ -L "$t" ]; then
-      refuse "$t is a symbolic link on the destination: nothing is written through it"
-    elif [ -d "$t" ]; then
-      (merge "$e" "$t") || exit
-    elif [ -e "$t" ]; then
-      refuse "$t exists on the destination and is not a directory"
-    elif [ "$root" = 1 ] && [ -O "$e" ]; then
-      refuse "$t vanished on the destination during the copy"
-    else
-      mv -f -T -- "$e" "$t" || exit
-    fi
-  done
-  find "$1" -mindepth 1 -maxdepth 1 ! -type d -exec mv -f -t "$2" -- {} + || exit
+failed() {
+  st=$?
+  rm -rf -- "$s"
+  exit "$st"
 }
-st=0
-while [ "$#" -ge 2 ] && [ "$st" = 0 ]; do
+# "$@" is a queue of pairs: a directory of the stage and the destination directory it is
+# merged into. A staged directory whose destination is absent moves in whole; one that exists
+# is merged, its subdirectories queued, its other entries moved in by one mv. No subshell per
+# directory: a stream of many small mailboxes must not cost a dozen processes for each.
+while [ "$#" -ge 2 ]; do
   from=$s${1:+/$1} to=$2
   shift 2
-  [ -d "$from" ] || continue
-  if [ -L "$to" ] || [ ! -d "$to" ]; then
-    printf 'vmigrate: %s is not a directory on the destination\n' "$to" >&2
-    st=3
-  else
-    (merge "$from" "$to")
-    st=$?
+  [ -d "$from" ] && [ ! -L "$from" ] || continue
+  [ ! -L "$to" ] && [ -d "$to" ] || refuse "$to is not a directory on the destination"
+  files=0
+  for e in "$from"/* "$from"/.[!.]* "$from"/..?*; do
+    if [ -d "$e" ] && [ ! -L "$e" ]; then
+      t=$to/${e##*/}
+      if [ -L "$t" ]; then
+        refuse "$t is a symbolic link on the destination: nothing is written through it"
+      elif [ -d "$t" ]; then
+        set -- "$@" "${e#"$s"/}" "$t"
+      elif [ -e "$t" ]; then
+        refuse "$t exists on the destination and is not a directory"
+      elif [ "$root" = 1 ] && [ -O "$e" ]; then
+        refuse "$t vanished on the destination during the copy"
+      else
+        mv -f -T -- "$e" "$t" || failed
+      fi
+    elif [ -e "$e" ] || [ -L "$e" ]; then
+      files=1
+    fi
+  done
+  if [ "$files" = 1 ]; then
+    find "$from" -mindepth 1 -maxdepth 1 ! -type d -exec mv -f -t "$to" -- {} + || failed
   fi
 done
 rm -rf -- "$s"
-exit "$st"

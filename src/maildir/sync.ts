@@ -275,7 +275,8 @@ export async function syncMailboxes(
       alone.push({ pass: p, plan });
       continue;
     }
-    const files_ = p.delta.copy.length;
+    // Directories weigh nothing: the bound is on files, as planChunks counts them.
+    const files_ = p.delta.copy.filter((x) => p.listed.get(x)?.type !== 'd').length;
     const bytes = p.delta.copy.reduce((n, x) => n + sourceSize(x), 0);
     const text = rel.length + p.box.destDir.length + 2;
     if (

@@ -24,7 +24,8 @@ maildirs() {
     [ -n "$m" ] && [ -d "$m" ] && [ ! -L "$m" ] && printf '%s\\0' "$m"
   done
 }
-maildirs | xargs -0 -r sh -c 'for m; do rm -f -- "$m/maildirsize"; done' sh || exit 1
+# The old files go first, links included (never followed): one find for all of them.
+maildirs | xargs -0 -r sh -c 'find -P "$@" -maxdepth 1 -name maildirsize ! -type d -delete' sh || exit 1
 # One line per message: its size, its Maildir, its name (newlines in a name made harmless).
 {
   printf '%s\\n' "$list"
