@@ -31,8 +31,11 @@ fi
 echo '@@counter'
 [ -f "$ddir/.dir-control" ] && head -n 1 "$ddir/.dir-control"
 echo '@@vuserinfo'
-"$bin/vuserinfo" -n -p -C -u -g -c -d -q -D "$d"
-echo "@@status $?"
+# Kept (in this shell only) for the user directories below: one vuserinfo, not two. Eight
+# lines per user, the directory the seventh; the status line ends it, so that command
+# substitution cannot eat an empty last line.
+info=$("$bin/vuserinfo" -n -p -C -u -g -c -d -q -D "$d"; echo "@@status $?")
+printf '%s\n' "$info"
 echo '@@limits'
 if [ -f "$ddir/.qmailadmin-limits" ]; then
   echo own
@@ -40,9 +43,9 @@ if [ -f "$ddir/.qmailadmin-limits" ]; then
 else
   echo default
 fi
-# The user directories, asked once and kept in a variable (nothing is written, not even a
-# temporary file). bases: the domain directory, then user directories outside it (vmoduser -D).
-udirs=$("$bin/vuserinfo" -d -D "$d")
+# The user directories, kept in a variable (nothing is written, not even a temporary file).
+# bases: the domain directory, then user directories outside it (vmoduser -D).
+udirs=$(printf '%s\n' "$info" | awk '/^@@status / { exit } NR % 8 == 7')
 bases() {
   printf '%s\n' "$ddir"
   printf '%s\n' "$udirs" | while IFS= read -r u; do
