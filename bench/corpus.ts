@@ -13,7 +13,7 @@ import type { Remote } from '../src/remote/remote.js';
 import { Random } from '../test/lab/fixtures/random.js';
 import { maildirName } from '../test/lab/fixtures/messages.js';
 import type { LabHost } from '../test/lab/lab.js';
-import { hostFiles, manyUsersDomain, outside } from '../test/lab/many-mailboxes.js';
+import { hostFiles, makeFolder, manyUsersDomain, outside } from '../test/lab/many-mailboxes.js';
 
 export interface Corpus {
   domain: string;
@@ -108,7 +108,8 @@ function writeMaildirs(
   rnd: Random,
   pool: string,
 ): Omit<Corpus, 'domain' | 'users' | 'dirs'> {
-  const { mk, put, files } = hostFiles(host);
+  const files = hostFiles(host);
+  const { put } = files;
   let messages = 0;
   let bytes = 0;
   let seq = 0;
@@ -118,8 +119,7 @@ function writeMaildirs(
       const sizes = plan(user, folder);
       if (sizes.length === 0 && folder !== '') continue;
       const fdir = join(maildir, folder);
-      for (const s of ['cur', 'new', 'tmp']) mk(join(fdir, s));
-      if (folder !== '') put(join(fdir, 'maildirfolder'), '', BASE_TIME);
+      makeFolder(files, fdir, folder !== '', BASE_TIME);
       const uids: string[] = [];
       sizes.forEach((size, i) => {
         const time = BASE_TIME + seq * 7;
@@ -150,7 +150,7 @@ function writeMaildirs(
       );
     }
   }
-  return { messages, bytes, files: files() };
+  return { messages, bytes, files: files.files() };
 }
 
 /** `mixed`: `users` users, about `megabytes` MB in all. */

@@ -202,47 +202,53 @@ export async function syncMailboxes(
   const fail = (p: BoxPass, e: unknown) => (p.error ??= e instanceof Error ? e : new Error(String(e)));
   const live = () => passes.filter((p) => p.error === undefined);
 
-  const renaming = live().filter((p) => p.delta.renames.length > 0);
-  if (renaming.length > 0) {
+  /** One command on the destination for the paths of many mailboxes; failing, it fails them. */
+  const acrossMailboxes = async (
+    which: readonly BoxPass[],
+    paths: (p: BoxPass) => readonly string[],
+    command: string,
+    verb: string,
+    done: (p: BoxPass) => void,
+  ) => {
+    if (which.length === 0) return;
     try {
       await inDest(
         dest,
-        RENAME,
-        renaming.flatMap((p) => p.delta.renames.flat().map((x) => `${asBytes(p.box.destDir)}/${x}`)),
-        `renaming in ${renaming.length === 1 ? renaming[0]?.box.label : `${renaming.length} mailboxes`}`,
+        command,
+        which.flatMap((p) => paths(p).map((x) => `${asBytes(p.box.destDir)}/${x}`)),
+        `${verb} in ${which.length === 1 ? which[0]?.box.label : `${which.length} mailboxes`}`,
         options.fence,
       );
-      for (const p of renaming) {
-        // A rename keeps the destination's content: its size is what the old name had.
-        const renamedFrom = new Map(p.delta.renames.map(([was, now]) => [now, was]));
-        events.renamed?.(
-          p.box,
-          keysOf([...renamedFrom.keys()], (now) => p.onDest.get(renamedFrom.get(now) ?? now)?.size ?? 0),
-        );
-      }
+      which.forEach(done);
     } catch (e) {
-      renaming.forEach((p) => fail(p, e));
+      which.forEach((p) => fail(p, e));
     }
-  }
-  const deleting = live().filter((p) => p.delta.deletes.length > 0);
-  if (deleting.length > 0) {
-    try {
-      await inDest(
-        dest,
-        DELETE,
-        deleting.flatMap((p) => p.delta.deletes.map((x) => `${asBytes(p.box.destDir)}/${x}`)),
-        `deleting in ${deleting.length === 1 ? deleting[0]?.box.label : `${deleting.length} mailboxes`}`,
-        options.fence,
+  };
+  await acrossMailboxes(
+    live().filter((p) => p.delta.renames.length > 0),
+    (p) => p.delta.renames.flat(),
+    RENAME,
+    'renaming',
+    (p) => {
+      // A rename keeps the destination's content: its size is what the old name had.
+      const renamedFrom = new Map(p.delta.renames.map(([was, now]) => [now, was]));
+      events.renamed?.(
+        p.box,
+        keysOf([...renamedFrom.keys()], (now) => p.onDest.get(renamedFrom.get(now) ?? now)?.size ?? 0),
       );
-      for (const p of deleting)
-        events.deleted?.(
-          p.box,
-          p.delta.deletes.map(messageKey).filter((k) => k !== undefined),
-        );
-    } catch (e) {
-      deleting.forEach((p) => fail(p, e));
-    }
-  }
+    },
+  );
+  await acrossMailboxes(
+    live().filter((p) => p.delta.deletes.length > 0),
+    (p) => p.delta.deletes,
+    DELETE,
+    'deleting',
+    (p) =>
+      events.deleted?.(
+        p.box,
+        p.delta.deletes.map(messageKey).filter((k) => k !== undefined),
+      ),
+  );
 
   const limits = options.chunks ?? { maxBytes: Infinity, maxFiles: Infinity };
   const slot = options.streamSlot ?? (<T>(f: () => Promise<T>) => f());

@@ -99,6 +99,17 @@ export function hostFiles(host: LabHost) {
   };
 }
 
+/** A Maildir folder's own directories, and for a subfolder (not INBOX) its maildirfolder file. */
+export function makeFolder(
+  host: ReturnType<typeof hostFiles>,
+  dir: string,
+  subfolder: boolean,
+  time: number,
+): void {
+  for (const s of ['cur', 'new', 'tmp']) host.mk(join(dir, s));
+  if (subfolder) host.put(join(dir, 'maildirfolder'), '', time);
+}
+
 /** The host's own view of a path under /home, from the outside (its overlay's upper layer). */
 export function outside(host: LabHost, path: string): string {
   if (!path.startsWith('/home/')) throw new Error(`${path} is not under /home on ${host.name}`);
@@ -118,7 +129,7 @@ export async function manyMailboxesDomain(
 ): Promise<ManyMailboxes> {
   const dirs = await manyUsersDomain(remote, host, domain, count, shape);
   const rnd = new Random(shape.seed ?? 17);
-  const { mk, put, files } = hostFiles(host);
+  const files = hostFiles(host);
   let messages = 0;
   let bytes = 0;
   let seq = 0;
@@ -128,8 +139,7 @@ export async function manyMailboxesDomain(
     const folders = kind === 0 ? FOLDERS : kind <= 2 ? FOLDERS.slice(0, 2) : FOLDERS.slice(0, 1);
     for (const folder of folders) {
       const fdir = join(maildir, folder);
-      for (const s of ['cur', 'new', 'tmp']) mk(join(fdir, s));
-      if (folder !== '') put(join(fdir, 'maildirfolder'), '', BASE_TIME);
+      makeFolder(files, fdir, folder !== '', BASE_TIME);
       const n = folder === '' ? rnd.int(0, 6) : rnd.int(0, 2);
       for (let i = 0; i < n; i++) {
         const time = BASE_TIME + seq * 7;
@@ -148,11 +158,11 @@ export async function manyMailboxesDomain(
           seq++,
           isNew ? undefined : rnd.pick(['S', 'RS', '']),
         );
-        put(join(fdir, isNew ? 'new' : 'cur', name), content, time);
+        files.put(join(fdir, isNew ? 'new' : 'cur', name), content, time);
         messages += 1;
         bytes += content.length;
       }
     }
   }
-  return { domain, dirs, messages, bytes, files: files() };
+  return { domain, dirs, messages, bytes, files: files.files() };
 }
