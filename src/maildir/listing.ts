@@ -69,16 +69,15 @@ const SCRIPT = [
 ].join('\n');
 
 /**
- * The Maildirs of many user directories in one command, in the order given; `what` names
- * them in errors; each mailbox's entries are handed over, in that order, once all are read.
+ * The Maildirs of many user directories in one command: their entries, in the order given;
+ * `what` names them in errors.
  */
 export async function listMaildirs(
   remote: Remote,
   userDirs: readonly string[],
-  onMailbox: (index: number, entries: MaildirEntry[]) => void,
   what = `listing ${userDirs.length} mailbox(es)`,
-): Promise<void> {
-  if (userDirs.length === 0) return;
+): Promise<MaildirEntry[][]> {
+  if (userDirs.length === 0) return [];
   const bad = userDirs.find((d) => d.includes('\n') || d === '');
   if (bad !== undefined) throw new Error(`a user directory cannot be listed by line: ${JSON.stringify(bad)}`);
   // The starting point find prints, as bytes: which mailbox (or mailboxes) an entry is of.
@@ -117,5 +116,5 @@ export async function listMaildirs(
       { command: what, code: 0, signal: null, stderr: '' },
       { host: remote.label },
     );
-  lists.forEach((entries, i) => onMailbox(i, entries));
+  return lists;
 }

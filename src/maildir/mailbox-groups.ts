@@ -4,17 +4,20 @@
  * that the commands of a domain grow with what it holds, not with its mailbox count, and the
  * listings held in memory at once stay bounded. Pure.
  */
+import pLimit from 'p-limit';
 import type { Mailbox } from './sync.js';
 
 /** Entries of the listings one group holds at most (unless one mailbox alone has more). */
 export const GROUP_ENTRIES = 5000;
+
+const weightOf = (box: Mailbox) => Math.max(1, box.expected ?? 1);
 
 export function groupMailboxes(boxes: readonly Mailbox[], maxEntries = GROUP_ENTRIES): Mailbox[][] {
   const groups: Mailbox[][] = [];
   let group: Mailbox[] = [];
   let entries = 0;
   for (const box of boxes) {
-    const n = Math.max(1, box.expected ?? 1);
+    const n = weightOf(box);
     if (group.length > 0 && entries + n > maxEntries) {
       groups.push(group);
       group = [];
@@ -30,9 +33,38 @@ export function groupMailboxes(boxes: readonly Mailbox[], maxEntries = GROUP_ENT
 /** Listed entries of all groups in flight at once, unless a single group alone has more. */
 export const ENTRIES_IN_FLIGHT = 4 * GROUP_ENTRIES;
 
+/** Groups listed and planned at once, ahead of the streams. */
+export function groupsInFlight(concurrency: number): number {
+  return Math.max(2, Math.ceil(concurrency / 2));
+}
+
+/**
+ * Runs `work` on each group of `boxes`, a few groups at once and no more than ENTRIES_IN_FLIGHT
+ * expected entries in flight (a heavier group runs alone): the listings of a few big
+ * mailboxes are not all held at once.
+ */
+export async function forEachGroup(
+  boxes: readonly Mailbox[],
+  concurrency: number,
+  work: (group: Mailbox[]) => Promise<void>,
+): Promise<void> {
+  const limit = pLimit(groupsInFlight(concurrency));
+  const held = weightLimit(ENTRIES_IN_FLIGHT);
+  await Promise.all(
+    groupMailboxes(boxes).map((group) =>
+      limit(() =>
+        held(
+          group.reduce((n, b) => n + weightOf(b), 0),
+          () => work(group),
+        ),
+      ),
+    ),
+  );
+}
+
 /**
  * Runs tasks so that the weights of those in flight stay within `budget` (a task heavier than
- * the budget runs alone): the listings of a few big mailboxes are not all held at once.
+ * the budget runs alone).
  */
 export function weightLimit(budget: number): <T>(weight: number, task: () => Promise<T>) => Promise<T> {
   let held = 0;
@@ -52,9 +84,4 @@ export function weightLimit(budget: number): <T>(weight: number, task: () => Pro
       woken.forEach((wake) => wake());
     }
   };
-}
-
-/** What a group's listings are expected to hold. */
-export function groupWeight(group: readonly Mailbox[]): number {
-  return group.reduce((n, b) => n + Math.max(1, b.expected ?? 1), 0);
 }

@@ -158,19 +158,15 @@ export async function syncMailboxes(
   options: SyncOptions = {},
 ): Promise<GroupOutcome> {
   const what = (side: string) => `listing ${boxes.length} mailbox(es) on ${side}`;
-  const from: MaildirEntry[][] = [];
-  const to: MaildirEntry[][] = [];
-  await Promise.all([
+  const [from, to] = await Promise.all([
     listMaildirs(
       source,
       boxes.map((b) => b.sourceDir),
-      (i, e) => (from[i] = e),
       boxes.length === 1 ? `listing ${boxes[0]?.sourceDir}/Maildir` : what('the source'),
     ),
     listMaildirs(
       dest,
       boxes.map((b) => b.destDir),
-      (i, e) => (to[i] = e),
       boxes.length === 1 ? `listing ${boxes[0]?.destDir}/Maildir` : what('the destination'),
     ),
   ]);

@@ -152,52 +152,45 @@ export function parseChecksumLine(line: string): { path: string; sum: string } |
   return { path, sum: m[1] };
 }
 
+/** The Maildirs of the user directories on stdin (one per line), every message in one pipe. */
 const CHECKSUM_SCRIPT = [
-  'st=0 i=0',
   'while IFS= read -r d; do',
-  '  echo "#$i"',
-  '  i=$((i + 1))',
-  '  (',
-  '    cd "$d" 2>/dev/null && [ -d Maildir ] || exit 0',
-  "    find Maildir -name tmp -prune -o -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -print0 | xargs -0 -r sha256sum",
+  '  [ -d "$d/Maildir" ] && set -- "$@" "$d/Maildir"',
+  'done',
+  '[ "$#" -gt 0 ] || exit 0',
   // xargs exits 123 when a message vanished between find and sha256sum: a live mailbox. Such
   // a message has no checksum, and compareMailbox reports it.
-  '  ) || [ "$?" = 123 ] || st=1',
-  'done',
-  'exit $st',
+  "find -P \"$@\" -name tmp -prune -o -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -print0 | xargs -0 -r sha256sum",
 ].join('\n');
 
 /**
- * SHA-256 of every message of many Maildirs in one command, streamed, in the order given; keys
- * relative to each user directory. Each mailbox's sums are handed over once complete.
+ * SHA-256 of every message of many Maildirs in one command, streamed: a map per user
+ * directory, in the order given, keyed by the path relative to it.
  */
 export async function messageChecksums(
   remote: Remote,
   userDirs: readonly string[],
-  onMailbox: (index: number, sums: Map<string, string>) => void,
-): Promise<void> {
-  if (userDirs.length === 0) return;
-  let at = -1;
-  let sums = new Map<string, string>();
-  const flush = () => {
-    if (at >= 0) onMailbox(at, sums);
-    sums = new Map();
-  };
+): Promise<Array<Map<string, string>>> {
+  if (userDirs.length === 0) return [];
+  // sha256sum names each file by its whole path: the part before its last "/Maildir/" is the
+  // user directory (a Maildir holds no directory of that name: its folders start with a dot).
+  const byDir = new Map<string, Map<string, string>>();
+  const sums = userDirs.map((d) => {
+    const key = fromBytes(Buffer.from(d, 'utf8'));
+    const m = byDir.get(key) ?? new Map<string, string>();
+    byDir.set(key, m);
+    return m;
+  });
   await streamRecords(
     remote,
     ['sh', '-c', CHECKSUM_SCRIPT, 'sh'],
     `checksums of ${userDirs.length === 1 ? `${userDirs[0]}/Maildir` : `${userDirs.length} mailboxes`}`,
     (line) => {
-      const text = fromBytes(line);
-      if (text.startsWith('#')) {
-        flush();
-        at = Number(text.slice(1));
-        return;
-      }
-      const c = parseChecksumLine(text);
-      if (c) sums.set(c.path, c.sum);
+      const c = parseChecksumLine(fromBytes(line));
+      const at = c?.path.lastIndexOf('/Maildir/') ?? -1;
+      if (c && at >= 0) byDir.get(c.path.slice(0, at))?.set(c.path.slice(at + 1), c.sum);
     },
-    { separator: 10, stdin: Buffer.from(userDirs.map((d) => `${d}\n`).join(''), 'utf8') },
+    { ok: [0, 123], separator: 10, stdin: Buffer.from(userDirs.map((d) => `${d}\n`).join(''), 'utf8') },
   );
-  flush();
+  return sums;
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { showName } from '../maildir/byte-names.js';
 import { chunkLimitsFor } from '../maildir/chunks.js';
 import type { MessageKey, WrittenFile, WrittenMessage } from '../maildir/delta.js';
-import { ENTRIES_IN_FLIGHT, groupMailboxes, groupWeight, weightLimit } from '../maildir/mailbox-groups.js';
+import { forEachGroup } from '../maildir/mailbox-groups.js';
 import {
   syncMailboxes,
   type Mailbox,
@@ -77,11 +77,6 @@ export interface CopyLedger {
   confirmedFiles: (box: Mailbox, paths: readonly string[]) => void;
 }
 
-/** Groups of mailboxes listed and planned at once, ahead of the streams (see transferDomain). */
-export function groupsInFlight(concurrency: number): number {
-  return Math.max(2, Math.ceil(concurrency / 2));
-}
-
 export interface TransferEvents extends SyncEvents {
   started?: (box: Mailbox) => void;
   finished?: (box: Mailbox, result: MailboxResult | Error) => void;
@@ -130,10 +125,6 @@ export async function transferDomain(
   // Streams, not mailboxes, are what the concurrency bounds: a big mailbox is cut in slices,
   // small ones share a stream.
   const streams = pLimit(Math.max(1, options.concurrency));
-  // Groups are listed and planned a little ahead of the streams, so that a free stream always
-  // finds work waiting; a bounded number in flight keeps the listings held in memory bounded.
-  const limit = pLimit(groupsInFlight(options.concurrency));
-  const held = weightLimit(ENTRIES_IN_FLIGHT);
   const chunks = chunkLimitsFor(
     { bytes: source.totals.bytes, files: source.totals.messages },
     options.concurrency,
@@ -164,71 +155,67 @@ export async function transferDomain(
     options.log.info({ mailbox: box.label, ...r }, 'mailbox synced');
     ev.finished?.(box, r);
   };
-  await Promise.all(
-    groupMailboxes(boxes).map((group) =>
-      limit(() =>
-        held(groupWeight(group), async () => {
-          if (options.signal?.aborted) return void interrupted.push(...group.map((b) => b.label));
-          group.forEach((box) => ev.started?.(box));
-          // Each attempt passes over the mailboxes not yet done; a pass is planned afresh from
-          // both listings, so what an earlier attempt copied is not sent again.
-          let pending = group;
-          let lastErrors = new Map<Mailbox, Error>();
+  // Groups are listed and planned a little ahead of the streams, so that a free stream always
+  // finds work waiting; a bounded number in flight keeps the listings held in memory bounded.
+  await forEachGroup(boxes, options.concurrency, async (group) => {
+    if (options.signal?.aborted) return void interrupted.push(...group.map((b) => b.label));
+    group.forEach((box) => ev.started?.(box));
+    // Each attempt passes over the mailboxes not yet done; a pass is planned afresh from
+    // both listings, so what an earlier attempt copied is not sent again.
+    let pending = group;
+    let lastErrors = new Map<Mailbox, Error>();
+    try {
+      await withRetry(
+        `sync ${group.length === 1 ? group[0]?.label : `${group.length} mailboxes from ${group[0]?.label}`}`,
+        async () => {
+          let outcome;
           try {
-            await withRetry(
-              `sync ${group.length === 1 ? group[0]?.label : `${group.length} mailboxes from ${group[0]?.label}`}`,
-              async () => {
-                let outcome;
-                try {
-                  outcome = await syncMailboxes(hosts.source.remote, hosts.dest.remote, pending, events, {
-                    compress: options.compress,
-                    fence: options.fence,
-                    ledger:
-                      ledger &&
-                      ((box) => ({ written: ledger.written(box), writtenFiles: ledger.writtenFiles(box) })),
-                    deleteCopied: options.deleteCopied,
-                    chunks,
-                    streamSlot: streams,
-                    bases: { source: source.dir, dest: dest.dir },
-                  });
-                } catch (error) {
-                  // The listing itself failed: every mailbox of the attempt with it.
-                  const e = error instanceof Error ? error : new Error(String(error));
-                  lastErrors = new Map(pending.map((b) => [b, e]));
-                  throw e;
-                }
-                options.log.info({ mailboxes: pending.length, streams: outcome.streams }, 'group synced');
-                const byLabel = new Map(pending.map((b) => [b.label, b]));
-                for (const r of outcome.results) {
-                  const box = byLabel.get(r.label);
-                  if (box) done(box, r);
-                }
-                lastErrors = new Map(outcome.failures.map((f) => [f.box, f.error]));
-                pending = outcome.failures.map((f) => f.box);
-                // Retried only when some failure may be cured by trying again.
-                const transient = outcome.failures.find((f) => isTransient(f.error));
-                if (transient) throw transient.error;
-              },
-              retry,
-            );
-          } catch {
-            // What is left failed for good (or the run was stopped): reported below.
+            outcome = await syncMailboxes(hosts.source.remote, hosts.dest.remote, pending, events, {
+              compress: options.compress,
+              fence: options.fence,
+              ledger:
+                ledger &&
+                ((box) => ({ written: ledger.written(box), writtenFiles: ledger.writtenFiles(box) })),
+              deleteCopied: options.deleteCopied,
+              chunks,
+              streamSlot: streams,
+              bases: { source: source.dir, dest: dest.dir },
+            });
+          } catch (error) {
+            // The listing itself failed: every mailbox of the attempt with it.
+            const e = error instanceof Error ? error : new Error(String(error));
+            lastErrors = new Map(pending.map((b) => [b, e]));
+            throw e;
           }
-          for (const box of pending) {
-            const e = lastErrors.get(box) ?? new Error('not synced');
-            // Stopped by the operator: not a failure, the mailbox is simply not finished.
-            if (options.signal?.aborted) {
-              interrupted.push(box.label);
-              continue;
-            }
-            failures.push({ label: box.label, error: e.message });
-            options.log.error({ mailbox: box.label, err: e.message }, 'mailbox failed');
-            ev.finished?.(box, e);
+          options.log.info({ mailboxes: pending.length, streams: outcome.streams }, 'group synced');
+          const byLabel = new Map(pending.map((b) => [b.label, b]));
+          for (const r of outcome.results) {
+            const box = byLabel.get(r.label);
+            if (box) done(box, r);
           }
-        }),
-      ),
-    ),
-  );
+          lastErrors = new Map(outcome.failures.map((f) => [f.box, f.error]));
+          pending = outcome.failures.map((f) => f.box);
+          // Retried only when some failure may be cured by trying again.
+          const transient = outcome.failures.find((f) => isTransient(f.error));
+          if (transient) throw transient.error;
+        },
+        retry,
+      );
+    } catch {
+      // What is left failed for good (or the run was stopped): reported below.
+    }
+    for (const box of pending) {
+      const e = lastErrors.get(box) ?? new Error('not synced');
+      // Stopped by the operator: not a failure, the mailbox is simply not finished.
+      if (options.signal?.aborted) {
+        interrupted.push(box.label);
+        continue;
+      }
+      failures.push({ label: box.label, error: e.message });
+      options.log.error({ mailbox: box.label, err: e.message }, 'mailbox failed');
+      ev.finished?.(box, e);
+    }
+  });
   // The quota files of the mailboxes this pass changed, counted again (quota-rebuild.ts).
   const changed = new Set(
     results

@@ -1,17 +1,16 @@
 /** The verification of a domain: every mailbox of both hosts listed (and summed) and compared. */
-import pLimit from 'p-limit';
 import type { HostPair } from '../hosts/open-hosts.js';
 import { openPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
-import { listMaildirs, type MaildirEntry } from '../maildir/listing.js';
-import { ENTRIES_IN_FLIGHT, groupMailboxes, groupWeight, weightLimit } from '../maildir/mailbox-groups.js';
+import { listMaildirs } from '../maildir/listing.js';
+import { forEachGroup } from '../maildir/mailbox-groups.js';
 import type { WrittenMessage } from '../maildir/delta.js';
 import type { Mailbox } from '../maildir/sync.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
 import type { CopiedMessages } from '../state/copied-messages.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
-import { groupsInFlight, mailboxesOf } from './transfer.js';
+import { mailboxesOf } from './transfer.js';
 
 export async function verifyDomain(
   hosts: HostPair,
@@ -26,43 +25,28 @@ export async function verifyDomain(
 ): Promise<MailboxVerdict[]> {
   // Groups of mailboxes, a bounded number at once: one command per side (and one for each
   // side's checksums) per group, and only that many groups' listings in memory.
-  const limit = pLimit(groupsInFlight(options.concurrency));
-  const held = weightLimit(ENTRIES_IN_FLIGHT);
   const verdicts: MailboxVerdict[] = [];
-  await Promise.all(
-    groupMailboxes(mailboxesOf(source, dest)).map((group) =>
-      limit(() =>
-        held(groupWeight(group), async () => {
-          const a: MaildirEntry[][] = [];
-          const b: MaildirEntry[][] = [];
-          const sa: Array<Map<string, string>> = [];
-          const sb: Array<Map<string, string>> = [];
-          const dirs = (side: 'sourceDir' | 'destDir') => group.map((box) => box[side]);
-          // Listings and checksums of both sides all run at once: four independent reads.
-          await Promise.all([
-            listMaildirs(hosts.source.remote, dirs('sourceDir'), (i, e) => (a[i] = e)),
-            listMaildirs(hosts.dest.remote, dirs('destDir'), (i, e) => (b[i] = e)),
-            options.checksum &&
-              messageChecksums(hosts.source.remote, dirs('sourceDir'), (i, s) => (sa[i] = s)),
-            options.checksum && messageChecksums(hosts.dest.remote, dirs('destDir'), (i, s) => (sb[i] = s)),
-          ]);
-          group.forEach((box, i) =>
-            verdicts.push(
-              compareMailbox(
-                box.label,
-                a[i] ?? [],
-                b[i] ?? [],
-                options.checksum
-                  ? { source: sa[i] ?? new Map(), destination: sb[i] ?? new Map() }
-                  : undefined,
-                options.written?.(box),
-              ),
-            ),
-          );
-        }),
+  await forEachGroup(mailboxesOf(source, dest), options.concurrency, async (group) => {
+    const dirs = (side: 'sourceDir' | 'destDir') => group.map((box) => box[side]);
+    // Listings and checksums of both sides all run at once: four independent reads.
+    const [a, b, sa, sb] = await Promise.all([
+      listMaildirs(hosts.source.remote, dirs('sourceDir')),
+      listMaildirs(hosts.dest.remote, dirs('destDir')),
+      options.checksum ? messageChecksums(hosts.source.remote, dirs('sourceDir')) : [],
+      options.checksum ? messageChecksums(hosts.dest.remote, dirs('destDir')) : [],
+    ]);
+    group.forEach((box, i) =>
+      verdicts.push(
+        compareMailbox(
+          box.label,
+          a[i] ?? [],
+          b[i] ?? [],
+          options.checksum ? { source: sa[i] ?? new Map(), destination: sb[i] ?? new Map() } : undefined,
+          options.written?.(box),
+        ),
       ),
-    ),
-  );
+    );
+  });
   return verdicts.sort((x, y) => (x.label < y.label ? -1 : 1));
 }
 
