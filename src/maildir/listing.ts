@@ -54,19 +54,27 @@ export function parseListingRecord(record: Buffer): MaildirEntry | undefined {
  */
 const FORMAT = '%H\\0%y %m %s %T@ Maildir/%P\\0';
 /**
- * The Maildirs of the user directories read from stdin, one per line (vpasswd's dirs never hold
- * a newline), in one `find`: one process for many mailboxes, not one each. An absent Maildir
- * lists as empty; the Maildir itself is listed (a destination that lacks it gets it from the
- * archive, with its owner and mode, and a link standing there is seen); tmp/ directories are
- * listed, their contents pruned.
+ * A shell pipeline running `find -P <Maildirs> <expression><then>` over the Maildirs of the
+ * user directories on stdin, one per line (vpasswd's dirs never hold a newline), that have one:
+ * a fixed number of processes for any number of mailboxes (a shell loop reading stdin line by
+ * line paid a system call per byte, and growing "$@" one by one grew as the square).
+ * `expression` and `then` hold no single quote.
  */
-const SCRIPT = [
-  'while IFS= read -r d; do',
-  '  [ -d "$d/Maildir" ] && set -- "$@" "$d/Maildir"',
-  'done',
-  '[ "$#" -gt 0 ] || exit 0',
-  `exec find -P "$@" \\( -type d -name tmp -printf '${FORMAT}' -prune \\) -o -printf '${FORMAT}'`,
-].join('\n');
+export function findInMaildirs(expression: string, then = ''): string {
+  if (`${expression}${then}`.includes("'"))
+    throw new Error('findInMaildirs: a single quote in the expression');
+  return [
+    `tr '\\n' '\\0' | xargs -0 -r sh -c 'for d; do [ -d "$d/Maildir" ] && printf "%s/Maildir\\0" "$d"; done' sh |`,
+    `  xargs -0 -r sh -c 'find -P "$@" ${expression}${then}' sh`,
+  ].join('\n');
+}
+
+/**
+ * An absent Maildir lists as empty; the Maildir itself is listed (a destination that lacks it
+ * gets it from the archive, with its owner and mode, and a link standing there is seen); tmp/
+ * directories are listed, their contents pruned.
+ */
+const SCRIPT = findInMaildirs(`\\( -type d -name tmp -printf "${FORMAT}" -prune \\) -o -printf "${FORMAT}"`);
 
 /**
  * The Maildirs of many user directories in one command: their entries, in the order given;

@@ -11,7 +11,7 @@ import { fromBytes, nulList, showName } from './byte-names.js';
 import { kindOf, messageKey, planDelta, type Delta, type DeltaOptions, type MessageKey } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildirs, type MaildirEntry } from './listing.js';
-import { combinedTrees, placeBelow, relayTree, type Compressor } from './tar-relay.js';
+import { combinedTrees, placesOf, relayTree, type Compressor } from './tar-relay.js';
 import { streamRecords } from '../remote/stream-lines.js';
 
 export interface Mailbox {
@@ -119,6 +119,12 @@ export interface SyncOptions {
    * relative to the source's and staged in the destination's. Without them each streams alone.
    */
   bases?: { source: string; dest: string } | undefined;
+  /**
+   * Runs a burst of events (one per mailbox of a group or stream) as one transaction of the
+   * state store: a commit per record made a group of 1,000 small mailboxes wait for thousands
+   * of fsyncs.
+   */
+  together?: (<T>(burst: () => T) => T) | undefined;
 }
 
 export interface GroupOutcome {
@@ -170,31 +176,34 @@ export async function syncMailboxes(
       boxes.length === 1 ? `listing ${boxes[0]?.destDir}/Maildir` : what('the destination'),
     ),
   ]);
-  const passes: BoxPass[] = boxes.map((box, i) => {
-    const delta = planDelta(from[i] ?? [], to[i] ?? [], {
-      ...options.ledger?.(box),
-      deleteCopied: options.deleteCopied,
-    });
-    const pass = {
-      box,
-      delta,
-      listed: new Map((from[i] ?? []).map((e) => [e.path, e])),
-      onDest: new Map((to[i] ?? []).map((e) => [e.path, e])),
-      streamBytes: 0,
-      vanished: 0,
-      error: undefined,
-    };
-    from[i] = [];
-    to[i] = [];
-    const destSize = (p: string) => pass.onDest.get(p)?.size ?? 0;
-    if (delta.arrived.length > 0) events.renamed?.(box, keysOf(delta.arrived, destSize));
-    events.planned?.(box, {
-      messages: delta.messages,
-      bytes: delta.bytes,
-      streamBytes: tarSize(delta.copy, (p) => pass.listed.get(p)?.size ?? 0),
-    });
-    return pass;
-  });
+  const together = options.together ?? (<T>(burst: () => T) => burst());
+  const passes: BoxPass[] = together(() =>
+    boxes.map((box, i) => {
+      const delta = planDelta(from[i] ?? [], to[i] ?? [], {
+        ...options.ledger?.(box),
+        deleteCopied: options.deleteCopied,
+      });
+      const pass = {
+        box,
+        delta,
+        listed: new Map((from[i] ?? []).map((e) => [e.path, e])),
+        onDest: new Map((to[i] ?? []).map((e) => [e.path, e])),
+        streamBytes: 0,
+        vanished: 0,
+        error: undefined,
+      };
+      from[i] = [];
+      to[i] = [];
+      const destSize = (p: string) => pass.onDest.get(p)?.size ?? 0;
+      if (delta.arrived.length > 0) events.renamed?.(box, keysOf(delta.arrived, destSize));
+      events.planned?.(box, {
+        messages: delta.messages,
+        bytes: delta.bytes,
+        streamBytes: tarSize(delta.copy, (p) => pass.listed.get(p)?.size ?? 0),
+      });
+      return pass;
+    }),
+  );
   const fail = (p: BoxPass, e: unknown) => (p.error ??= e instanceof Error ? e : new Error(String(e)));
   const live = () => passes.filter((p) => p.error === undefined);
 
@@ -215,7 +224,7 @@ export async function syncMailboxes(
         `${verb} in ${which.length === 1 ? which[0]?.box.label : `${which.length} mailboxes`}`,
         options.fence,
       );
-      which.forEach(done);
+      together(() => which.forEach(done));
     } catch (e) {
       which.forEach((p) => fail(p, e));
     }
@@ -254,33 +263,38 @@ export async function syncMailboxes(
   let packFiles = 0;
   let packBytes = 0;
   let packText = 0;
+  // The ledger hears of every copy before any of its bytes move.
+  together(() => {
+    for (const p of live()) {
+      if (p.delta.copy.length === 0) continue;
+      events.copying?.(
+        p.box,
+        keysOf(p.delta.copy, (x) => p.listed.get(x)?.size ?? 0),
+      );
+      const files = p.delta.copy.flatMap((x) => {
+        const e = p.listed.get(x);
+        return e?.type === 'f' && messageKey(x) === undefined ? [e] : [];
+      });
+      if (files.length > 0)
+        events.copyingFiles?.(
+          p.box,
+          files.map((e) => ({ path: e.path, size: e.size, mtime: e.mtime })),
+        );
+    }
+  });
   for (const p of live()) {
     if (p.delta.copy.length === 0) continue;
     const sourceSize = (x: string) => p.listed.get(x)?.size ?? 0;
-    events.copying?.(p.box, keysOf(p.delta.copy, sourceSize));
-    const files = p.delta.copy.flatMap((x) => {
-      const e = p.listed.get(x);
-      return e?.type === 'f' && messageKey(x) === undefined ? [e] : [];
-    });
-    if (files.length > 0)
-      events.copyingFiles?.(
-        p.box,
-        files.map((e) => ({ path: e.path, size: e.size, mtime: e.mtime })),
-      );
     const plan = planChunks(p.delta.copy, (x) => p.listed.get(x)?.type === 'd', sourceSize, limits);
-    const rel = options.bases && placeBelow(options.bases.source, p.box.sourceDir);
-    const packable =
-      plan.chunks.length <= 1 &&
-      rel !== undefined &&
-      placeBelow(options.bases?.dest ?? '', p.box.destDir) !== undefined;
-    if (!packable) {
+    const places = options.bases && placesOf(options.bases, { source: p.box.sourceDir, dest: p.box.destDir });
+    if (plan.chunks.length > 1 || !places) {
       alone.push({ pass: p, plan });
       continue;
     }
     // Directories weigh nothing: the bound is on files, as planChunks counts them.
     const files_ = p.delta.copy.filter((x) => p.listed.get(x)?.type !== 'd').length;
     const bytes = p.delta.copy.reduce((n, x) => n + sourceSize(x), 0);
-    const text = rel.length + p.box.destDir.length + 2;
+    const text = places.archived.length + places.dest.length + 16;
     if (
       pack.length > 0 &&
       (packFiles + files_ > limits.maxFiles ||
@@ -383,6 +397,7 @@ function arrivedIn(p: BoxPass, members: readonly string[], vanished: number, eve
 }
 
 function relayWith(source: Remote, dest: Remote, events: SyncEvents, options: SyncOptions) {
+  const together = options.together ?? (<T>(burst: () => T) => burst());
   const common = {
     live: true,
     ...(options.compress ? { compress: options.compress } : {}),
@@ -405,7 +420,7 @@ function relayWith(source: Remote, dest: Remote, events: SyncEvents, options: Sy
           events.bytes?.(p.box, n);
         },
       });
-      arrivedIn(p, members, r.vanished, events);
+      together(() => arrivedIn(p, members, r.vanished, events));
     },
     /** Many mailboxes in one stream, each moved into its own directory on the destination. */
     async many(ps: readonly BoxPass[]): Promise<void> {
@@ -416,8 +431,11 @@ function relayWith(source: Remote, dest: Remote, events: SyncEvents, options: Sy
           options.bases,
           ps.map((p) => ({ sourceBase: p.box.sourceDir, destBase: p.box.destDir, members: p.delta.copy })),
         );
-      if (!trees || !first)
-        throw new Error('a stream of many mailboxes needs them below the domain directories');
+      if (!trees || !first) {
+        // Places that overlap (user directories inside others): each streams alone.
+        for (const p of ps) await this.alone(p, p.delta.copy);
+        return;
+      }
       const rels = trees.targets?.map((t) => t.archived) ?? [];
       // The stream's bytes are the mailboxes' in order: each is credited until its share is full.
       const shares = ps.map((p) => tarSize(p.delta.copy, (x) => p.listed.get(x)?.size ?? 0));
@@ -435,10 +453,12 @@ function relayWith(source: Remote, dest: Remote, events: SyncEvents, options: Sy
           events.bytes?.(p.box, n);
         },
       });
-      ps.forEach((p, i) => {
-        const prefix = `${rels[i] ?? ''}/`;
-        arrivedIn(p, p.delta.copy, r.vanishedNames.filter((n) => n.startsWith(prefix)).length, events);
-      });
+      together(() =>
+        ps.forEach((p, i) => {
+          const prefix = `${rels[i] ?? ''}/`;
+          arrivedIn(p, p.delta.copy, r.vanishedNames.filter((n) => n.startsWith(prefix)).length, events);
+        }),
+      );
     },
   };
 }

@@ -35,9 +35,9 @@ export interface TreeRelay {
   extract?: 'staged' | 'direct';
   owner: { uid: number; gid: number };
   /**
-   * For a stream of many mailboxes: each directory of the archive (relative to sourceBase, ''
-   * for the top) and the destination directory whose contents it becomes; the stage is made in
-   * destBase. Without it the archive's top becomes destBase. Only for 'staged'.
+   * For a stream of many mailboxes (combinedTrees): each tree's place in the archive (relative
+   * to sourceBase) and the destination directory it becomes, below destBase, where the stage is
+   * made. Without it the archive's top becomes destBase. Only for 'staged'.
    */
   targets?: ReadonlyArray<{ archived: string; dest: string }>;
   /** A live Maildir changes while it is read: files that vanish or change are skipped, not fatal. */
@@ -56,29 +56,76 @@ export function placeBelow(base: string, dir: string): string | undefined {
 }
 
 /**
+ * Places that a GNU tar --transform can move without quoting: vpopmail's hashed directories
+ * and user names. The first character is never a dot, so no place starts with the stage's
+ * `.p/` that the transform writes.
+ */
+const PLAIN_PLACE = /^[A-Za-z0-9_@+=-][A-Za-z0-9._@+=-]*(\/[A-Za-z0-9._@+=-]+)*$/;
+
+/**
+ * A user directory's places below the domain directories of both sides, when it can share a
+ * stream with others: below both, and plainly named.
+ */
+export function placesOf(
+  bases: { source: string; dest: string },
+  dirs: { source: string; dest: string },
+): { archived: string; dest: string } | undefined {
+  const archived = placeBelow(bases.source, dirs.source);
+  const dest = placeBelow(bases.dest, dirs.dest);
+  return archived !== undefined && dest !== undefined && PLAIN_PLACE.test(archived) && PLAIN_PLACE.test(dest)
+    ? { archived, dest }
+    : undefined;
+}
+
+/** No place is another's, or below another's: each member then matches one place only. */
+function separate(places: readonly string[]): boolean {
+  const sorted = [...places].sort();
+  return sorted.every((p, i) => i === 0 || !(p === sorted[i - 1] || p.startsWith(`${sorted[i - 1] ?? ''}/`)));
+}
+
+/**
  * Trees of many directories as one stream: the archive relative to the source base, each tree
- * under its place there, moved into its own directory on the destination. Undefined when a
- * tree is not below the bases (it then streams alone).
+ * under its place there, placed in its own directory on the destination (its place there may
+ * differ: the hashed directories of the two servers need not agree). Undefined when a tree
+ * cannot share a stream (it then streams alone).
  */
 export function combinedTrees(
   bases: { source: string; dest: string },
   trees: ReadonlyArray<{ sourceBase: string; destBase: string; members: readonly string[] }>,
 ): Pick<TreeRelay, 'sourceBase' | 'destBase' | 'members' | 'targets'> | undefined {
-  const places = trees.map((t) => placeBelow(bases.source, t.sourceBase));
+  const places = trees.map((t) => placesOf(bases, { source: t.sourceBase, dest: t.destBase }));
+  const known = places.filter((p) => p !== undefined);
   if (
-    places.some((p) => p === undefined) ||
-    trees.some((t) => placeBelow(bases.dest, t.destBase) === undefined)
+    known.length !== trees.length ||
+    !separate(known.map((p) => p.archived)) ||
+    !separate(known.map((p) => p.dest))
   )
     return undefined;
   return {
     sourceBase: bases.source,
     destBase: bases.dest,
     members: trees.flatMap((t, i) => {
-      const prefix = fromBytes(Buffer.from(`${places[i] ?? ''}/`, 'utf8'));
+      const prefix = fromBytes(Buffer.from(`${known[i]?.archived ?? ''}/`, 'utf8'));
       return t.members.map((m) => `${prefix}${m}`);
     }),
-    targets: trees.map((t, i) => ({ archived: places[i] ?? '', dest: t.destBase })),
+    targets: trees.map((t, i) => ({ archived: known[i]?.archived ?? '', dest: t.destBase })),
   };
+}
+
+/**
+ * The extractor's --transform: each tree's archived place to `.p/` + its place below the
+ * destination base. Places are plain (placesOf): only the dot is special in a basic regex.
+ */
+export function placingTransform(destBase: string, targets: TreeRelay['targets']): string {
+  if (!targets || targets.length === 0) return '';
+  return targets
+    .map((t) => {
+      const dest = t.dest === destBase ? '' : placeBelow(destBase, t.dest);
+      if (!PLAIN_PLACE.test(t.archived) || dest === undefined || (dest !== '' && !PLAIN_PLACE.test(dest)))
+        throw new Error(`a tree cannot share a stream: ${JSON.stringify(t)}`);
+      return `s,^${t.archived.replace(/\./g, '\\.')}/,.p/${dest === '' ? '' : `${dest}/`},S`;
+    })
+    .join(';');
 }
 
 export type Compressor = 'gzip' | 'zstd';
@@ -138,16 +185,15 @@ export function extractorArgv(
       '-C',
       job.destBase,
     ];
-  const targets = job.targets ?? [{ archived: '', dest: job.destBase }];
   return [
     'sh',
     '-c',
     EXTRACT_SCRIPT,
     'vmigrate-extract',
     job.destBase,
-    String(job.owner.uid),
+    `${job.owner.uid}:${job.owner.gid}`,
     job.compress ? COMPRESS[job.compress].extract : '',
-    ...targets.flatMap((t) => [t.archived, t.dest]),
+    placingTransform(job.destBase, job.targets),
   ];
 }
 

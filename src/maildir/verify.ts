@@ -9,7 +9,7 @@ import type { Remote } from '../remote/remote.js';
 import { streamRecords } from '../remote/stream-lines.js';
 import { fromBytes, showName } from './byte-names.js';
 import { kindOf, messageIdentity, messageKey, type WrittenMessage } from './delta.js';
-import type { MaildirEntry } from './listing.js';
+import { findInMaildirs, type MaildirEntry } from './listing.js';
 
 export interface FolderCount {
   folder: string;
@@ -153,15 +153,12 @@ export function parseChecksumLine(line: string): { path: string; sum: string } |
 }
 
 /** The Maildirs of the user directories on stdin (one per line), every message in one pipe. */
-const CHECKSUM_SCRIPT = [
-  'while IFS= read -r d; do',
-  '  [ -d "$d/Maildir" ] && set -- "$@" "$d/Maildir"',
-  'done',
-  '[ "$#" -gt 0 ] || exit 0',
-  // xargs exits 123 when a message vanished between find and sha256sum: a live mailbox. Such
-  // a message has no checksum, and compareMailbox reports it.
-  "find -P \"$@\" -name tmp -prune -o -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -print0 | xargs -0 -r sha256sum",
-].join('\n');
+// xargs exits 123 when a message vanished between find and sha256sum: a live mailbox. Such a
+// message has no checksum, and compareMailbox reports it.
+const CHECKSUM_SCRIPT = findInMaildirs(
+  '-name tmp -prune -o -type f \\( -path "*/cur/*" -o -path "*/new/*" \\) -print0',
+  ' | xargs -0 -r sha256sum',
+);
 
 /**
  * SHA-256 of every message of many Maildirs in one command, streamed: a map per user

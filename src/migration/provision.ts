@@ -7,7 +7,7 @@ import { PreconditionError, VerificationError } from '../errors.js';
 import { openPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
-import { combinedTrees, placeBelow, relayTree, type TreeRelay } from '../maildir/tar-relay.js';
+import { combinedTrees, placesOf, relayTree, type TreeRelay } from '../maildir/tar-relay.js';
 import { runBatch, type BatchStep, type Fence } from '../remote/batch.js';
 import { describeDifference, differences } from '../vpopmail/compare.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
@@ -127,11 +127,7 @@ function relaysOf(
   jobs: readonly RelayJob[],
   bases: { source: string; dest: string },
 ): Array<RelayJob & { targets?: TreeRelay['targets']; trees: number }> {
-  const below = jobs.filter(
-    (j) =>
-      placeBelow(bases.source, j.sourceBase) !== undefined &&
-      placeBelow(bases.dest, j.destBase) !== undefined,
-  );
+  const below = jobs.filter((j) => placesOf(bases, { source: j.sourceBase, dest: j.destBase }) !== undefined);
   const together = below.length > 1 ? combinedTrees(bases, below) : undefined;
   if (!together) return jobs.map((j) => ({ ...j, trees: 1 }));
   return [

@@ -45,6 +45,8 @@ export interface DomainOutcome {
   seconds: number;
   /** Of the transfer alone (for its rate). */
   transferSeconds: number;
+  /** Of the verification alone. */
+  verifySeconds: number;
 }
 
 export interface MoveRunResult {
@@ -182,6 +184,7 @@ async function moveDomain(
         ledger,
         deleteCopied: req.deleteCopied === true,
         retry: ctx.retry,
+        together: ctx.records.together,
       }),
     ).finally(() => progress.stop());
     out.transfer = transfer;
@@ -194,6 +197,7 @@ async function moveDomain(
           .map((f) => `${f.label}: ${f.error}`)
           .join('; ')}`,
       );
+    const verifyStarted = Date.now();
     const verdicts = await stage('verifying', 'verify', () =>
       verifyDomain(hosts, pf.sourceInventory, provisioned.destInventory, {
         concurrency: req.concurrency,
@@ -201,6 +205,7 @@ async function moveDomain(
         written: ledger.written,
       }),
     );
+    out.verifySeconds = (Date.now() - verifyStarted) / 1000;
     out.verify = verdicts;
     const problems = verdicts.reduce((n, v) => n + v.problems.length, 0);
     if (problems > 0) throw new VerificationError(`verification found ${problems} difference(s)`);
@@ -242,6 +247,7 @@ function blankOutcome(domain: string, status: DomainStatus, phase: DomainPhase):
     verify: undefined,
     seconds: 0,
     transferSeconds: 0,
+    verifySeconds: 0,
   };
 }
 

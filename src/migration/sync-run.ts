@@ -169,6 +169,7 @@ export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContex
         domain,
       }),
       deleteCopied: ctx.deleteCopied,
+      together: records.together,
     });
   } finally {
     progress.stop();

@@ -119,8 +119,11 @@ export async function transferDomain(
     deleteCopied?: boolean;
     /** Retries of a mailbox after a transient failure (its delta is planned afresh each time). */
     retry?: RetryPolicy | undefined;
+    /** A burst of records as one transaction of the state store (SyncOptions.together). */
+    together?: (<T>(burst: () => T) => T) | undefined;
   },
 ): Promise<TransferReport> {
+  const together = options.together ?? (<T>(burst: () => T) => burst());
   const boxes = mailboxesOf(source, dest);
   // Streams, not mailboxes, are what the concurrency bounds: a big mailbox is cut in slices,
   // small ones share a stream.
@@ -155,11 +158,43 @@ export async function transferDomain(
     options.log.info({ mailbox: box.label, ...r }, 'mailbox synced');
     ev.finished?.(box, r);
   };
+  // The quota files of the mailboxes a group changed, counted again (quota-rebuild.ts) as soon
+  // as the group is done, while the next groups stream: one command per group.
+  let quotaFailure: Error | undefined;
+  const countQuotaFiles = async (groupResults: readonly MailboxResult[]) => {
+    const changed = new Set(
+      groupResults
+        .filter((r) => r.messagesCopied + r.renamed + r.deleted > 0)
+        .map((r) => r.label.slice(0, r.label.lastIndexOf('@'))),
+    );
+    const count = quotaFilesCommand(
+      quotaFileUsers(dest.users, changed),
+      { uid: dest.uid, gid: dest.gid },
+      options.fence,
+    );
+    if (!count || options.signal?.aborted) return;
+    try {
+      await withRetry(
+        'count the quota files again',
+        async () => {
+          try {
+            await hosts.dest.remote.run(count.argv, { stdin: count.stdin });
+          } catch (err) {
+            throw fencedError(err, hosts.dest.label, options.fence) ?? err;
+          }
+        },
+        retry,
+      );
+    } catch (err) {
+      quotaFailure ??= err instanceof Error ? err : new Error(String(err));
+    }
+  };
   // Groups are listed and planned a little ahead of the streams, so that a free stream always
   // finds work waiting; a bounded number in flight keeps the listings held in memory bounded.
   await forEachGroup(boxes, options.concurrency, async (group) => {
     if (options.signal?.aborted) return void interrupted.push(...group.map((b) => b.label));
-    group.forEach((box) => ev.started?.(box));
+    together(() => group.forEach((box) => ev.started?.(box)));
+    const ofGroup: MailboxResult[] = [];
     // Each attempt passes over the mailboxes not yet done; a pass is planned afresh from
     // both listings, so what an earlier attempt copied is not sent again.
     let pending = group;
@@ -180,6 +215,7 @@ export async function transferDomain(
               chunks,
               streamSlot: streams,
               bases: { source: source.dir, dest: dest.dir },
+              together,
             });
           } catch (error) {
             // The listing itself failed: every mailbox of the attempt with it.
@@ -189,10 +225,13 @@ export async function transferDomain(
           }
           options.log.info({ mailboxes: pending.length, streams: outcome.streams }, 'group synced');
           const byLabel = new Map(pending.map((b) => [b.label, b]));
-          for (const r of outcome.results) {
-            const box = byLabel.get(r.label);
-            if (box) done(box, r);
-          }
+          together(() => {
+            for (const r of outcome.results) {
+              const box = byLabel.get(r.label);
+              if (box) done(box, r);
+              if (box) ofGroup.push(r);
+            }
+          });
           lastErrors = new Map(outcome.failures.map((f) => [f.box, f.error]));
           pending = outcome.failures.map((f) => f.box);
           // Retried only when some failure may be cured by trying again.
@@ -215,30 +254,9 @@ export async function transferDomain(
       options.log.error({ mailbox: box.label, err: e.message }, 'mailbox failed');
       ev.finished?.(box, e);
     }
+    await countQuotaFiles(ofGroup);
   });
-  // The quota files of the mailboxes this pass changed, counted again (quota-rebuild.ts).
-  const changed = new Set(
-    results
-      .filter((r) => r.messagesCopied + r.renamed + r.deleted > 0)
-      .map((r) => r.label.slice(0, r.label.lastIndexOf('@'))),
-  );
-  const count = quotaFilesCommand(
-    quotaFileUsers(dest.users, changed),
-    { uid: dest.uid, gid: dest.gid },
-    options.fence,
-  );
-  if (count && !options.signal?.aborted)
-    await withRetry(
-      'count the quota files again',
-      async () => {
-        try {
-          await hosts.dest.remote.run(count.argv, { stdin: count.stdin });
-        } catch (err) {
-          throw fencedError(err, hosts.dest.label, options.fence) ?? err;
-        }
-      },
-      retry,
-    );
+  if (quotaFailure) throw quotaFailure;
   const sum = (f: (r: MailboxResult) => number) => results.reduce((n, r) => n + f(r), 0);
   return {
     domain: source.domain,

@@ -16,6 +16,8 @@ export interface Records {
   copiedFiles: CopiedFiles;
   locks: LocalLocks;
   cutovers: Cutovers;
+  /** Records written by `burst` commit together (or not at all), with one fsync. */
+  together: <T>(burst: () => T) => T;
   close(): void;
 }
 
@@ -28,6 +30,7 @@ export function recordsOf(store: StateStore): Records {
     copiedFiles: new CopiedFiles(store),
     locks: new LocalLocks(store),
     cutovers: new Cutovers(store),
+    together: (burst) => store.db.transaction(burst)(),
     close: () => store.close(),
   };
 }

@@ -24,6 +24,20 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 describe('the destination end of a relay', () => {
   const hosts = useMailHosts();
   const owner = () => ({ uid: hosts.new.uid, gid: hosts.new.gid });
+  /** What the source's end sends for these members of SRC, owned as on the destination. */
+  const archiveOf = async (members: string[]) =>
+    (
+      await hosts.old.remote.run([
+        'tar',
+        '-c',
+        `--owner=:${hosts.new.uid}`,
+        `--group=:${hosts.new.gid}`,
+        '--no-recursion',
+        '-C',
+        SRC,
+        ...members,
+      ])
+    ).stdout;
   beforeAll(async () => {
     await hosts.old.sh(
       `rm -rf ${SRC} && mkdir -p ${SRC}/Maildir/cur ${SRC}/Maildir/.Sent/cur && ` +
@@ -68,7 +82,8 @@ describe('the destination end of a relay', () => {
       `rm -rf ${SRC}-dom && mkdir -p ${SRC}-dom/a ${SRC}-dom/0 && cp -a ${SRC} ${SRC}-dom/a/u1 && cp -a ${SRC} ${SRC}-dom/0/u2`,
     );
     await hosts.new.sh(
-      `rm -rf ${DST} ${OUTSIDE} && mkdir -p ${DST}/1/u1 ${OUTSIDE} && ln -s ${OUTSIDE} ${DST}/u2`,
+      `rm -rf ${DST} ${OUTSIDE} && mkdir -p ${DST}/1/u1 ${OUTSIDE} && ln -s ${OUTSIDE} ${DST}/u2 && ` +
+        `chown -R ${hosts.new.uid}:${hosts.new.gid} ${DST}`,
     );
     const job = {
       sourceBase: `${SRC}-dom`,
@@ -91,7 +106,7 @@ describe('the destination end of a relay', () => {
           { archived: '0/u2', dest: `${DST}/u2` },
         ],
       }),
-    ).rejects.toThrow(/u2 is not a directory on the destination/);
+    ).rejects.toThrow(/u2 is a symbolic link on the destination: nothing is written through it/);
     const r = await hosts.new.sh(
       `find ${OUTSIDE} -mindepth 1; ls -a ${DST}; stat -c '%u %s' '${DST}/1/u1/${MESSAGE}'`,
     );
@@ -99,6 +114,111 @@ describe('the destination end of a relay', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toEqual(['.', '..', '1', 'u2', `${hosts.new.uid} 13208`]);
     await hosts.old.sh(`rm -rf ${SRC}-dom`);
   });
+
+  describe('places a stream as the destination had it, whatever does the placing', () => {
+    // The destination as vpopmail leaves it (owned by the mail's owner), with one existing
+    // file that the stream replaces; the stream brings a new folder (with the source's mode,
+    // not one a umask gives) and a message. Existing directories keep their modes.
+    const members = ['Maildir/.Sent', 'Maildir/.Sent/cur', 'Maildir/.Sent/cur/2.old:2,S', MESSAGE];
+    const state = `cd ${DST} && find . -path ./.vmigrate-stage.\\* -prune -o -type d -printf '%p %M %U:%G\\n' -o -printf '%p %M %U:%G %s\\n'; find ${OUTSIDE} -mindepth 1`;
+    const prepare = (extra = '') =>
+      hosts.new.sh(
+        `rm -rf ${DST} ${OUTSIDE} && mkdir -p ${DST}/Maildir/cur ${DST}/Maildir/new ${OUTSIDE} && ` +
+          `echo old > '${DST}/${MESSAGE}' && chmod 711 ${DST}/Maildir/new && ` +
+          `chown -R ${hosts.new.uid}:${hosts.new.gid} ${DST} && chmod 700 ${DST}/Maildir/.Sent 2>/dev/null; ${extra}`,
+      );
+    const archive = () => archiveOf(members);
+    const expected = () => {
+      const o = `${hosts.new.uid}:${hosts.new.gid}`;
+      return [
+        `. drwxr-xr-x ${o}`,
+        `./Maildir drwxr-xr-x ${o}`,
+        `./Maildir/.Sent drwxr-x--- ${o}`,
+        `./Maildir/.Sent/cur drwxr-xr-x ${o}`,
+        `./Maildir/.Sent/cur/2.old:2,S -rw-r--r-- ${o} 5`,
+        `./Maildir/cur drwxr-xr-x ${o}`,
+        `./${MESSAGE} -rw-r--r-- ${o} 13208`,
+        `./Maildir/new drwx--x--x ${o}`,
+      ].sort();
+    };
+    beforeAll(async () => {
+      // A chroot that is not allowed, as in a container without CAP_SYS_CHROOT.
+      await hosts.new.sh(
+        'mkdir -p /tmp/no-chroot && printf "#!/bin/sh\\nexit 125\\n" > /tmp/no-chroot/chroot && chmod 755 /tmp/no-chroot/chroot',
+      );
+      await hosts.old.sh(
+        `chmod 750 ${SRC}/Maildir/.Sent && chmod 755 ${SRC}/Maildir/.Sent/cur && chmod 644 ${SRC}/Maildir/.Sent/cur/* '${SRC}/${MESSAGE}'`,
+      );
+    });
+    afterAll(() => hosts.new.sh('rm -rf /tmp/no-chroot'));
+
+    it.each([
+      ['by hard links, as the owner', [] as string[], ''],
+      [
+        'by rename, where chroot is refused',
+        ['env', 'PATH=/tmp/no-chroot:/usr/sbin:/usr/bin:/sbin:/bin'],
+        '',
+      ],
+      [
+        'by rename, where root made a directory the owner may not write',
+        [],
+        `chown root:root ${DST}/Maildir/cur`,
+      ],
+    ])('%s', async (_what, prefix, extra) => {
+      await prepare(extra);
+      const r = await hosts.new.remote.run([...prefix, ...extractorArgv({ destBase: DST, owner: owner() })], {
+        stdin: await archive(),
+      });
+      expect(r.stderr.toString()).toBe('');
+      const want = expected().map((l) =>
+        extra !== '' && l.startsWith('./Maildir/cur ') ? l.replace(/\d+:\d+/, '0:0') : l,
+      );
+      expect((await hosts.new.sh(state)).stdout.split('\n').filter(Boolean).sort()).toEqual(want);
+      // Each message whole and the only copy: no stage left, nothing shares its inode.
+      const links = await hosts.new.sh(
+        `stat -c %h '${DST}/${MESSAGE}' '${DST}/Maildir/.Sent/cur/2.old:2,S'; ls -a ${DST}`,
+      );
+      expect(links.stdout).toBe('1\n1\n.\n..\nMaildir\n');
+    });
+  });
+
+  it.each([
+    ['vanished', '', /Maildir\/\.Sent vanished on the destination during the copy/],
+    [
+      'became a file',
+      `echo x > ${DST}/Maildir/.Sent`,
+      /Maildir\/\.Sent exists on the destination and is not a directory/,
+    ],
+  ])(
+    'does not recreate a folder that %s on the destination since its listing, and places the rest',
+    async (_what, change, message) => {
+      // Only the message is sent into .Sent (the listing saw the folder there): its parent in
+      // the stage is tar's, not the archive's.
+      await hosts.new.sh(
+        `rm -rf ${DST} && mkdir -p ${DST}/Maildir/cur && ${change || 'true'} && chown -R ${hosts.new.uid}:${hosts.new.gid} ${DST}`,
+      );
+      await expect(
+        relayTree(hosts.old.remote, hosts.new.remote, {
+          sourceBase: SRC,
+          destBase: DST,
+          members: ['Maildir/.Sent/cur/2.old:2,S', MESSAGE],
+          owner: owner(),
+        }),
+      ).rejects.toThrow(message);
+      const r = await hosts.new.sh(`cd ${DST} && find . | sort; stat -c %s '${MESSAGE}'`);
+      expect(r.stdout).toBe(
+        [
+          '.',
+          './Maildir',
+          ...(change ? ['./Maildir/.Sent'] : []),
+          './Maildir/cur',
+          `./${MESSAGE}`,
+          '13208',
+          '',
+        ].join('\n'),
+      );
+    },
+  );
 
   it('replaces a symbolic link that stands where a message goes, without following it', async () => {
     await hosts.new.sh(
@@ -116,18 +236,7 @@ describe('the destination end of a relay', () => {
 
   it('a writer frozen with half a stream and woken after a retry completed the message changes nothing', async () => {
     await hosts.new.sh(`rm -rf ${DST} && mkdir -p ${DST}/Maildir/cur`);
-    const archive = (
-      await hosts.old.remote.run([
-        'tar',
-        '-c',
-        `--owner=:${hosts.new.uid}`,
-        `--group=:${hosts.new.gid}`,
-        '--no-recursion',
-        '-C',
-        SRC,
-        MESSAGE,
-      ])
-    ).stdout;
+    const archive = await archiveOf([MESSAGE]);
     // The first attempt's extractor: frozen (as a stopped sshd session leaves it) before it
     // reads the header and the first 3,072 bytes of the message.
     const stale = await hosts.new.remote.spawn(extractorArgv({ destBase: DST, owner: owner() }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupMailboxes, weightLimit } from '../../src/maildir/mailbox-groups.js';
 import type { Mailbox } from '../../src/maildir/sync.js';
-import { combinedTrees, placeBelow } from '../../src/maildir/tar-relay.js';
+import { combinedTrees, placeBelow, placesOf, placingTransform } from '../../src/maildir/tar-relay.js';
 import { quotaFileUsers, quotaFilesCommand } from '../../src/vpopmail/quota-rebuild.js';
 
 const box = (name: string, expected: number): Mailbox => ({
@@ -13,15 +13,26 @@ const box = (name: string, expected: number): Mailbox => ({
 });
 
 describe('groups of mailboxes', () => {
-  it('are consecutive, within the bound, and a mailbox above it is alone', () => {
-    const boxes = [box('a', 40), box('b', 50), box('c', 20), box('d', 500), box('e', 5), box('f', 5)];
+  it('are consecutive, within the bound (a fifth of it for the first), and a mailbox above it is alone', () => {
+    const boxes = [
+      box('a', 15),
+      box('b', 10),
+      box('c', 40),
+      box('d', 50),
+      box('e', 20),
+      box('f', 500),
+      box('g', 5),
+    ];
     const groups = groupMailboxes(boxes, 100).map((g) => g.map((b) => b.label[0]).join(''));
-    expect(groups).toEqual(['ab', 'c', 'd', 'ef']);
+    expect(groups).toEqual(['a', 'bcd', 'e', 'f', 'g']);
   });
 
   it('of 2,000 small mailboxes are a handful, not 2,000', () => {
     const boxes = Array.from({ length: 2000 }, (_, i) => box(`u${i}`, 14));
-    expect(groupMailboxes(boxes).length).toBe(Math.ceil((2000 * 14) / 5000));
+    // The first group holds a fifth of the bound: streams start after a short listing.
+    const groups = groupMailboxes(boxes);
+    expect(groups[0]?.length).toBe(Math.floor(1000 / 14));
+    expect(groups.length).toBe(1 + Math.ceil((2000 - Math.floor(1000 / 14)) / Math.floor(5000 / 14)));
   });
 });
 
@@ -83,12 +94,55 @@ describe('a stream of many user directories', () => {
         { archived: '1/bob', dest: '/new/ex.com/bob' },
       ],
     });
+    // The destination's tar puts each part at its user's place there, under the stage's .p/.
+    expect(placingTransform(trees!.destBase, trees!.targets)).toBe(
+      's,^alice/,.p/0/alice/,S;s,^1/bob/,.p/bob/,S',
+    );
     // A user directory outside the domain directory streams alone.
     expect(
       combinedTrees({ source: '/old/ex.com', dest: '/new/ex.com' }, [
         { sourceBase: '/elsewhere/carol', destBase: '/new/ex.com/carol', members: ['Maildir'] },
       ]),
     ).toBeUndefined();
+  });
+});
+
+describe('which user directories may share a stream', () => {
+  const bases = { source: '/old/ex.com', dest: '/new/ex.com' };
+  it('those plainly named: the transform needs no quoting, and only a dot is escaped', () => {
+    expect(placesOf(bases, { source: '/old/ex.com/0/j.doe', dest: '/new/ex.com/j.doe' })).toEqual({
+      archived: '0/j.doe',
+      dest: 'j.doe',
+    });
+    expect(placingTransform('/new/ex.com', [{ archived: '0/j.doe', dest: '/new/ex.com/j.doe' }])).toBe(
+      's,^0/j\\.doe/,.p/j.doe/,S',
+    );
+    for (const odd of ['0/a,b', '0/a b', "0/it's", '0/a\\b', '.hidden/x', '.p', '0/a\nb', '0/a&b'])
+      expect(placesOf(bases, { source: `/old/ex.com/${odd}`, dest: '/new/ex.com/x' }), odd).toBeUndefined();
+    expect(() => placingTransform('/new/ex.com', [{ archived: 'a,b', dest: '/new/ex.com/a' }])).toThrow();
+    expect(() => placingTransform('/new/ex.com', [{ archived: 'a', dest: '/elsewhere/a' }])).toThrow();
+  });
+  it('not when one place holds another: a member would match two transforms', () => {
+    const tree = (source: string, dest: string) => ({
+      sourceBase: source,
+      destBase: dest,
+      members: ['Maildir'],
+    });
+    expect(
+      combinedTrees(bases, [
+        tree('/old/ex.com/a', '/new/ex.com/a'),
+        tree('/old/ex.com/a/b', '/new/ex.com/b'),
+      ]),
+    ).toBeUndefined();
+    expect(
+      combinedTrees(bases, [
+        tree('/old/ex.com/a', '/new/ex.com/x'),
+        tree('/old/ex.com/b', '/new/ex.com/x/y'),
+      ]),
+    ).toBeUndefined();
+    expect(
+      combinedTrees(bases, [tree('/old/ex.com/a', '/new/ex.com/b'), tree('/old/ex.com/b', '/new/ex.com/a')]),
+    ).toBeDefined();
   });
 });
 
