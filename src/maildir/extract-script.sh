@@ -6,11 +6,12 @@
 # -- therefore never replaces or truncates a file: it can only leave its staging directory
 # behind, which the next writer into the same base removes.
 #
-# Files are placed by hard links made by one `cp -R -l` for the whole stream (a file appears
+# A stream of many mailboxes is placed by hard links made by one `cp -R -l` (a file appears
 # whole or not at all, and the cost does not grow with the number of mailboxes: a process per
 # directory made a stream of many small mailboxes cost more than its bytes). As root, cp runs
 # as the owner of the mail, so the directories it makes are the owner's from the start, with
-# the archive's modes. A file the destination already has is replaced by a rename.
+# the archive's modes. A file the destination already has is replaced by a rename, and a
+# stream of one mailbox is moved into place by renames.
 #
 # Nothing is ever written through a symbolic link: every directory of the stage is checked
 # against the destination before anything is placed (a link or another kind of file in the way
@@ -101,8 +102,11 @@ find . -mindepth 1 -type d -exec sh -c '
 [ -s "$s/.dropped" ] && { xargs -0 rm -rf -- <"$s/.dropped" || failed; }
 rm -f -- "$s/.dropped"
 cd / || failed
-# chroot's own failures (no chroot, or not allowed in this container) are 125 to 127: the
-# stage is then moved into place by rename, a directory at a time.
+# A stream of many mailboxes (many directories of a few files each) is placed by one cp; a
+# stream of one mailbox (a slice of a big one: a few directories of many files) by rename, a
+# directory at a time, which there costs a few processes and no link and unlink per file. So
+# is everything when chroot fails on its own account (125 to 127: no chroot, or not allowed
+# in this container).
 place() {
   if [ "$root" = 1 ]; then
     chroot --userspec="$owner" / cp -R -l --preserve=timestamps -T -- "$m" "$b"
@@ -110,11 +114,14 @@ place() {
     cp -R -l --preserve=timestamps -T -- "$m" "$b"
   fi
 }
-(umask 0 && place) 2>/dev/null && {
-  rm -rf -- "$s"
-  exit "$bad"
-}
-case $? in 125 | 126 | 127) fallback=1 ;; *) fallback=0 ;; esac
+fallback=1
+if [ -n "$t" ]; then
+  (umask 0 && place) 2>/dev/null && {
+    rm -rf -- "$s"
+    exit "$bad"
+  }
+  case $? in 125 | 126 | 127) ;; *) fallback=0 ;; esac
+fi
 # What cp did not place is renamed into place: a file the destination already has (replaced
 # whole or not at all), what the owner may not write (a directory root made there), and
 # without chroot everything (a new directory whole, the files of one that exists by one mv).

@@ -3,6 +3,7 @@
  * symbolic link, or let a writer of an earlier attempt -- frozen, then woken up with half a
  * stream -- truncate a message that a later attempt completed.
  */
+import { basename, dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractorArgv, relayTree } from '../../src/maildir/tar-relay.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
@@ -25,7 +26,8 @@ describe('the destination end of a relay', () => {
   const hosts = useMailHosts();
   const owner = () => ({ uid: hosts.new.uid, gid: hosts.new.gid });
   /** What the source's end sends for these members of SRC, owned as on the destination. */
-  const archiveOf = async (members: string[]) =>
+  // As a stream of many mailboxes (`placed`) carries them: below SRC's place in its parent.
+  const archiveOf = async (members: string[], placed = false) =>
     (
       await hosts.old.remote.run([
         'tar',
@@ -34,8 +36,8 @@ describe('the destination end of a relay', () => {
         `--group=:${hosts.new.gid}`,
         '--no-recursion',
         '-C',
-        SRC,
-        ...members,
+        placed ? dirname(SRC) : SRC,
+        ...members.map((m) => (placed ? `${basename(SRC)}/${m}` : m)),
       ])
     ).stdout;
   beforeAll(async () => {
@@ -127,7 +129,6 @@ describe('the destination end of a relay', () => {
           `echo old > '${DST}/${MESSAGE}' && chmod 711 ${DST}/Maildir/new && ` +
           `chown -R ${hosts.new.uid}:${hosts.new.gid} ${DST} && chmod 700 ${DST}/Maildir/.Sent 2>/dev/null; ${extra}`,
       );
-    const archive = () => archiveOf(members);
     const expected = () => {
       const o = `${hosts.new.uid}:${hosts.new.gid}`;
       return [
@@ -153,22 +154,25 @@ describe('the destination end of a relay', () => {
     afterAll(() => hosts.new.sh('rm -rf /tmp/no-chroot'));
 
     it.each([
-      ['by hard links, as the owner', [] as string[], ''],
+      ['in a stream of many mailboxes, by hard links, as the owner', true, [] as string[], ''],
+      ['in a stream of one mailbox, by rename', false, [] as string[], ''],
       [
-        'by rename, where chroot is refused',
+        'in a stream of many mailboxes, by rename where chroot is refused',
+        true,
         ['env', 'PATH=/tmp/no-chroot:/usr/sbin:/usr/bin:/sbin:/bin'],
         '',
       ],
       [
-        'by rename, where root made a directory the owner may not write',
+        'in a stream of many mailboxes, by rename where root made a directory the owner may not write',
+        true,
         [],
         `chown root:root ${DST}/Maildir/cur`,
       ],
-    ])('%s', async (_what, prefix, extra) => {
+    ])('%s', async (_what, placed, prefix, extra) => {
       await prepare(extra);
-      const r = await hosts.new.remote.run([...prefix, ...extractorArgv({ destBase: DST, owner: owner() })], {
-        stdin: await archive(),
-      });
+      const targets = placed ? [{ archived: basename(SRC), dest: DST }] : undefined;
+      const argv = extractorArgv({ destBase: DST, owner: owner(), ...(targets ? { targets } : {}) });
+      const r = await hosts.new.remote.run([...prefix, ...argv], { stdin: await archiveOf(members, placed) });
       expect(r.stderr.toString()).toBe('');
       const want = expected().map((l) =>
         extra !== '' && l.startsWith('./Maildir/cur ') ? l.replace(/\d+:\d+/, '0:0') : l,
