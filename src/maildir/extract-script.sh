@@ -74,34 +74,37 @@ failed() {
 # Every directory of the stage against the destination, before anything is placed: one find
 # and one shell for the stream (a glob per directory cost a millisecond per mailbox). A part
 # with something in its way is named, and dropped from the stage (its paths on stdout).
-cd "$m" || failed
-find . -mindepth 1 -type d -exec sh -c '
-  b=$1 root=$2
-  shift 2
-  skip=/ st=0
-  for d; do
-    case $d in "$skip"/*) continue ;; esac
-    t=$b/${d#./}
-    if [ -L "$t" ]; then
-      why="is a symbolic link on the destination: nothing is written through it"
-    elif [ -d "$t" ]; then
-      continue
-    elif [ -e "$t" ]; then
-      why="exists on the destination and is not a directory"
-    elif [ "$root" = 1 ] && [ -O "$d" ]; then
-      why="vanished on the destination during the copy"
-    else
-      skip=$d
-      continue
-    fi
-    printf "vmigrate: %s %s\n" "$t" "$why" >&2
-    printf "%s\0" "$d"
-    skip=$d st=3
-  done
-  exit "$st"' sh "$b" "$root" {} + >"$s/.dropped" || bad=3
-[ -s "$s/.dropped" ] && { xargs -0 rm -rf -- <"$s/.dropped" || failed; }
-rm -f -- "$s/.dropped"
-cd / || failed
+# (A stream of one mailbox is checked directory by directory as it is moved, below.)
+[ -z "$t" ] || {
+  cd "$m" || failed
+  find . -mindepth 1 -type d -exec sh -c '
+    b=$1 root=$2
+    shift 2
+    skip=/ st=0
+    for d; do
+      case $d in "$skip"/*) continue ;; esac
+      t=$b/${d#./}
+      if [ -L "$t" ]; then
+        why="is a symbolic link on the destination: nothing is written through it"
+      elif [ -d "$t" ]; then
+        continue
+      elif [ -e "$t" ]; then
+        why="exists on the destination and is not a directory"
+      elif [ "$root" = 1 ] && [ -O "$d" ]; then
+        why="vanished on the destination during the copy"
+      else
+        skip=$d
+        continue
+      fi
+      printf "vmigrate: %s %s\n" "$t" "$why" >&2
+      printf "%s\0" "$d"
+      skip=$d st=3
+    done
+    exit "$st"' sh "$b" "$root" {} + >"$s/.dropped" || bad=3
+  [ -s "$s/.dropped" ] && { xargs -0 rm -rf -- <"$s/.dropped" || failed; }
+  rm -f -- "$s/.dropped"
+  cd / || failed
+}
 # A stream of many mailboxes (many directories of a few files each) is placed by one cp; a
 # stream of one mailbox (a slice of a big one: a few directories of many files) by rename, a
 # directory at a time, which there costs a few processes and no link and unlink per file. So
@@ -131,20 +134,24 @@ while [ "$#" -ge 2 ]; do
   shift 2
   files=0
   for e in "$from"/* "$from"/.[!.]* "$from"/..?*; do
-    [ -e "$e" ] || [ -L "$e" ] || continue
     d=$to/${e##*/}
     if [ -d "$e" ] && [ ! -L "$e" ]; then
       if [ -d "$d" ] && [ ! -L "$d" ]; then
         set -- "$@" "${e#"$m"/}" "$d"
-      elif [ -e "$d" ] || [ -L "$d" ]; then
-        problem "$d appeared on the destination during the copy and is not a directory"
+      elif [ -L "$d" ]; then
+        problem "$d is a symbolic link on the destination: nothing is written through it"
+      elif [ -e "$d" ]; then
+        problem "$d exists on the destination and is not a directory"
       elif [ "$root" = 1 ] && [ -O "$e" ]; then
         problem "$d vanished on the destination during the copy"
       else
         mv -f -T -- "$e" "$d" || failed
       fi
     elif [ "$fallback" = 1 ]; then
+      # (or a pattern that matched nothing: the find below then moves nothing)
       files=1
+    elif [ ! -e "$e" ] && [ ! -L "$e" ]; then
+      continue
     elif [ -d "$d" ] && [ ! -L "$d" ]; then
       problem "$d is a directory on the destination"
     elif [ -L "$d" ] || [ ! "$e" -ef "$d" ]; then
