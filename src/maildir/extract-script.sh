@@ -14,9 +14,10 @@
 # stream of one mailbox is moved into place by renames.
 #
 # Nothing is ever written through a symbolic link: every directory of the stage is checked
-# against the destination before anything is placed (a link or another kind of file in the way
-# is named, and that part of the stream dropped), cp never replaces a link by a directory, and
-# a link standing where a file goes is replaced, not followed.
+# against the destination (for many mailboxes before anything is placed, for one as each
+# directory is moved): a link or another kind of file in the way is named, and that part of
+# the stream dropped. cp never replaces a link by a directory, and a link standing where a
+# file goes is replaced, not followed.
 #
 # $1 = the base directory (where the stage is made), $2 = uid:gid that own what the archive
 # holds, $3 = the decompressor ('' for none), $4 = a GNU tar --transform expression that puts
