@@ -127,6 +127,9 @@ export interface SyncOptions {
   together?: (<T>(burst: () => T) => T) | undefined;
 }
 
+/** SyncOptions.together where there is no state store to batch for: the burst as it comes. */
+export const oneByOne = <T>(burst: () => T): T => burst();
+
 export interface GroupOutcome {
   results: MailboxResult[];
   failures: Array<{ box: Mailbox; error: Error }>;
@@ -176,7 +179,7 @@ export async function syncMailboxes(
       boxes.length === 1 ? `listing ${boxes[0]?.destDir}/Maildir` : what('the destination'),
     ),
   ]);
-  const together = options.together ?? (<T>(burst: () => T) => burst());
+  const together = options.together ?? oneByOne;
   const passes: BoxPass[] = together(() =>
     boxes.map((box, i) => {
       const delta = planDelta(from[i] ?? [], to[i] ?? [], {
@@ -312,7 +315,7 @@ export async function syncMailboxes(
   }
   if (pack.length > 0) packs.push(pack);
 
-  const relay = relayWith(source, dest, events, options);
+  const relay = relayWith(source, dest, events, options, together);
   await Promise.all([
     ...packs.map((ps) =>
       slot(() => (ps.length === 1 && ps[0] ? relay.alone(ps[0], ps[0].delta.copy) : relay.many(ps))).catch(
@@ -396,8 +399,13 @@ function arrivedIn(p: BoxPass, members: readonly string[], vanished: number, eve
   if (arrivedFiles.length > 0) events.confirmedFiles?.(p.box, arrivedFiles);
 }
 
-function relayWith(source: Remote, dest: Remote, events: SyncEvents, options: SyncOptions) {
-  const together = options.together ?? (<T>(burst: () => T) => burst());
+function relayWith(
+  source: Remote,
+  dest: Remote,
+  events: SyncEvents,
+  options: SyncOptions,
+  together: <T>(burst: () => T) => T,
+) {
   const common = {
     live: true,
     ...(options.compress ? { compress: options.compress } : {}),

@@ -11,6 +11,7 @@ import { chunkLimitsFor } from '../maildir/chunks.js';
 import type { MessageKey, WrittenFile, WrittenMessage } from '../maildir/delta.js';
 import { forEachGroup } from '../maildir/mailbox-groups.js';
 import {
+  oneByOne,
   syncMailboxes,
   type Mailbox,
   type MailboxResult,
@@ -123,7 +124,7 @@ export async function transferDomain(
     together?: (<T>(burst: () => T) => T) | undefined;
   },
 ): Promise<TransferReport> {
-  const together = options.together ?? (<T>(burst: () => T) => burst());
+  const together = options.together ?? oneByOne;
   const boxes = mailboxesOf(source, dest);
   // Streams, not mailboxes, are what the concurrency bounds: a big mailbox is cut in slices,
   // small ones share a stream.
@@ -228,8 +229,9 @@ export async function transferDomain(
           together(() => {
             for (const r of outcome.results) {
               const box = byLabel.get(r.label);
-              if (box) done(box, r);
-              if (box) ofGroup.push(r);
+              if (!box) continue;
+              done(box, r);
+              ofGroup.push(r);
             }
           });
           lastErrors = new Map(outcome.failures.map((f) => [f.box, f.error]));
