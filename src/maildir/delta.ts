@@ -29,11 +29,32 @@ export interface MessageKey {
   name: string;
 }
 
+const TOP = 'Maildir';
+
+/**
+ * `Maildir[/.<folder>]/{cur,new}/<name>`. By hand, not by a regular expression: it runs several
+ * times per message of every listing, and a match's array and captures were a tenth of what a
+ * sync of small messages allocated.
+ */
 export function messageKey(path: string): MessageKey | undefined {
-  const m = /^(Maildir(?:\/\.[^/]+)?)\/(cur|new)\/([^/]+)$/.exec(path);
-  if (!m?.[1] || !m[2] || !m[3]) return undefined;
-  const name = m[3];
-  return { folder: m[1], unique: name.split(':')[0] ?? name, sub: m[2] as 'cur' | 'new', name };
+  const nameAt = path.lastIndexOf('/') + 1;
+  const subAt = path.lastIndexOf('/', nameAt - 2) + 1;
+  if (nameAt === path.length || subAt < TOP.length + 1) return undefined;
+  const sub = path.slice(subAt, nameAt - 1);
+  if (sub !== 'cur' && sub !== 'new') return undefined;
+  const folder = path.slice(0, subAt - 1);
+  if (!folder.startsWith(TOP)) return undefined;
+  // Maildir itself, or Maildir/.<something without a slash>
+  if (
+    folder.length > TOP.length &&
+    (!folder.startsWith('/.', TOP.length) ||
+      folder.length === TOP.length + 2 ||
+      folder.includes('/', TOP.length + 1))
+  )
+    return undefined;
+  const name = path.slice(nameAt);
+  const colon = name.indexOf(':');
+  return { folder, unique: colon < 0 ? name : name.slice(0, colon), sub, name };
 }
 
 /** One message's identity across both sides, whatever its flags or new/cur place. */

@@ -135,27 +135,33 @@ while [ "$#" -ge 2 ]; do
   shift 2
   files=0
   for e in "$from"/* "$from"/.[!.]* "$from"/..?*; do
-    d=$to/${e##*/}
-    if [ -d "$e" ] && [ ! -L "$e" ]; then
+    # Files first, and as little as possible for each: a slice's directory holds thousands,
+    # and even cutting the name off its path cost the shell 20 microseconds a file.
+    if [ ! -d "$e" ] || [ -L "$e" ]; then
+      # (or a pattern that matched nothing: the find below then moves nothing)
+      [ "$fallback" = 0 ] || {
+        files=1
+        continue
+      }
+      [ -e "$e" ] || [ -L "$e" ] || continue
+      d=$to/${e##*/}
       if [ -d "$d" ] && [ ! -L "$d" ]; then
-        set -- "$@" "${e#"$m"/}" "$d"
-      elif [ -L "$d" ]; then
-        problem "$d is a symbolic link on the destination: nothing is written through it"
-      elif [ -e "$d" ]; then
-        problem "$d exists on the destination and is not a directory"
-      elif [ "$root" = 1 ] && [ -O "$e" ]; then
-        problem "$d vanished on the destination during the copy"
-      else
+        problem "$d is a directory on the destination"
+      elif [ -L "$d" ] || [ ! "$e" -ef "$d" ]; then
         mv -f -T -- "$e" "$d" || failed
       fi
-    elif [ "$fallback" = 1 ]; then
-      # (or a pattern that matched nothing: the find below then moves nothing)
-      files=1
-    elif [ ! -e "$e" ] && [ ! -L "$e" ]; then
       continue
-    elif [ -d "$d" ] && [ ! -L "$d" ]; then
-      problem "$d is a directory on the destination"
-    elif [ -L "$d" ] || [ ! "$e" -ef "$d" ]; then
+    fi
+    d=$to/${e##*/}
+    if [ -d "$d" ] && [ ! -L "$d" ]; then
+      set -- "$@" "${e#"$m"/}" "$d"
+    elif [ -L "$d" ]; then
+      problem "$d is a symbolic link on the destination: nothing is written through it"
+    elif [ -e "$d" ]; then
+      problem "$d exists on the destination and is not a directory"
+    elif [ "$root" = 1 ] && [ -O "$e" ]; then
+      problem "$d vanished on the destination during the copy"
+    else
       mv -f -T -- "$e" "$d" || failed
     fi
   done

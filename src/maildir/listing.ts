@@ -26,26 +26,48 @@ export interface MaildirEntry {
 }
 
 /** find's `%y %m %s %T@ ` then the path: the first four fields never hold a space. */
-const FIELDS = 4;
+const SPACE = 0x20;
+const isLetter = (c: number | undefined) => c !== undefined && (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+const isOctal = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x37;
 
-/** One record of the listing; undefined for what is not one. */
-export function parseListingRecord(record: Buffer): MaildirEntry | undefined {
-  const text = fromBytes(record);
-  const cut: number[] = [];
-  for (let at = -1; cut.length < FIELDS;) {
-    at = text.indexOf(' ', at + 1);
-    if (at < 0) return undefined;
-    cut.push(at);
+/** The few modes a Maildir holds, each as one string ('0600'), not a new one per entry. */
+const modes = new Map<number, string>();
+function modeText(record: Buffer, from: number, to: number): string | undefined {
+  if (to - from < 1 || to - from > 4) return undefined;
+  let key = 0;
+  for (let i = from; i < to; i++) {
+    if (!isOctal(record[i])) return undefined;
+    key = key * 8 + (record[i] as number) - 0x30;
   }
-  const [a, b, c, d] = cut as [number, number, number, number];
-  const type = text.slice(0, a);
-  const mode = text.slice(a + 1, b);
-  const size = Number(text.slice(b + 1, c));
-  const mtime = Math.floor(Number(text.slice(c + 1, d)));
-  const rel = text.slice(d + 1);
-  if (!/^[a-zA-Z]$/.test(type) || !/^[0-7]{1,4}$/.test(mode) || rel === '') return undefined;
+  let text = modes.get(key);
+  if (text === undefined) modes.set(key, (text = key.toString(8).padStart(4, '0')));
+  return text;
+}
+
+/**
+ * One record of the listing; undefined for what is not one. Read from the bytes, not from a
+ * string of the whole record: a listing has an entry per message, and what each entry keeps
+ * (its path as a string of its own, a shared mode string) and leaves behind is what a sync of
+ * many small messages allocated most.
+ */
+export function parseListingRecord(record: Buffer): MaildirEntry | undefined {
+  const a = record.indexOf(SPACE);
+  const b = a < 0 ? -1 : record.indexOf(SPACE, a + 1);
+  const c = b < 0 ? -1 : record.indexOf(SPACE, b + 1);
+  const d = c < 0 ? -1 : record.indexOf(SPACE, c + 1);
+  if (d < 0 || a !== 1 || !isLetter(record[0]) || d + 1 === record.length) return undefined;
+  const mode = modeText(record, a + 1, b);
+  if (mode === undefined) return undefined;
+  const size = Number(record.toString('latin1', b + 1, c));
+  const mtime = Math.floor(Number(record.toString('latin1', c + 1, d)));
   if (!Number.isFinite(size) || !Number.isFinite(mtime)) return undefined;
-  return { path: rel, type, size, mtime, mode: mode.padStart(4, '0') };
+  return {
+    path: record.toString('latin1', d + 1, record.length),
+    type: String.fromCharCode(record[0] as number),
+    size,
+    mtime,
+    mode,
+  };
 }
 
 /**
@@ -96,6 +118,8 @@ export async function listMaildirs(
   });
   const lists: MaildirEntry[][] = userDirs.map(() => []);
   let start: number[] | undefined;
+  // Every entry repeats its starting point: it is looked up only when it changes.
+  let lastStart: { bytes: Buffer; boxes: number[] } | undefined;
   let unreadable: Buffer | undefined;
   await streamRecords(
     remote,
@@ -103,9 +127,14 @@ export async function listMaildirs(
     what,
     (rec) => {
       if (start === undefined) {
+        if (lastStart?.bytes.equals(rec)) {
+          start = lastStart.boxes;
+          return;
+        }
         start = byStart.get(fromBytes(rec));
         if (!start) unreadable ??= rec;
         start ??= [];
+        lastStart = { bytes: Buffer.from(rec), boxes: start };
         return;
       }
       const e = parseListingRecord(rec);

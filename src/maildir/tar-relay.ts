@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import type { Remote, RemoteProcess } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
-import { collectGarbageEvery4MiB } from './relay-memory.js';
+import { relieveHeap } from '../remote/heap-relief.js';
 import { relayWindow } from './relay-window.js';
 import { fromBytes, nulList } from './byte-names.js';
 
@@ -244,7 +244,7 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     transform(chunk: Buffer, _enc, done) {
       paced();
       job.onBytes?.(chunk.length);
-      collectGarbageEvery4MiB(chunk.length);
+      relieveHeap(chunk.length);
       done(null, chunk);
     },
   });

@@ -6,6 +6,7 @@ import { Buffer } from 'node:buffer';
 import { ConnectionError, RemoteCommandError, type VmigrateError } from '../errors.js';
 import type { Arg } from './quote.js';
 import type { ExitStatus, Remote } from './remote.js';
+import { relieveHeap } from './heap-relief.js';
 
 export function streamFailure(remote: Remote, what: string, command: string, st: ExitStatus): VmigrateError {
   if (st.lost) return connectionLost(remote, command);
@@ -41,13 +42,15 @@ export async function streamRecords(
   const sep = options.separator ?? 0;
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
-    let buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-    for (let nul = buf.indexOf(sep); nul >= 0; nul = buf.indexOf(sep)) {
-      onRecord(buf.subarray(0, nul));
-      buf = buf.subarray(nul + 1);
+    relieveHeap(chunk.length);
+    const buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let end = buf.indexOf(sep); end >= 0; end = buf.indexOf(sep, start)) {
+      onRecord(buf.subarray(start, end));
+      start = end + 1;
     }
     // A copy, so that the rest of a large chunk is not kept alive by a small tail.
-    rest = Buffer.from(buf);
+    rest = Buffer.from(buf.subarray(start));
   }
   const st = await proc.done;
   const ok = options.ok ?? [0];

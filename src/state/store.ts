@@ -31,6 +31,10 @@ export class StateStore {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // better-sqlite3 builds SQLite with a 16 MB page cache; a ledger of tens of thousands of
+    // messages filled it, a sixth of the controller's peak memory. SQLite's own default (2 MB)
+    // made no measurable difference to the time of a move.
+    db.pragma('cache_size = -2000');
     for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     // Each statement is prepared once per text: the journal and the ledger write per mailbox
     // and per stream, and preparing every time cost more than the writes themselves (0.2 s of
