@@ -28,13 +28,15 @@ maildirs() {
 # The old files go first, links included (never followed): one find for all of them.
 maildirs | xargs -0 -r sh -c 'find -P "$@" -maxdepth 1 -name maildirsize ! -type d -delete' sh || exit 1
 # One line per message: its size, its Maildir, its name (newlines in a name made harmless).
+# The size is read from the file only when its name does not say it: no stat per message.
 {
   printf '%s\\n' "$list"
   echo '@@'
   # The Maildirs are absolute paths: xargs puts them before find's expression.
   maildirs | xargs -0 -r sh -c 'find -P "$@" -mindepth 2 -maxdepth 3 -type f \\
     \\( -path "*/Maildir/cur/*" -o -path "*/Maildir/new/*" -o -path "*/Maildir/.*/cur/*" -o -path "*/Maildir/.*/new/*" \\) \\
-    ! -path "*/Maildir/.Trash/*" -printf "%s\\t%H\\t%f\\0"' sh | tr '\\n\\0' '?\\n'
+    ! -path "*/Maildir/.Trash/*" \\( -name "*,S=[0-9]*" -printf "-\\t%H\\t%f\\0" -o -printf "%s\\t%H\\t%f\\0" \\)' sh |
+    tr '\\n\\0' '?\\n'
 } | awk -F '\\t' '
   !listed && $0 == "@@" { listed = 1; next }
   !listed { q = $0; sub(/ .*/, "", q); m = substr($0, length(q) + 2); quota[m] = q; next }
