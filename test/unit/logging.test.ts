@@ -32,12 +32,20 @@ describe('redaction', () => {
       { err: new Error(`failed with ${MD5}`), passphrase: 'hunter2', privateKey: KEY },
       'oops',
     );
+    log.logger.warn({ step: { users: [{ account: { hash: 'opaque-deep-secret' } }] } }, 'deep');
     log.close();
     expect(statSync(log.file).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'logs')).mode & 0o777).toBe(0o700);
     const text = readFileSync(log.file, 'utf8');
     expect(text).toContain('alice');
-    for (const secret of ['plain-secret', 'abcdefgh$0123', 'saltsalt', 'hunter2', 'b3BlbnNzaC1rZXkt']) {
+    for (const secret of [
+      'plain-secret',
+      'abcdefgh$0123',
+      'saltsalt',
+      'hunter2',
+      'b3BlbnNzaC1rZXkt',
+      'opaque-deep-secret',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(
@@ -45,6 +53,6 @@ describe('redaction', () => {
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as unknown),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
   });
 });
