@@ -27,10 +27,23 @@ const HELD_LOW = 512 * 1024;
 const READ_HIGH = 256 * 1024;
 const WRITE_HIGH = 1024 * 1024;
 
+/**
+ * Bytes the destination's connection may hold unsent, for all its relays together, before a
+ * relay waits. ssh2 writes a channel's packets to the socket as far as the server's window
+ * allows (2 MiB per channel with OpenSSH) and never waits for the socket itself, so with
+ * eight relays into a destination slower than its source up to 16 MiB could sit in the
+ * controller (3 MiB seen in a LAN sync of the benchmark's mixed corpus). Rarely reached: a
+ * bound on the worst case, not a brake.
+ */
+const SOCKET_HIGH = 1024 * 1024;
+
 interface Ssh2ChannelInternals {
   incoming: { window: number };
   outgoing: { id: number; state: string };
-  _client: { _protocol: { channelWindowAdjust(id: number, amount: number): void } };
+  _client: {
+    _protocol: { channelWindowAdjust(id: number, amount: number): void };
+    _sock?: Writable;
+  };
   _readableState?: { highWaterMark: number };
   _writableState?: { highWaterMark: number };
 }
@@ -69,4 +82,31 @@ export function relayWindow(from: Readable, to: Writable): () => void {
   return () => {
     if (from.readableLength + to.writableLength < HELD_LOW) topUp();
   };
+}
+
+/** One wait per socket, however many relays write through it. */
+const drained = new WeakMap<Writable, Promise<void>>();
+
+/**
+ * Undefined when the destination's connection has room; otherwise a promise that settles once
+ * its socket has sent what it holds (or is gone). Without ssh2's internals, always undefined.
+ */
+export function destinationBacklog(to: Writable): Promise<void> | undefined {
+  const sock = internals(to)?._client._sock;
+  if (!sock || sock.destroyed || sock.writableLength <= SOCKET_HIGH) return undefined;
+  let wait = drained.get(sock);
+  if (!wait) {
+    wait = new Promise<void>((settle) => {
+      const done = () => {
+        sock.off('drain', done);
+        sock.off('close', done);
+        drained.delete(sock);
+        settle();
+      };
+      sock.on('drain', done);
+      sock.on('close', done);
+    });
+    drained.set(sock, wait);
+  }
+  return wait;
 }

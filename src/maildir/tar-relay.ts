@@ -16,7 +16,7 @@ import { Readable, Transform } from 'node:stream';
 import type { Remote, RemoteProcess } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
 import { relieveHeap } from '../remote/heap-relief.js';
-import { relayWindow } from './relay-window.js';
+import { destinationBacklog, relayWindow } from './relay-window.js';
 import { fromBytes, nulList } from './byte-names.js';
 
 export interface TreeRelay {
@@ -245,7 +245,9 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
       paced();
       job.onBytes?.(chunk.length);
       relieveHeap(chunk.length);
-      done(null, chunk);
+      const backlog = destinationBacklog(writer.stdin);
+      if (backlog) void backlog.then(() => done(null, chunk));
+      else done(null, chunk);
     },
   });
   const moving = pipeline(reader.stdout, count, writer.stdin);
