@@ -117,7 +117,8 @@ async function moveDomain(
     out.phase = phase;
     runs.setPhase(run.id, domain, phase);
     runs.step(run.id, domain, step, 'running');
-    log.info({ domain, phase }, 'stage');
+    // The peak so far: where it rose between two lines is where a move's memory went.
+    log.info({ domain, phase, maxRssKiB: process.resourceUsage().maxRSS }, 'stage');
     try {
       const r = await withRetry(`${step} ${domain}`, work, retry);
       runs.step(run.id, domain, step, 'done');

@@ -225,7 +225,14 @@ export async function transferDomain(
             lastErrors = new Map(pending.map((b) => [b, e]));
             throw e;
           }
-          options.log.info({ mailboxes: pending.length, streams: outcome.streams }, 'group synced');
+          options.log.info(
+            {
+              mailboxes: pending.length,
+              streams: outcome.streams,
+              maxRssKiB: process.resourceUsage().maxRSS,
+            },
+            'group synced',
+          );
           // The group's listings and plans are garbage from here on.
           relieveHeapNow();
           const byLabel = new Map(pending.map((b) => [b.label, b]));
