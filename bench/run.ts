@@ -156,6 +156,7 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
   const newHome = lab.hosts.new.vpopmail!.home;
   const state = mkdtempSync(join(tmpdir(), 'vmigrate-bench-state-'));
   extra.stateDir = state;
+  const runLogs = join(state, 'run-logs');
   const ssh = lab.client.sshConfig;
 
   // Links through delaying proxies: old-wan and new-wan, for OpenSSH and vmigrate alike.
@@ -198,7 +199,7 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
 
   if (opt.only !== undefined && opt.only !== 'many-mailboxes') throw new Error(`--only: unknown ${opt.only}`);
   if (opt.only === undefined) await classicScenarios();
-  await manyMailboxes(lab, old, neu, vmigrate);
+  await manyMailboxes(lab, old, neu, vmigrate, runLogs);
 
   print();
   const file = join(ROOT, 'bench', 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -239,6 +240,7 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
         hosts: ['old', 'new'],
         lab,
         neu,
+        logsTo: runLogs,
       });
       if (!opt['no-wan'])
         await compare(layout, 'wan', {
@@ -247,6 +249,7 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
           hosts: ['old-wan', 'new-wan'],
           lab,
           neu,
+          logsTo: runLogs,
         });
     }
 
@@ -315,6 +318,7 @@ async function manyMailboxes(
   old: Side,
   neu: Side,
   vmigrate: (args: string, config?: string, sshConfig?: string, stateDir?: string) => string,
+  runLogs: string,
 ) {
   const moves: Record<string, unknown> = {};
   let layout: Layout | undefined;
@@ -353,7 +357,15 @@ async function manyMailboxes(
   if (!layout) return;
   const ssh = lab.client.sshConfig;
   const inStore = (a: string, st: string) => vmigrate(a, lab.client.vmigrateConfig, ssh, st);
-  await compare(layout, 'lan', { ssh, vmigrate: inStore, hosts: ['old', 'new'], lab, neu, only: 'many' });
+  await compare(layout, 'lan', {
+    ssh,
+    vmigrate: inStore,
+    hosts: ['old', 'new'],
+    lab,
+    neu,
+    only: 'many',
+    logsTo: runLogs,
+  });
   for (const h of [lab.hosts.old, lab.hosts.new]) setShellStartup(h, 0.2);
   try {
     await compare(layout, 'lan', {
@@ -363,6 +375,7 @@ async function manyMailboxes(
       lab,
       neu,
       only: 'many slow-shell',
+      logsTo: runLogs,
     });
   } finally {
     for (const h of [lab.hosts.old, lab.hosts.new]) setShellStartup(h, 0);
@@ -403,6 +416,8 @@ async function compare(
     neu: Side;
     /** The many-mailboxes scenarios: vmigrate's transfer plus verification against one tar pipe. */
     only?: 'many' | 'many slow-shell';
+    /** Where vmigrate's run logs of each sample are kept (its scratch store goes with the lab). */
+    logsTo: string;
   },
 ) {
   const [from, to] = ctx.hosts;
@@ -489,6 +504,12 @@ async function compare(
   }
   const scenario =
     ctx.only ?? `${l.corpus.domain.startsWith('bench-small') ? 'small files' : 'mixed'} ${net}`;
+  // Each sample's run log (its peak memory by stage and group) outlives the lab.
+  const keep = join(ctx.logsTo, scenario.replace(/\W+/g, '-'));
+  methods.vmigrate = {
+    ...methods.vmigrate!,
+    after: `mkdir -p ${quote(keep)} && cp ${quote(scratchState)}/logs/*.log ${quote(keep)}/`,
+  };
   say(`\n${scenario}: ${Object.keys(methods).join(', ')} (x${REPEAT})`);
   const samples = new Map<string, Sample[]>();
   const wholeSeconds = new Map<string, number[]>();
