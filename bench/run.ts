@@ -357,26 +357,18 @@ async function manyMailboxes(
   if (!layout) return;
   const ssh = lab.client.sshConfig;
   const inStore = (a: string, st: string) => vmigrate(a, lab.client.vmigrateConfig, ssh, st);
-  await compare(layout, 'lan', {
+  const plain = {
     ssh,
     vmigrate: inStore,
-    hosts: ['old', 'new'],
+    hosts: ['old', 'new'] as [string, string],
     lab,
     neu,
-    only: 'many',
     logsTo: runLogs,
-  });
+  };
+  await compare(layout, 'lan', { ...plain, only: 'many' });
   for (const h of [lab.hosts.old, lab.hosts.new]) setShellStartup(h, 0.2);
   try {
-    await compare(layout, 'lan', {
-      ssh,
-      vmigrate: inStore,
-      hosts: ['old', 'new'],
-      lab,
-      neu,
-      only: 'many slow-shell',
-      logsTo: runLogs,
-    });
+    await compare(layout, 'lan', { ...plain, only: 'many slow-shell' });
   } finally {
     for (const h of [lab.hosts.old, lab.hosts.new]) setShellStartup(h, 0);
   }
