@@ -2,9 +2,10 @@
  * Mailboxes in groups that one command lists (and one pass plans, and tar streams carry) at
  * once: consecutive mailboxes whose listings together are expected to stay within a bound, so
  * that the commands of a domain grow with what it holds, not with its mailbox count, and the
- * listings held in memory at once stay bounded. Pure.
+ * listings held in memory at once stay bounded. The grouping itself is pure.
  */
 import pLimit from 'p-limit';
+import { relieveHeapNow } from '../remote/heap-relief.js';
 import type { Mailbox } from './sync.js';
 
 /** Entries of the listings one group holds at most (unless one mailbox alone has more). */
@@ -48,7 +49,8 @@ export function groupsInFlight(concurrency: number): number {
 /**
  * Runs `work` on each group of `boxes`, a few groups at once and no more than ENTRIES_IN_FLIGHT
  * expected entries in flight (a heavier group runs alone): the listings of a few big
- * mailboxes are not all held at once.
+ * mailboxes are not all held at once. A group's listings and plans are garbage once its work
+ * is done, so the heap is checked against its budget then (remote/heap-relief.ts).
  */
 export async function forEachGroup(
   boxes: readonly Mailbox[],
@@ -62,7 +64,7 @@ export async function forEachGroup(
       limit(() =>
         held(
           group.reduce((n, b) => n + weightOf(b), 0),
-          () => work(group),
+          () => work(group).finally(relieveHeapNow),
         ),
       ),
     ),

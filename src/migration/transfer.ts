@@ -10,7 +10,6 @@ import { showName } from '../maildir/byte-names.js';
 import { chunkLimitsFor } from '../maildir/chunks.js';
 import type { MessageKey, WrittenFile, WrittenMessage } from '../maildir/delta.js';
 import { forEachGroup } from '../maildir/mailbox-groups.js';
-import { relieveHeapNow } from '../remote/heap-relief.js';
 import {
   oneByOne,
   syncMailboxes,
@@ -233,8 +232,6 @@ export async function transferDomain(
             },
             'group synced',
           );
-          // The group's listings and plans are garbage from here on.
-          relieveHeapNow();
           const byLabel = new Map(pending.map((b) => [b.label, b]));
           together(() => {
             for (const r of outcome.results) {

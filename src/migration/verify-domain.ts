@@ -4,7 +4,6 @@ import { openPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import { listMaildirs } from '../maildir/listing.js';
 import { forEachGroup } from '../maildir/mailbox-groups.js';
-import { relieveHeapNow } from '../remote/heap-relief.js';
 import type { WrittenMessage } from '../maildir/delta.js';
 import type { Mailbox } from '../maildir/sync.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
@@ -47,7 +46,6 @@ export async function verifyDomain(
         ),
       ),
     );
-    relieveHeapNow();
   });
   return verdicts.sort((x, y) => (x.label < y.label ? -1 : 1));
 }
