@@ -10,11 +10,12 @@ import { parseQread, type QueuedMessage } from './qmail-control.js';
  * The processes whose command line names qmail-send, as vpopmail picks them (its ps line
  * contains `qmail-send` and not supervise, multilog or svscan), each with whether it shares
  * this login's mount namespace: a qmail-send of a container or jail on the same kernel is
- * another server's.
+ * another server's. The parent pid is there because a process that qmail-send has just forked
+ * carries its command line until it execs: it is that qmail-send, not a second one.
  */
 const FIND_SCRIPT = `
 self=$(readlink /proc/self/ns/mnt 2>/dev/null)
-ps -e -o pid= -o args= | while read -r pid args; do
+ps -e -o pid= -o ppid= -o args= | while read -r pid ppid args; do
   case $args in
     *supervise*|*multilog*|*svscan*|*readproctitle*) continue ;;
     *qmail-send*) ;;
@@ -24,7 +25,7 @@ ps -e -o pid= -o args= | while read -r pid args; do
   if [ -z "$self" ] || [ -z "$ns" ]; then same=unknown
   elif [ "$ns" = "$self" ]; then same=yes
   else same=no; fi
-  printf '%s %s %s\\n' "$pid" "$same" "$args"
+  printf '%s %s %s %s\\n' "$pid" "$ppid" "$same" "$args"
 done`;
 
 /*
@@ -55,13 +56,17 @@ export interface QmailSendProcess {
 
 export async function findQmailSend(remote: Remote): Promise<QmailSendProcess[]> {
   const r = await remote.run(['sh', '-c', FIND_SCRIPT]);
-  return r.stdout
-    .toString()
-    .split('\n')
-    .flatMap((line) => {
-      const m = /^(\d+) (yes|no|unknown) (.*)$/.exec(line);
-      return m && m[2] !== 'no' ? [{ pid: Number(m[1]), args: m[3]! }] : [];
-    });
+  return ownQmailSends(r.stdout.toString());
+}
+
+/** The FIND_SCRIPT lines of this server's qmail-sends, without the children caught mid-fork. */
+export function ownQmailSends(listing: string): QmailSendProcess[] {
+  const found = listing.split('\n').flatMap((line) => {
+    const m = /^(\d+) (\d+) (yes|no|unknown) (.*)$/.exec(line);
+    return m && m[3] !== 'no' ? [{ pid: Number(m[1]), ppid: Number(m[2]), args: m[4]! }] : [];
+  });
+  const pids = new Set(found.map((p) => p.pid));
+  return found.filter((p) => !pids.has(p.ppid)).map(({ pid, args }) => ({ pid, args }));
 }
 
 /** The one qmail-send of this server; none or several is a precondition the operator settles. */
