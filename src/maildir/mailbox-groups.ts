@@ -48,49 +48,57 @@ export function groupsInFlight(concurrency: number): number {
 
 /**
  * Runs `work` on each group of `boxes`, a few groups at once and no more than ENTRIES_IN_FLIGHT
- * expected entries in flight (a heavier group runs alone): the listings of a few big
- * mailboxes are not all held at once. A group's listings and plans are garbage once its work
- * is done, so the heap is checked against its budget then (remote/heap-relief.ts).
+ * expected entries being listed and planned at once (a heavier group runs alone): the listings
+ * of a few big mailboxes are not all held at once. A group that calls `planned` has turned its
+ * listings into a plan (what it sends, not everything listed): the next group may then be
+ * listed while its streams run, so that a stream slot never waits for a listing. What a group
+ * held is garbage once its work is done, so the heap is checked against its budget then
+ * (remote/heap-relief.ts).
  */
 export async function forEachGroup(
   boxes: readonly Mailbox[],
   concurrency: number,
-  work: (group: Mailbox[]) => Promise<void>,
+  work: (group: Mailbox[], planned: () => void) => Promise<void>,
 ): Promise<void> {
   const limit = pLimit(groupsInFlight(concurrency));
   const held = weightLimit(ENTRIES_IN_FLIGHT);
   await Promise.all(
     groupMailboxes(boxes).map((group) =>
-      limit(() =>
-        held(
-          group.reduce((n, b) => n + weightOf(b), 0),
-          () => work(group).finally(relieveHeapNow),
-        ),
-      ),
+      limit(async () => {
+        const release = await held(group.reduce((n, b) => n + weightOf(b), 0));
+        try {
+          await work(group, release);
+        } finally {
+          release();
+          relieveHeapNow();
+        }
+      }),
     ),
   );
 }
 
 /**
- * Runs tasks so that the weights of those in flight stay within `budget` (a task heavier than
- * the budget runs alone).
+ * Admits holders of weights so that those held at once stay within `budget` (one heavier than
+ * the budget is held alone). The function returned by the wait releases the weight; again is
+ * a no-op.
  */
-export function weightLimit(budget: number): <T>(weight: number, task: () => Promise<T>) => Promise<T> {
+export function weightLimit(budget: number): (weight: number) => Promise<() => void> {
   let held = 0;
-  let running = 0;
+  let holders = 0;
   let waiting: Array<() => void> = [];
-  return async (weight, task) => {
-    while (running > 0 && held + weight > budget) await new Promise<void>((wake) => waiting.push(wake));
+  return async (weight) => {
+    while (holders > 0 && held + weight > budget) await new Promise<void>((wake) => waiting.push(wake));
     held += weight;
-    running += 1;
-    try {
-      return await task();
-    } finally {
+    holders += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       held -= weight;
-      running -= 1;
+      holders -= 1;
       const woken = waiting;
       waiting = [];
       woken.forEach((wake) => wake());
-    }
+    };
   };
 }

@@ -125,6 +125,8 @@ export interface SyncOptions {
    * of fsyncs.
    */
   together?: (<T>(burst: () => T) => T) | undefined;
+  /** Called once both listings are planned and dropped: what the pass holds is its plan. */
+  planned?: (() => void) | undefined;
 }
 
 /** SyncOptions.together where there is no state store to batch for: the burst as it comes. */
@@ -207,6 +209,7 @@ export async function syncMailboxes(
       return pass;
     }),
   );
+  options.planned?.();
   const fail = (p: BoxPass, e: unknown) => (p.error ??= e instanceof Error ? e : new Error(String(e)));
   const live = () => passes.filter((p) => p.error === undefined);
 
@@ -258,6 +261,18 @@ export async function syncMailboxes(
       ),
   );
 
+  // From here on a pass needs only what it sends: a group's streams may run long after the
+  // next group is listed.
+  for (const p of passes) {
+    p.onDest = new Map();
+    if (p.delta.copy.length < p.listed.size / 2)
+      p.listed = new Map(
+        p.delta.copy.flatMap((x) => {
+          const e = p.listed.get(x);
+          return e ? [[x, e] as const] : [];
+        }),
+      );
+  }
   const limits = options.chunks ?? { maxBytes: Infinity, maxFiles: Infinity };
   const slot = options.streamSlot ?? (<T>(f: () => Promise<T>) => f());
   const packs: BoxPass[][] = [];

@@ -192,7 +192,7 @@ export async function transferDomain(
   };
   // Groups are listed and planned a little ahead of the streams, so that a free stream always
   // finds work waiting; a bounded number in flight keeps the listings held in memory bounded.
-  await forEachGroup(boxes, options.concurrency, async (group) => {
+  await forEachGroup(boxes, options.concurrency, async (group, planned) => {
     if (options.signal?.aborted) return void interrupted.push(...group.map((b) => b.label));
     together(() => group.forEach((box) => ev.started?.(box)));
     const ofGroup: MailboxResult[] = [];
@@ -217,6 +217,7 @@ export async function transferDomain(
               streamSlot: streams,
               bases: { source: source.dir, dest: dest.dir },
               together,
+              planned,
             });
           } catch (error) {
             // The listing itself failed: every mailbox of the attempt with it.

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { groupMailboxes, weightLimit } from '../../src/maildir/mailbox-groups.js';
+import {
+  ENTRIES_IN_FLIGHT,
+  forEachGroup,
+  groupMailboxes,
+  weightLimit,
+} from '../../src/maildir/mailbox-groups.js';
 import type { Mailbox } from '../../src/maildir/sync.js';
 import { combinedTrees, placeBelow, placesOf, placingTransform } from '../../src/maildir/tar-relay.js';
 import { quotaFileUsers, quotaFilesCommand } from '../../src/vpopmail/quota-rebuild.js';
@@ -36,20 +41,52 @@ describe('groups of mailboxes', () => {
   });
 });
 
+describe('groups in flight', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // Each alone in its group, and two weigh more than may be listed at once.
+  const heavy = ['a', 'b', 'c'].map((n) => box(n, ENTRIES_IN_FLIGHT * 0.6));
+
+  async function order(callPlanned: boolean): Promise<string[]> {
+    const log: string[] = [];
+    await forEachGroup(heavy, 8, async (group, planned) => {
+      const n = group[0]!.label[0];
+      log.push(`list ${n}`);
+      await sleep(5);
+      if (callPlanned) planned();
+      await sleep(30); // its streams
+      log.push(`done ${n}`);
+    });
+    return log;
+  }
+
+  it('list the next group while a planned group streams', async () => {
+    const log = await order(true);
+    expect(log.indexOf('list b')).toBeLessThan(log.indexOf('done a'));
+    expect(log.indexOf('list c')).toBeLessThan(log.indexOf('done b'));
+  });
+
+  it('wait for a group that holds its listings (not planned) to end', async () => {
+    const log = await order(false);
+    expect(log).toEqual(['list a', 'done a', 'list b', 'done b', 'list c', 'done c']);
+  });
+});
+
 describe('a weight limit', () => {
   it('keeps the weight in flight within the budget, and runs a heavier task alone', async () => {
     const limit = weightLimit(10);
     let held = 0;
     let most = 0;
     let alone = true;
-    const task = (w: number) =>
-      limit(w, async () => {
-        held += w;
-        most = Math.max(most, held);
-        if (w > 10 && held !== w) alone = false;
-        await new Promise((r) => setTimeout(r, 5));
-        held -= w;
-      });
+    const task = async (w: number) => {
+      const release = await limit(w);
+      held += w;
+      most = Math.max(most, held);
+      if (w > 10 && held !== w) alone = false;
+      await new Promise((r) => setTimeout(r, 5));
+      held -= w;
+      release();
+      release(); // a second release gives nothing back
+    };
     await Promise.all([4, 4, 4, 25, 3, 3, 6].map(task));
     expect(most).toBe(25);
     expect(alone).toBe(true);
@@ -57,14 +94,14 @@ describe('a weight limit', () => {
     let inFlight = 0;
     let peak = 0;
     await Promise.all(
-      [4, 4, 4, 3, 3, 6].map((w) =>
-        light(w, async () => {
-          inFlight += w;
-          peak = Math.max(peak, inFlight);
-          await new Promise((r) => setTimeout(r, 5));
-          inFlight -= w;
-        }),
-      ),
+      [4, 4, 4, 3, 3, 6].map(async (w) => {
+        const release = await light(w);
+        inFlight += w;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight -= w;
+        release();
+      }),
     );
     expect(peak).toBeLessThanOrEqual(10);
     expect(peak).toBeGreaterThan(4);
