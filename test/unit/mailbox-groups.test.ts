@@ -30,14 +30,20 @@ describe('groups of mailboxes', () => {
     ];
     const groups = groupMailboxes(boxes, 100).map((g) => g.map((b) => b.label[0]).join(''));
     expect(groups).toEqual(['a', 'bcd', 'e', 'f', 'g']);
+    expect(groupMailboxes(boxes, 400).map((g) => g.map((b) => b.label[0]).join(''))).toEqual([
+      'a',
+      'bcde',
+      'f',
+      'g',
+    ]);
   });
 
   it('of 2,000 small mailboxes are a handful, not 2,000', () => {
     const boxes = Array.from({ length: 2000 }, (_, i) => box(`u${i}`, 14));
-    // The first group holds a fifth of the bound: streams start after a short listing.
+    // The first group holds a twentieth of the bound: streams start after a short listing.
     const groups = groupMailboxes(boxes);
-    expect(groups[0]?.length).toBe(Math.floor(1000 / 14));
-    expect(groups.length).toBe(1 + Math.ceil((2000 - Math.floor(1000 / 14)) / Math.floor(5000 / 14)));
+    expect(groups[0]?.length).toBe(Math.floor(250 / 14));
+    expect(groups.length).toBe(1 + Math.ceil((2000 - Math.floor(250 / 14)) / Math.floor(5000 / 14)));
   });
 });
 
@@ -63,6 +69,20 @@ describe('groups in flight', () => {
     const log = await order(true);
     expect(log.indexOf('list b')).toBeLessThan(log.indexOf('done a'));
     expect(log.indexOf('list c')).toBeLessThan(log.indexOf('done b'));
+  });
+
+  it('list the first group alone: the others wait until it is planned', async () => {
+    const log: string[] = [];
+    const light = ['a', 'b', 'c'].map((n) => box(n, 200)); // a alone in the first group
+    await forEachGroup(light, 8, async (group, planned) => {
+      const n = group.map((b) => b.label[0]).join('');
+      log.push(`list ${n}`);
+      await sleep(5);
+      log.push(`planned ${n}`);
+      planned();
+      await sleep(30);
+    });
+    expect(log.slice(0, 3)).toEqual(['list a', 'planned a', 'list bc']);
   });
 
   it('wait for a group that holds its listings (not planned) to end', async () => {
