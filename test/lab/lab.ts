@@ -1,7 +1,7 @@
 /**
  * The test lab: real OpenSSH servers, each in its own network, mount and UTS namespaces, with
- * its own /etc/passwd (so vpopmail's uid/gid differ per host) and private overlays of /home,
- * /var and /tmp (so each has its own vpopmail home and qmail tree). Tests reach them only
+ * private overlays of /etc (its own passwd, so vpopmail's uid/gid differ per host), /home, /var
+ * and /tmp (so each has its own vpopmail home and qmail tree). Tests reach them only
  * over SSH, exactly as vmigrate reaches production servers.
  */
 import { spawn } from 'node:child_process';
@@ -147,18 +147,17 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 function namespaceScript(name: string, hostDir: string, daemons: string[]): string {
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const lines = ['set -e'];
-  for (const f of ['passwd', 'group', 'shadow', 'hosts'])
-    lines.push(`mount --bind ${q(join(hostDir, 'etc', f))} /etc/${f}`);
-  lines.push(
-    `if [ -e /etc/sudoers ]; then mount --bind ${q(join(hostDir, 'etc', 'sudoers'))} /etc/sudoers; fi`,
-  );
-  // A home of its own for root: the lab machine's rc files are not the lab host's.
-  lines.push(`mount --bind ${q(join(hostDir, 'root'))} /root`);
-  for (const d of ['home', 'var', 'tmp']) {
+  // /etc is an overlay whose upper layer holds the host's own passwd, group, shadow, hosts
+  // and sudoers. Bind mounts of those single files were detached in the host's namespace
+  // whenever the machine replaced its file by a rename (a package install adding a system
+  // user does), and the host then saw the machine's users: a mount of the directory is not.
+  for (const d of ['etc', 'home', 'var', 'tmp']) {
     const up = join(hostDir, 'fs', d, 'upper');
     const work = join(hostDir, 'fs', d, 'work');
     lines.push(`mount -t overlay overlay -o ${q(`lowerdir=/${d},upperdir=${up},workdir=${work}`)} /${d}`);
   }
+  // A home of its own for root: the lab machine's rc files are not the lab host's.
+  lines.push(`mount --bind ${q(join(hostDir, 'root'))} /root`);
   lines.push(`hostname ${q(name)}`);
   lines.push(...daemons);
   lines.push(`exec /usr/sbin/sshd -D -e -f ${q(join(hostDir, 'sshd_config'))}`);
@@ -173,7 +172,8 @@ async function startHost(
 ): Promise<LabHost> {
   const dir = join(labDir, 'hosts', def.name);
   for (const sub of [
-    'etc',
+    'fs/etc/upper',
+    'fs/etc/work',
     'root',
     'fs/home/upper',
     'fs/home/work',
@@ -187,12 +187,12 @@ async function startHost(
   chmodSync(join(dir, 'fs/tmp/upper'), 0o1777);
   chmodSync(join(dir, 'root'), 0o700);
   const files = labPasswd(def);
-  writeFileSync(join(dir, 'etc/passwd'), files.passwd, { mode: 0o644 });
-  writeFileSync(join(dir, 'etc/group'), files.group, { mode: 0o644 });
-  writeFileSync(join(dir, 'etc/shadow'), files.shadow, { mode: 0o640 });
+  writeFileSync(join(dir, 'fs/etc/upper/passwd'), files.passwd, { mode: 0o644 });
+  writeFileSync(join(dir, 'fs/etc/upper/group'), files.group, { mode: 0o644 });
+  writeFileSync(join(dir, 'fs/etc/upper/shadow'), files.shadow, { mode: 0o640 });
   // Host names resolve locally: the lab has no DNS, and sudo looks its own host name up.
   writeFileSync(
-    join(dir, 'etc/hosts'),
+    join(dir, 'fs/etc/upper/hosts'),
     [
       '127.0.0.1 localhost',
       '::1 localhost',
@@ -201,7 +201,7 @@ async function startHost(
     ].join('\n'),
   );
   writeFileSync(
-    join(dir, 'etc/sudoers'),
+    join(dir, 'fs/etc/upper/sudoers'),
     `root ALL=(ALL:ALL) ALL\n${LAB_OPERATOR.name} ALL=(ALL:ALL) NOPASSWD: ALL\n`,
     {
       mode: 0o440,
