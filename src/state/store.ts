@@ -29,6 +29,11 @@ export class StateStore {
     // SQLite creates -wal and -shm with the database file's own mode; these chmods cover a
     // store first made by something with a wider umask.
     db.pragma('journal_mode = WAL');
+    // Every commit reaches the disk before the next step acts on it: a cutover journals what it
+    // is about to change on a server, and a laptop's power may go. better-sqlite3 builds SQLite
+    // with WAL_SYNCHRONOUS=1 (NORMAL: no fsync per commit) for a store opened in WAL mode, so
+    // every run but the store's first would have journaled to the page cache only.
+    db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     // better-sqlite3 builds SQLite with a 16 MB page cache; a ledger of tens of thousands of

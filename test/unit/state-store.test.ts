@@ -25,6 +25,18 @@ describe('StateStore', () => {
     s.close();
   });
 
+  it('commits to the disk (synchronous FULL), also when reopened in WAL mode', () => {
+    const dir = scratch();
+    StateStore.open(dir).close();
+    // better-sqlite3's SQLite makes NORMAL the default of a database opened in WAL mode.
+    const raw = new Database(join(dir, STORE_FILE));
+    expect(raw.pragma('synchronous', { simple: true })).toBe(1);
+    raw.close();
+    const again = StateStore.open(dir);
+    expect(again.db.pragma('synchronous', { simple: true })).toBe(2);
+    again.close();
+  });
+
   it('keeps data across reopening, and migrates an older store forward', () => {
     const dir = scratch();
     // A store as a schema-0 vmigrate would leave it: empty, user_version 0.
