@@ -125,7 +125,10 @@ export interface SyncOptions {
    * of fsyncs.
    */
   together?: (<T>(burst: () => T) => T) | undefined;
-  /** Called once both listings are planned and dropped: what the pass holds is its plan. */
+  /**
+   * Called once the pass holds only its plan (what it sends), before its streams: the listings
+   * are dropped, renames and deletions done.
+   */
   planned?: (() => void) | undefined;
 }
 
@@ -209,7 +212,6 @@ export async function syncMailboxes(
       return pass;
     }),
   );
-  options.planned?.();
   const fail = (p: BoxPass, e: unknown) => (p.error ??= e instanceof Error ? e : new Error(String(e)));
   const live = () => passes.filter((p) => p.error === undefined);
 
@@ -273,6 +275,7 @@ export async function syncMailboxes(
         }),
       );
   }
+  options.planned?.();
   const limits = options.chunks ?? { maxBytes: Infinity, maxFiles: Infinity };
   const slot = options.streamSlot ?? (<T>(f: () => Promise<T>) => f());
   const packs: BoxPass[][] = [];
