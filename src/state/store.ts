@@ -26,8 +26,6 @@ export class StateStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = join(dir, STORE_FILE);
     const db = new Database(file);
-    // SQLite creates -wal and -shm with the database file's own mode; these chmods cover a
-    // store first made by something with a wider umask.
     db.pragma('journal_mode = WAL');
     // Every commit reaches the disk before the next step acts on it: a cutover journals what it
     // is about to change on a server, and a laptop's power may go. better-sqlite3 builds SQLite
@@ -40,6 +38,8 @@ export class StateStore {
     // messages filled it, a sixth of the controller's peak memory. SQLite's own default (2 MB)
     // made no measurable difference to the time of a move.
     db.pragma('cache_size = -2000');
+    // SQLite creates -wal and -shm with the database file's own mode; these chmods cover a
+    // store first made by something with a wider umask.
     for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     // Each statement is prepared once per text: the journal and the ledger write per mailbox
     // and per stream, and preparing every time cost more than the writes themselves (0.2 s of

@@ -60,7 +60,7 @@ export async function findQmailSend(remote: Remote): Promise<QmailSendProcess[]>
 }
 
 /** The FIND_SCRIPT lines of this server's qmail-sends, without the children caught mid-fork. */
-export function ownQmailSends(listing: string): QmailSendProcess[] {
+function ownQmailSends(listing: string): QmailSendProcess[] {
   const found = listing.split('\n').flatMap((line) => {
     const m = /^(\d+) (\d+) (yes|no|unknown) (.*)$/.exec(line);
     return m && m[3] !== 'no' ? [{ pid: Number(m[1]), ppid: Number(m[2]), args: m[4]! }] : [];

@@ -187,12 +187,14 @@ async function startHost(
   chmodSync(join(dir, 'fs/tmp/upper'), 0o1777);
   chmodSync(join(dir, 'root'), 0o700);
   const files = labPasswd(def);
-  writeFileSync(join(dir, 'fs/etc/upper/passwd'), files.passwd, { mode: 0o644 });
-  writeFileSync(join(dir, 'fs/etc/upper/group'), files.group, { mode: 0o644 });
-  writeFileSync(join(dir, 'fs/etc/upper/shadow'), files.shadow, { mode: 0o640 });
+  // The host's own files in the upper layer of its /etc.
+  const etc = join(dir, 'fs/etc/upper');
+  writeFileSync(join(etc, 'passwd'), files.passwd, { mode: 0o644 });
+  writeFileSync(join(etc, 'group'), files.group, { mode: 0o644 });
+  writeFileSync(join(etc, 'shadow'), files.shadow, { mode: 0o640 });
   // Host names resolve locally: the lab has no DNS, and sudo looks its own host name up.
   writeFileSync(
-    join(dir, 'fs/etc/upper/hosts'),
+    join(etc, 'hosts'),
     [
       '127.0.0.1 localhost',
       '::1 localhost',
@@ -201,7 +203,7 @@ async function startHost(
     ].join('\n'),
   );
   writeFileSync(
-    join(dir, 'fs/etc/upper/sudoers'),
+    join(etc, 'sudoers'),
     `root ALL=(ALL:ALL) ALL\n${LAB_OPERATOR.name} ALL=(ALL:ALL) NOPASSWD: ALL\n`,
     {
       mode: 0o440,
