@@ -126,8 +126,13 @@ export class RemoteCommandError extends VmigrateError {
 
 /** A server lacks something vmigrate needs (vpopmail, GNU tar, disk space, a clean shell). */
 export class PreconditionError extends VmigrateError {
-  override readonly code = 'PRECONDITION';
-  override readonly outcome = 'unfit';
+  override readonly code: string = 'PRECONDITION';
+  override readonly outcome: Outcome = 'unfit';
+}
+
+/** A destination's disk (or the vpopmail user's disk quota) ran out under a write. */
+export class DiskFullError extends PreconditionError {
+  override readonly code = 'DISK_FULL';
 }
 
 export class LockedError extends VmigrateError {

@@ -20,6 +20,8 @@ import { openRunLog, type RunLog } from '../log/logger.js';
 import { scrubText } from '../log/redact.js';
 import { HostSession } from '../hosts/session.js';
 import { defaultStateDir } from '../paths.js';
+import { STORE_FILE } from '../state/store.js';
+import { storeFailure } from '../state/store-failure.js';
 import { defaultPassphraseSource } from '../ssh/auth.js';
 import { nativeCryptoLoaded } from '../ssh/native.js';
 import { ignoreClosedOutput } from './closed-output.js';
@@ -254,8 +256,10 @@ export abstract class VmigrateCommand<D = unknown> extends Command {
     return { ...d, message: scrubText(d.message) };
   }
 
-  override catch(err: Error & { oclif?: { exit?: number } }): Promise<never> {
-    if (err instanceof Errors.ExitError) throw err;
+  override catch(thrown: Error & { oclif?: { exit?: number } }): Promise<never> {
+    if (thrown instanceof Errors.ExitError) throw thrown;
+    // SQLite's own words about the store, told as what they mean and naming the file.
+    const err = storeFailure(thrown, join(this.stateDir, STORE_FILE)) ?? thrown;
     if (err instanceof Errors.CLIError && err.oclif?.exit === 0) throw err;
     const parseError = err instanceof Errors.CLIError && outcomeOf(err) === 'bug';
     const outcome: Outcome = parseError ? 'usage' : outcomeOf(err);

@@ -30,8 +30,11 @@ for p in gzip zstd sha256sum rsync autorespond qmail-autoresponder ezmlm-make ez
   fi
   kv "prog.$p" "$w"
 done
+# Where the domains are: a domains directory on a disk of its own is common.
 if [ -n "$vdir" ] && [ -d "$vdir" ]; then
-  df -Pk "$vdir" 2>/dev/null | awk 'NR == 2 { print "disk_free_kb=" $4 }'
-  df -Pi "$vdir" 2>/dev/null | awk 'NR == 2 { print "inodes_free=" $4 }'
+  at=$vdir
+  [ -d "$vdir/domains" ] && at=$vdir/domains
+  df -Pk "$at" 2>/dev/null | awk 'NR == 2 { print "disk_free_kb=" $4 }'
+  df -Pi "$at" 2>/dev/null | awk 'NR == 2 { print "inodes_free=" $4 }'
 fi
 echo VMIGRATE-PROBE-END

@@ -52,11 +52,22 @@ export function openRunLog(dir: string, command: string): RunLog {
   );
   const dest = pino.destination({ dest: file, sync: true, mode: 0o600, mkdir: true });
   chmodSync(file, 0o600);
+  // A log that cannot be written (its disk full) is said once; the run goes on, and what was
+  // not written is tried again with the next line. Unheard, the stream's error ended the process.
+  let failed = false;
+  dest.on('error', (err: Error) => {
+    if (!failed) process.stderr.write(`warning: the run log ${file} cannot be written: ${err.message}\n`);
+    failed = true;
+  });
   const logger = createLogger(dest);
   return {
     logger,
     file,
-    close: () => dest.flushSync(),
+    // Written synchronously, the log holds nothing unwritten unless a write failed; and then
+    // flushSync would retry for ever (it sleeps and retries every error but EAGAIN).
+    close: () => {
+      if (!failed) dest.flushSync();
+    },
   };
 }
 

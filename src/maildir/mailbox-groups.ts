@@ -66,10 +66,14 @@ export async function forEachGroup(
   // The first group is listed alone: the streams wait for it, not for the others' listings.
   let firstListed = () => {};
   const first = new Promise<void>((settle) => (firstListed = settle));
-  await Promise.all(
+  // A group that throws stops the groups not yet begun; those in flight are waited for, so
+  // that nothing still streams when the caller hears of the failure (and releases its lock).
+  let failed = false;
+  const settled = await Promise.allSettled(
     groupMailboxes(boxes).map((group, i) =>
       limit(async () => {
         if (i > 0) await first;
+        if (failed) return;
         const release = await held(group.reduce((n, b) => n + weightOf(b), 0));
         const planned = () => {
           release();
@@ -77,6 +81,9 @@ export async function forEachGroup(
         };
         try {
           await work(group, planned);
+        } catch (error) {
+          failed = true;
+          throw error;
         } finally {
           planned();
           relieveHeapNow();
@@ -84,6 +91,8 @@ export async function forEachGroup(
       }),
     ),
   );
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 /**

@@ -78,9 +78,14 @@ export async function lockDomain(input: {
     since: new Date().toISOString(),
   });
   const fence: Fence = { dir: `${vp}/.vmigrate/locks/${domain}`, owner: me };
+  // The destination's half first: a local store that cannot be written (its disk full) must
+  // not leave the lock on the server behind.
   const release = async () => {
-    locks.release(dest.label, domain);
-    await releaseLockDir(dest.remote, fence.dir, me, vp);
+    try {
+      await releaseLockDir(dest.remote, fence.dir, me, vp);
+    } finally {
+      locks.release(dest.label, domain);
+    }
   };
   try {
     const got = await acquireLockDir(dest.remote, fence.dir, me);

@@ -314,11 +314,11 @@ export function assessPreflight(
   const { diskFreeBytes, inodesFree } = dest.caps;
   if (diskFreeBytes !== undefined && diskFreeBytes < bytes * 1.1)
     problems.push(
-      `${dest.label} has ${mib(diskFreeBytes)} free under ${destVp}; ${domain} needs about ${mib(bytes * 1.1)}`,
+      `${dest.label} has ${mib(diskFreeBytes)} free under ${destVp}/domains; ${domain} needs about ${mib(bytes * 1.1)}`,
     );
   if (inodesFree !== undefined && inodesFree > 0 && inodesFree < files * 1.1)
     problems.push(
-      `${dest.label} has ${inodesFree} free inodes under ${destVp}; ${domain} needs about ${Math.ceil(files * 1.1)}`,
+      `${dest.label} has ${inodesFree} free inodes under ${destVp}/domains; ${domain} needs about ${Math.ceil(files * 1.1)}`,
     );
 
   // Paths that rewriting cannot map (a user directory outside the vpopmail home, …).

@@ -20,6 +20,7 @@ import type { Logger } from '../log/logger.js';
 import type { MailboxVerdict } from '../maildir/verify.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import type { Records } from '../state/records.js';
+import { isStoreFailure, storeFailure } from '../state/store-failure.js';
 import type { DomainPhase, RunJournal, RunRecord, RunStatus } from '../state/run-journal.js';
 import { copyLedger } from './copy-ledger.js';
 import { fanOut } from './fan-out.js';
@@ -215,6 +216,9 @@ async function moveDomain(
     out.outcome = 'ok';
     runs.setPhase(run.id, domain, 'done');
   } catch (error) {
+    // Nothing more can be recorded: the run stops (the lock is still released, below).
+    const lost = storeFailure(error, ctx.records.file);
+    if (lost) throw lost;
     const err = error instanceof Error ? error : new Error(String(error));
     out.error = err.message;
     if (signal.aborted) {
@@ -274,20 +278,34 @@ export async function runMove(
     const compress = req.compress ? chooseCompressor(hosts) : undefined;
     const limit = pLimit(Math.max(1, req.domainsConcurrency));
     let failFastStop = false;
-    outcomes = await Promise.all(
+    let storeLost = false;
+    const settled = await Promise.allSettled(
       todo.map((domain) =>
         limit(async () => {
           if (ctx.signal.aborted) return notStarted(domain, 'the run was stopped');
           if (failFastStop) return notStarted(domain, 'an earlier domain failed (--fail-fast)');
-          const o = await moveDomain(domain, run, hosts, ctx, compress);
+          if (storeLost) return notStarted(domain, 'the state store failed');
+          const o = await moveDomain(domain, run, hosts, ctx, compress).catch((error: unknown) => {
+            storeLost = true;
+            throw error;
+          });
           if (o.status === 'failed' && req.failFast) failFastStop = true;
           ctx.domainEnded?.(o);
           return o;
         }),
       ),
     );
+    // Every domain has ended (each released its lock) before a failure of the store is told.
+    const failure = settled.find((s) => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    outcomes = settled.map((s) => (s as PromiseFulfilledResult<DomainOutcome>).value);
   } catch (error) {
-    runs.finish(run.id, ctx.signal.aborted ? 'interrupted' : 'failed');
+    // A store that failed may fail again here: the first failure is the one to tell.
+    try {
+      runs.finish(run.id, ctx.signal.aborted ? 'interrupted' : 'failed');
+    } catch (again) {
+      if (!isStoreFailure(error)) throw again;
+    }
     throw error;
   }
   const status: MoveRunResult['status'] = ctx.signal.aborted

@@ -3,7 +3,8 @@
  * does not stop the others), then quota files rebuilt by vpopmail on the destination.
  */
 import pLimit from 'p-limit';
-import { PreconditionError } from '../errors.js';
+import { DiskFullError, PreconditionError } from '../errors.js';
+import { diskFullReport } from './disk-full.js';
 import { quotaFileUsers, quotaFilesCommand } from '../vpopmail/quota-rebuild.js';
 import type { Logger } from '../log/logger.js';
 import { showName } from '../maildir/byte-names.js';
@@ -22,6 +23,7 @@ import type { Compressor } from '../maildir/tar-relay.js';
 import { fencedError, type Fence } from '../remote/batch.js';
 import { fanOut } from './fan-out.js';
 import { isTransient, withRetry, type RetryPolicy } from '../retry.js';
+import { isStoreFailure } from '../state/store-failure.js';
 import type { Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
 import type { HostPair } from '../hosts/open-hosts.js';
 
@@ -250,9 +252,16 @@ export async function transferDomain(
         },
         retry,
       );
-    } catch {
-      // What is left failed for good (or the run was stopped): reported below.
+    } catch (error) {
+      // What is left failed for good (or the run was stopped): reported below. A state store
+      // that cannot record stops the transfer: the ledger is written before any byte moves.
+      if (isStoreFailure(error)) throw error;
     }
+    const lost = [...lastErrors.values()].find(isStoreFailure);
+    if (lost) throw lost;
+    // A full destination stops the transfer: every stream after it would fail the same way.
+    const full = [...lastErrors.values()].find((e) => e instanceof DiskFullError);
+    if (full) throw full;
     for (const box of pending) {
       const e = lastErrors.get(box) ?? new Error('not synced');
       // Stopped by the operator: not a failure, the mailbox is simply not finished.
@@ -265,6 +274,14 @@ export async function transferDomain(
       ev.finished?.(box, e);
     }
     await countQuotaFiles(ofGroup);
+  }).catch(async (error: unknown) => {
+    if (!(error instanceof DiskFullError)) throw error;
+    throw await diskFullReport(
+      hosts.dest.remote,
+      dest.dir,
+      { label: hosts.source.label, bytes: source.totals.bytes },
+      error,
+    );
   });
   if (quotaFailure) throw quotaFailure;
   const sum = (f: (r: MailboxResult) => number) => results.reduce((n, r) => n + f(r), 0);

@@ -8,7 +8,9 @@ import type { Remote } from './remote.js';
 export type Acquired = { got: true } | { got: false; holder: string };
 export type TakenOver = { taken: true } | { taken: false; why: 'busy' | 'changed'; holder: string };
 
+// umask 077: the lock is root's alone, whatever umask root's start-up files set (000 seen).
 const ACQUIRE = [
+  'umask 077',
   'l=$1; d=${l%/*}',
   'mkdir -p "$d" || exit 1',
   `if mkdir "$l" 2>/dev/null; then printf '%s\\n' "$2" > "$l/owner" && echo '@@acquired'; exit; fi`,
@@ -17,6 +19,7 @@ const ACQUIRE = [
 
 /** Compare-and-swap of the owner, then a wait (bounded) for a step the old holder was in. */
 const TAKE_OVER = [
+  'umask 077',
   'l=$1',
   'cur=$(cat "$l/owner" 2>/dev/null)',
   `[ "$cur" = "$2" ] || { printf '@@changed %s\\n' "$cur"; exit 0; }`,

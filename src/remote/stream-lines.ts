@@ -3,13 +3,20 @@
  * large), and the one way a streamed command's failure is reported.
  */
 import { Buffer } from 'node:buffer';
-import { ConnectionError, RemoteCommandError, type VmigrateError } from '../errors.js';
+import { ConnectionError, DiskFullError, RemoteCommandError, type VmigrateError } from '../errors.js';
 import type { Arg } from './quote.js';
 import type { ExitStatus, Remote } from './remote.js';
 import { relieveHeap } from './heap-relief.js';
 
+/** GNU tar's, cp's and the shell's words for ENOSPC and EDQUOT, with the line they are on. */
+const DISK_FULL = /^.*(No space left on device|Disk quota exceeded).*$/m;
+
 export function streamFailure(remote: Remote, what: string, command: string, st: ExitStatus): VmigrateError {
   if (st.lost) return connectionLost(remote, command);
+  // A full disk is no failure of the command: it stops everything that writes there.
+  const full = DISK_FULL.exec(st.stderr)?.[0];
+  if (full !== undefined)
+    return new DiskFullError(`${what} on ${remote.label}: ${full.trim()}`, { host: remote.label });
   return new RemoteCommandError(
     `${what} on ${remote.label} failed: ${st.stderr.trim() || `exit status ${st.code ?? st.signal}`}`,
     { command, code: st.code, signal: st.signal, stderr: st.stderr },

@@ -10,6 +10,8 @@ import { StateStore } from './store.js';
 export interface Records {
   /** The store's identity (a destination lock names the store that holds it). */
   storeId: string;
+  /** Its file, for messages. */
+  file: string;
   runs: RunJournal;
   claims: CreateClaims;
   copied: CopiedMessages;
@@ -24,6 +26,7 @@ export interface Records {
 export function recordsOf(store: StateStore): Records {
   return {
     storeId: store.id,
+    file: store.file,
     runs: new RunJournal(store),
     claims: new CreateClaims(store),
     copied: new CopiedMessages(store),

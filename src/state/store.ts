@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VmigrateError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { storeFailure } from './store-failure.js';
 
 export const STORE_FILE = 'vmigrate.sqlite';
 
@@ -25,7 +26,18 @@ export class StateStore {
   static open(dir: string): StateStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = join(dir, STORE_FILE);
-    const db = new Database(file);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file);
+      return StateStore.prepared(file, db);
+    } catch (error) {
+      db?.close();
+      throw storeFailure(error, file) ?? error;
+    }
+  }
+
+  /** The store on an open database: its settings, statement cache and schema. */
+  private static prepared(file: string, db: Database.Database): StateStore {
     db.pragma('journal_mode = WAL');
     // Every commit reaches the disk before the next step acts on it: a cutover journals what it
     // is about to change on a server, and a laptop's power may go. better-sqlite3 builds SQLite

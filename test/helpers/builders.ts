@@ -2,6 +2,7 @@
 import type { HostHandle } from '../../src/hosts/open-hosts.js';
 import type { Capabilities } from '../../src/hosts/probe.js';
 import { Secret } from '../../src/remote/quote.js';
+import type { MoveRequest } from '../../src/state/run-journal.js';
 import type { Inventory, InventoryUser } from '../../src/vpopmail/inventory-types.js';
 import { FakeRemote } from './fake-remote.js';
 
@@ -91,4 +92,20 @@ export function aHost(
   remote = new FakeRemote(label),
 ): HostHandle {
   return { label, remote, caps };
+}
+
+/** What `vmigrate move` records for a run, with the defaults of its flags. */
+export function aMoveRequest(domains: string[], o: Partial<MoveRequest> = {}): MoveRequest {
+  return {
+    domains,
+    from: 'old',
+    to: 'new',
+    merge: false,
+    checksum: false,
+    compress: false,
+    concurrency: 8,
+    domainsConcurrency: 2,
+    failFast: false,
+    ...o,
+  };
 }

@@ -14,9 +14,9 @@ export function freshStateDir(): string {
   return mkdtempSync(join(tmpdir(), 'state-'));
 }
 
-function labFlags(state: string, config?: string): string[] {
+function labFlags(state: string, config?: string, sshConfig?: string): string[] {
   const c = lab().client;
-  return ['--config', config ?? c.vmigrateConfig, '--ssh-config', c.sshConfig, '--state', state];
+  return ['--config', config ?? c.vmigrateConfig, '--ssh-config', sshConfig ?? c.sshConfig, '--state', state];
 }
 
 function withLog(r: CliResult): CliResult & { log: string } {
@@ -34,9 +34,10 @@ export function runLabCli(
 /** The CLI as a child process the test can watch and kill (and that lets the test's event loop run). */
 export function spawnLabCli(
   args: string[],
-  options: { state: string; config?: string },
+  options: { state: string; config?: string; sshConfig?: string },
 ): ChildProcessWithoutNullStreams & { result: Promise<CliResult & { log: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args, ...labFlags(options.state, options.config)], {
+  const flags = labFlags(options.state, options.config, options.sshConfig);
+  const child = spawn(process.execPath, [BIN, ...args, ...flags], {
     stdio: 'pipe',
     env: { ...process.env, ...shipped },
   });
@@ -80,4 +81,20 @@ export function eventsOf(stdout: string): Array<{ event: string; [k: string]: un
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { event: string })
     .filter((e) => e.event !== 'result');
+}
+
+/**
+ * `verify --checksum` as a child process (a fault proxy living in the test's process must keep
+ * running meanwhile): its exit status, the differences it counted, and its output.
+ */
+export async function verifyChecksums(
+  domain: string,
+  hosts: { from: string; to: string },
+  options: { state: string; config?: string | undefined },
+): Promise<{ code: number | null; problems: number; out: string }> {
+  const v = await spawnLabCli(
+    ['verify', domain, '--from', hosts.from, '--to', hosts.to, '--checksum', '--json'],
+    { state: options.state, ...(options.config ? { config: options.config } : {}) },
+  ).result;
+  return { code: v.code, problems: resultOf<{ problems: number }>(v.stdout).problems, out: v.stdout };
 }

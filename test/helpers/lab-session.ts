@@ -64,3 +64,35 @@ export function proxiedSession(port: number, host: 'old' | 'new'): HostSession {
   );
   return labSession({ configFile: config });
 }
+
+/**
+ * A vmigrate config for the CLI whose profile `name` is the lab's `host` reached through a
+ * local port (a fault proxy), beside the other mail host under its own name; returns its path.
+ */
+export function proxiedConfig(port: number, host: 'old' | 'new', name: string): string {
+  const l = lab();
+  const { config, knownHosts } = scratchConfig('');
+  const [type, key] = l.hosts[host].hostKeys[0]!.publicKey.split(' ');
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${type} ${key}\n`);
+  const dirs = (h: 'old' | 'new') => [
+    `    vpopmailDir: ${l.hosts[h].vpopmail!.home}`,
+    `    qmailDir: ${l.hosts[h].qmailDir!}`,
+  ];
+  const other = host === 'old' ? 'new' : 'old';
+  writeFileSync(
+    config,
+    [
+      'hosts:',
+      `  ${other}:`,
+      `    host: ${other}`,
+      ...dirs(other),
+      `  ${name}:`,
+      `    host: root@127.0.0.1:${port}`,
+      `    identityFile: ${l.client.key}`,
+      `    knownHostsFile: ${knownHosts}`,
+      ...dirs(host),
+      '',
+    ].join('\n'),
+  );
+  return config;
+}

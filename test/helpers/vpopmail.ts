@@ -1,7 +1,8 @@
 /** Running the lab hosts' vpopmail and qmail programs over SSH, as vmigrate will. */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Remote } from '../../src/remote/remote.js';
 import type { LabHostName } from '../lab/hosts.js';
+import { verifyChecksums } from './lab-cli.js';
 import { lab, labSession } from './lab-session.js';
 
 export interface Ran {
@@ -60,4 +61,49 @@ export function useMailHosts(): { old: LabMailHost; new: LabMailHost } {
     await hosts.new.close();
   });
   return hosts;
+}
+
+/**
+ * Every file under the host's vpopmail home and qmail tree: type, mode, owner, size, mtime,
+ * symlink target and SHA-256. Left out: qmail's queue and the emulated qmail-send's own logs
+ * (the mail daemon, not vmigrate, writes there).
+ */
+export async function treeSnapshot(h: LabMailHost): Promise<string> {
+  const r = await h.sh(
+    [
+      `for t in ${h.home} ${h.qmail}; do`,
+      `  find "$t" \\( -path ${h.qmail}/queue -o -path ${h.qmail}/emulator \\) -prune -o -printf '%y %m %U %G %s %T@ %p %l\\n'`,
+      `  find "$t" \\( -path ${h.qmail}/queue -o -path ${h.qmail}/emulator \\) -prune -o -type f -exec sha256sum {} +`,
+      'done | sort',
+    ].join('\n'),
+  );
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+/** Messages whose unique name appears twice in one folder of the destination (new/ and cur/ alike). */
+export async function duplicateMessages(h: LabMailHost, domain: string): Promise<string> {
+  const r = await h.sh(
+    `d=$(${h.home}/bin/vdominfo -d ${domain} | head -n 1); ` +
+      `find "$d" -type f \\( -path '*/Maildir/cur/*' -o -path '*/Maildir/new/*' -o -path '*/Maildir/.*/cur/*' -o -path '*/Maildir/.*/new/*' \\) ` +
+      `| sed -e 's/:2,.*$//' -e 's#/\\(cur\\|new\\)/#/#' | sort | uniq -d`,
+  );
+  return r.stdout.trim();
+}
+
+/**
+ * The domain as the destination has it is an exact copy: `verify --checksum` (as a child
+ * process, so that a fault proxy in the test's process keeps running) finds no difference, and
+ * no message is there twice.
+ */
+export async function expectExactCopy(
+  dest: LabMailHost,
+  domain: string,
+  profiles: { from: string; to: string },
+  options: { state: string; config?: string | undefined },
+): Promise<void> {
+  const v = await verifyChecksums(domain, profiles, options);
+  expect(v.code, v.out).toBe(0);
+  expect(v.problems, v.out).toBe(0);
+  expect(await duplicateMessages(dest, domain)).toBe('');
 }

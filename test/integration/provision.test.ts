@@ -15,31 +15,13 @@ import { describeDifference, differences } from '../../src/vpopmail/compare.js';
 import { readInventory } from '../../src/vpopmail/inventory.js';
 import { runLabCli, resultOf } from '../helpers/lab-cli.js';
 import { labSession } from '../helpers/lab-session.js';
-import { useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
+import { treeSnapshot as snapshot, useMailHosts } from '../helpers/vpopmail.js';
 
 const { plan: fixture } = inject('fixture');
 const domains = Object.keys(fixture.summary.users).sort();
 
 function cli(...args: string[]) {
   return runLabCli(args);
-}
-
-/**
- * Every file under the host's vpopmail home and qmail tree: type, mode, owner, size, mtime,
- * symlink target and SHA-256. Left out: qmail's queue and the emulated qmail-send's own logs
- * (the mail daemon, not vmigrate, writes there).
- */
-async function snapshot(h: LabMailHost): Promise<string> {
-  const r = await h.sh(
-    [
-      `for t in ${h.home} ${h.qmail}; do`,
-      `  find "$t" \\( -path ${h.qmail}/queue -o -path ${h.qmail}/emulator \\) -prune -o -printf '%y %m %U %G %s %T@ %p %l\\n'`,
-      `  find "$t" \\( -path ${h.qmail}/queue -o -path ${h.qmail}/emulator \\) -prune -o -type f -exec sha256sum {} +`,
-      'done | sort',
-    ].join('\n'),
-  );
-  expect(r.code).toBe(0);
-  return r.stdout;
 }
 
 describe('vmigrate plan', () => {

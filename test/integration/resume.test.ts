@@ -8,9 +8,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../lab/fixtures/random.js';
 import { FaultProxy } from '../lab/fault-proxy.js';
-import { envelopeOf, freshStateDir, resultOf, runLabCli, spawnLabCli } from '../helpers/lab-cli.js';
-import { lab, scratchConfig } from '../helpers/lab-session.js';
-import { useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
+import {
+  envelopeOf,
+  freshStateDir,
+  resultOf,
+  runLabCli,
+  spawnLabCli,
+  verifyChecksums,
+} from '../helpers/lab-cli.js';
+import { lab, proxiedConfig } from '../helpers/lab-session.js';
+import { duplicateMessages, useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
 
 const DOMAIN = 'example.com';
 /** Fixed seeds: each trial kills at the same event or delay every time (what the run was doing at that instant still varies with timing). */
@@ -18,25 +25,6 @@ const SEEDS = Array.from({ length: 20 }, (_, i) => 7001 + i * 37);
 
 async function dropDomain(h: LabMailHost, domain: string) {
   await h.sh(`${h.home}/bin/vdeldomain -f ${domain} >/dev/null 2>&1; true`);
-}
-
-/** verify --checksum as a child process: the fault proxy lives in this process and must keep running. */
-async function verifyChecksums(domain: string, state: string, config?: string) {
-  const v = await spawnLabCli(
-    ['verify', domain, '--from', 'old', '--to', config ? 'newcut' : 'new', '--checksum', '--json'],
-    { state, ...(config ? { config } : {}) },
-  ).result;
-  return { code: v.code, problems: resultOf<{ problems: number }>(v.stdout).problems, out: v.stdout };
-}
-
-/** Messages whose unique name appears twice in one folder of the destination (new/ and cur/ alike). */
-async function duplicateMessages(h: LabMailHost, domain: string): Promise<string> {
-  const r = await h.sh(
-    `d=$(${h.home}/bin/vdominfo -d ${domain} | head -n 1); ` +
-      `find "$d" -type f \\( -path '*/Maildir/cur/*' -o -path '*/Maildir/new/*' -o -path '*/Maildir/.*/cur/*' -o -path '*/Maildir/.*/new/*' \\) ` +
-      `| sed -e 's/:2,.*$//' -e 's#/\\(cur\\|new\\)/#/#' | sort | uniq -d`,
-  );
-  return r.stdout.trim();
 }
 
 describe('interrupted runs', () => {
@@ -99,7 +87,7 @@ describe('interrupted runs', () => {
       trials.push(trial);
       expect(r.code, `${trial}\n${r.stdout}\n${r.stderr}`).toBe(0);
       if (killed && again[0] === 'move') expect(r.stdout + r.stderr).toMatch(/continuing run 1/);
-      const v = await verifyChecksums(DOMAIN, state);
+      const v = await verifyChecksums(DOMAIN, { from: 'old', to: 'new' }, { state });
       expect(v.problems, `${trial}\n${v.out}`).toBe(0);
       expect(await duplicateMessages(hosts.new, DOMAIN), trial).toBe('');
     }
@@ -160,7 +148,7 @@ describe('interrupted runs', () => {
     // A lock the hard stop left is this store's: taken over without --break-lock.
     const done = runLabCli(['resume'], { state });
     expect(done.code, done.stderr).toBe(0);
-    const v = await verifyChecksums(DOMAIN, state);
+    const v = await verifyChecksums(DOMAIN, { from: 'old', to: 'new' }, { state });
     expect(v.problems, v.out).toBe(0);
     expect(await duplicateMessages(hosts.new, DOMAIN)).toBe('');
   });
@@ -171,26 +159,7 @@ describe('interrupted runs', () => {
     const proxy = new FaultProxy({ host: l.hosts.new.address, port: 22 }, { bytesPerSecond: 3_000_000 });
     const port = await proxy.listen();
     try {
-      const { config, knownHosts } = scratchConfig('');
-      const key = l.hosts.new.hostKeys[0]!.publicKey.split(' ');
-      writeFileSync(knownHosts, `[127.0.0.1]:${port} ${key[0]} ${key[1]}\n`);
-      writeFileSync(
-        config,
-        [
-          'hosts:',
-          '  old:',
-          '    host: old',
-          '    vpopmailDir: /home/vpopmail',
-          '    qmailDir: /var/qmail',
-          '  newcut:',
-          `    host: root@127.0.0.1:${port}`,
-          `    identityFile: ${l.client.key}`,
-          `    knownHostsFile: ${knownHosts}`,
-          '    vpopmailDir: /var/vpopmail',
-          '    qmailDir: /var/qmail',
-          '',
-        ].join('\n'),
-      );
+      const config = proxiedConfig(port, 'new', 'newcut');
       const state = freshStateDir();
       const child = spawnLabCli(['move', DOMAIN, '--from', 'old', '--to', 'newcut', '--json-events'], {
         state,
@@ -211,7 +180,7 @@ describe('interrupted runs', () => {
       // It reconnected, and said so in its log.
       expect(proxy.connections).toBeGreaterThanOrEqual(2);
       expect(r.log).toMatch(/transient failure; retrying/);
-      const v = await verifyChecksums(DOMAIN, state, config);
+      const v = await verifyChecksums(DOMAIN, { from: 'old', to: 'newcut' }, { state, config });
       expect(v.problems, v.out).toBe(0);
       expect(await duplicateMessages(hosts.new, DOMAIN)).toBe('');
     } finally {

@@ -16,7 +16,13 @@ export interface FaultOptions {
 }
 
 /** Forwards chunks from one socket to another after a delay, holding back when the writer is full. */
-function pump(from: Socket, to: Socket, options: () => FaultOptions, onBytes: (n: number) => boolean) {
+function pump(
+  from: Socket,
+  to: Socket,
+  options: () => FaultOptions,
+  onBytes: (n: number) => boolean,
+  silent: () => boolean,
+) {
   const queue: { at: number; chunk: Buffer }[] = [];
   let timer: NodeJS.Timeout | undefined;
   let ended = false;
@@ -34,6 +40,8 @@ function pump(from: Socket, to: Socket, options: () => FaultOptions, onBytes: (n
   };
   to.on('drain', () => from.resume());
   from.on('data', (chunk: Buffer) => {
+    // A silenced link drops everything and says nothing: no reset, no close.
+    if (silent()) return;
     const { delayMs = 0, bytesPerSecond } = options();
     let at = Date.now() + delayMs;
     if (bytesPerSecond) {
@@ -54,6 +62,7 @@ function pump(from: Socket, to: Socket, options: () => FaultOptions, onBytes: (n
 export class FaultProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly silenced = new Set<Socket>();
   private options: FaultOptions;
   /** Connections that have been cut so far. */
   cuts = 0;
@@ -79,7 +88,10 @@ export class FaultProxy {
       upstream.setNoDelay(true);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
+        s.on('close', () => {
+          this.sockets.delete(s);
+          this.silenced.delete(s);
+        });
         s.on('error', () => {
           client.destroy();
           upstream.destroy();
@@ -96,13 +108,23 @@ export class FaultProxy {
         }
         return true;
       };
-      pump(client, upstream, () => this.options, count);
-      pump(upstream, client, () => this.options, count);
+      const silent = () => this.silenced.has(client);
+      pump(client, upstream, () => this.options, count, silent);
+      pump(upstream, client, () => this.options, count, silent);
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error('proxy has no port');
     return address.port;
+  }
+
+  /**
+   * Every open connection goes silent: what either end sends is dropped, and neither end hears
+   * a reset or a close (a NAT that forgot the connection, a laptop that slept). New
+   * connections pass as before.
+   */
+  silenceAll(): void {
+    for (const s of this.sockets) this.silenced.add(s);
   }
 
   /** Cut every open connection now. */

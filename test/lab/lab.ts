@@ -124,7 +124,7 @@ function requireTools() {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 }
 
-function waitForPort(address: string, port: number, timeoutMs: number): Promise<void> {
+export function waitForPort(address: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {

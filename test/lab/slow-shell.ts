@@ -20,3 +20,13 @@ export function setShellStartup(host: LabHost, seconds: number): void {
       { mode: 0o644 },
     );
 }
+
+/**
+ * Root's `.bashrc` on `host` holding `lines` (a umask, a banner…), read before every command
+ * sshd runs for root there; an empty list removes it.
+ */
+export function setRootShellRc(host: LabHost, lines: readonly string[]): void {
+  const rc = join(host.dir, 'root', '.bashrc');
+  if (lines.length === 0) rmSync(rc, { force: true });
+  else writeFileSync(rc, `# lab: root's start-up file\n${lines.join('\n')}\n`, { mode: 0o644 });
+}

@@ -14,6 +14,7 @@ import { posixCksum } from '../../src/remote/posix-cksum.js';
 import type { ChangeState } from '../../src/state/cutovers.js';
 import { recordsOf } from '../../src/state/records.js';
 import { StateStore } from '../../src/state/store.js';
+import { aMoveRequest } from '../helpers/builders.js';
 import {
   acceptedNames,
   parseQread,
@@ -177,17 +178,10 @@ describe('a rollback over changes made by others', () => {
 describe('the journal of a cutover', () => {
   it('keeps each change with its exact bytes, owner and mode before and after, and its status', () => {
     const records = recordsOf(StateStore.open(mkdtempSync(join(tmpdir(), 'cutover-'))));
-    const run = records.runs.create('cutover', {
-      domains: ['example.com'],
-      from: 'old',
-      to: 'new',
-      merge: false,
-      checksum: false,
-      compress: false,
-      concurrency: 8,
-      domainsConcurrency: 1,
-      failFast: true,
-    });
+    const run = records.runs.create(
+      'cutover',
+      aMoveRequest(['example.com'], { domainsConcurrency: 1, failFast: true }),
+    );
     const where = { source: 'old', destination: 'new', domain: 'example.com' };
     const c = records.cutovers.create(run.id, where, {
       names: NAMES,

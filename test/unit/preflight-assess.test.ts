@@ -75,9 +75,9 @@ describe('assessPreflight', () => {
     const pf = assessPreflight(facts({ sourceInventory: big, dest }), { merge: false });
     expect(pf.problems).toEqual([
       expect.stringMatching(
-        /new has 1024\.0 MiB free under \/var\/vpopmail; ex\.com needs about 2252\.8 MiB/,
+        /new has 1024\.0 MiB free under \/var\/vpopmail\/domains; ex\.com needs about 2252\.8 MiB/,
       ),
-      expect.stringMatching(/new has 50 free inodes under \/var\/vpopmail; ex\.com needs about \d+/),
+      expect.stringMatching(/new has 50 free inodes under \/var\/vpopmail\/domains; ex\.com needs about \d+/),
     ]);
   });
 

@@ -15,30 +15,7 @@ import {
   VerificationError,
 } from '../../src/errors.js';
 import { missingRequirements, parseProbe } from '../../src/hosts/probe.js';
-
-const GOOD = [
-  'VMIGRATE-PROBE-BEGIN',
-  'os=Linux',
-  'os_release=6.1.0',
-  'hostname=mail1',
-  'login_uid=0',
-  'tar=tar (GNU tar) 1.34',
-  'find=find (GNU findutils) 4.9.0',
-  'vpopmail_dir=/home/vpopmail',
-  'vpopmail_uid=89',
-  'vpopmail_gid=89',
-  'vpopmail_bin=/home/vpopmail/bin',
-  'vpopmail_version=5.4.33',
-  'qmail_dir=/var/qmail',
-  'qmail_control=yes',
-  'prog.gzip=/usr/bin/gzip',
-  'prog.zstd=',
-  'prog.autorespond=/usr/local/bin/autorespond',
-  'disk_free_kb=1048576',
-  'inodes_free=5000',
-  'VMIGRATE-PROBE-END',
-  '',
-].join('\n');
+import { GOOD_PROBE as GOOD } from '../helpers/probe-sample.js';
 
 describe('probe output', () => {
   it('parses every field', () => {

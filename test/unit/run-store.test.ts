@@ -5,19 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordsOf } from '../../src/state/records.js';
 import type { MoveRequest } from '../../src/state/run-journal.js';
+import { aMoveRequest } from '../helpers/builders.js';
 import { StateStore } from '../../src/state/store.js';
 
-const request = (domains: string[]): MoveRequest => ({
-  domains,
-  from: 'old',
-  to: 'new',
-  merge: false,
-  checksum: false,
-  compress: false,
-  concurrency: 8,
-  domainsConcurrency: 2,
-  failFast: false,
-});
+const request = (domains: string[]): MoveRequest => aMoveRequest(domains);
 
 function fresh() {
   const store = StateStore.open(mkdtempSync(join(tmpdir(), 'runs-')));

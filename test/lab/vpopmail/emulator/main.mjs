@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import process from 'node:process';
 import { URL } from 'node:url';
 import { Exit } from './io.mjs';
+import { injectedFault } from './fault.mjs';
 import { withHostLock } from './lock.mjs';
 
 /** Tools that change vpopmail's or qmail's files run one at a time on a host. */
@@ -33,8 +34,10 @@ async function main() {
   }
   const program = (await import(path)).default;
   try {
-    if (WRITERS.has(name)) await withHostLock(() => program(argv));
-    else await program(argv);
+    if (WRITERS.has(name)) {
+      const status = await withHostLock(() => injectedFault(name) ?? program(argv));
+      if (typeof status === 'number') return status;
+    } else await program(argv);
     return 0;
   } catch (e) {
     if (e instanceof Exit) return e.status;

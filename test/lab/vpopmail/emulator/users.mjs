@@ -35,8 +35,15 @@ export function addUser(domain, u) {
   const dir = join(parent, u.name);
   if (dir.length > LIMITS.dir) throw new VError(E.DIR_TOO_LONG);
   if (existsSync(dir)) throw new VError(E.USER_DIR_EXISTS);
+  // vpopmail's make_user_dir answers any failed mkdir of the user's directory (a name holding
+  // a slash, whose parent does not exist) with the same error as an existing one.
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    throw new VError(E.USER_DIR_EXISTS);
+  }
   for (const d of [dir, join(dir, 'Maildir'), ...['cur', 'new', 'tmp'].map((s) => join(dir, 'Maildir', s))]) {
-    mkdirSync(d, { mode: 0o700 });
+    if (d !== dir) mkdirSync(d, { mode: 0o700 });
     chown(d, domain.uid, domain.gid);
   }
 
