@@ -122,5 +122,11 @@ export function missingRequirements(c: Capabilities): string[] {
   if (!c.vpopmail) problems.push('no vpopmail user or directory found');
   else if (!c.vpopmail.bin) problems.push(`no vpopmail programs in ${c.vpopmail.dir}/bin`);
   if (!c.qmail.present) problems.push(`no qmail control directory in ${c.qmail.dir}`);
+  // Commands run as the login, or as root through sudo: only root reads every Maildir and
+  // runs vpopmail's commands as vpopmail does.
+  if (c.loginUid !== undefined && c.loginUid !== 0)
+    problems.push(
+      `commands run as uid ${c.loginUid}, not root: log in as root, or set "sudo: true" in the host's profile for a login with password-less sudo`,
+    );
   return problems;
 }
