@@ -114,3 +114,62 @@ describe('host key verification', () => {
     expect(pool.hostKey?.keyType).toBe('ssh-rsa');
   });
 });
+
+describe('host key verification behind a jump host', () => {
+  const keyLine = (address: string, publicKey: string) =>
+    `${address} ${publicKey.split(' ').slice(0, 2).join(' ')}`;
+  const ed25519 = (h: 'old' | 'new' | 'jump') =>
+    lab().hosts[h].hostKeys.find((k) => k.type === 'ssh-ed25519')!.publicKey;
+
+  it.each([
+    ['unknown', false, /not in known_hosts; its fingerprint is SHA256:/],
+    ['changed', true, /CHANGED/],
+  ] as const)('refuses a target whose key is %s (accept-new: %s)', async (what, acceptNew, said) => {
+    const l = lab();
+    const { dir, config } = scratchConfig('');
+    const file = join(dir, 'kh');
+    const lines = [
+      ...l.hosts.jump.hostKeys.map((k) => keyLine(l.hosts.jump.address, k.publicKey)),
+      ...(what === 'changed' ? [keyLine(l.hosts.old.address, ed25519('new'))] : []),
+    ];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    writeFileSync(
+      config,
+      ['hosts:', '  target:', '    host: old-via-jump', `    knownHostsFile: ${file}`, ''].join('\n'),
+    );
+    session = labSession({ configFile: config, acceptNewHostKeys: acceptNew });
+    const err = await session.open('target').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect((err as Error).message).toMatch(said);
+    expect((err as Error).message).toContain(l.hosts.old.address);
+    expect(readFileSync(file, 'utf8')).toBe(`${lines.join('\n')}\n`);
+  });
+
+  it('refuses a jump host whose key changed, even with accept-new', async () => {
+    const l = lab();
+    const { dir, config } = scratchConfig('');
+    const file = join(dir, 'kh');
+    const content = `${keyLine(l.hosts.jump.address, ed25519('new'))}\n${keyLine(l.hosts.old.address, ed25519('old'))}\n`;
+    writeFileSync(file, content);
+    writeFileSync(
+      config,
+      [
+        'hosts:',
+        '  target:',
+        '    host: old',
+        `    knownHostsFile: ${file}`,
+        '    jump: [bastion]',
+        '  bastion:',
+        '    host: jump',
+        `    knownHostsFile: ${file}`,
+        '',
+      ].join('\n'),
+    );
+    session = labSession({ configFile: config, acceptNewHostKeys: true });
+    const err = await session.open('target').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect((err as Error).message).toMatch(/CHANGED/);
+    expect((err as Error).message).toContain(l.hosts.jump.address);
+    expect(readFileSync(file, 'utf8')).toBe(content);
+  });
+});
