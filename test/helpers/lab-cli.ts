@@ -98,3 +98,11 @@ export async function verifyChecksums(
   ).result;
   return { code: v.code, problems: resultOf<{ problems: number }>(v.stdout).problems, out: v.stdout };
 }
+
+/**
+ * The size of a long trial: `short` in the suite, `long` with VMIGRATE_SOAK=1 (npm run soak),
+ * or the environment variable `name` when it is set.
+ */
+export function trialSize(name: string, short: number, long: number): number {
+  return Number(process.env[name] ?? (process.env.VMIGRATE_SOAK === '1' ? long : short));
+}

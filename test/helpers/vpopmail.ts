@@ -107,3 +107,8 @@ export async function expectExactCopy(
   expect(v.problems, v.out).toBe(0);
   expect(await duplicateMessages(dest, domain)).toBe('');
 }
+
+/** Removes `domain` from the destination (if there) now; for a test's start and its end. */
+export async function dropFromNew(hosts: { new: LabMailHost }, domain: string): Promise<void> {
+  await hosts.new.sh(`${hosts.new.home}/bin/vdeldomain -f ${domain} >/dev/null 2>&1; true`);
+}

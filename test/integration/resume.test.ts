@@ -14,6 +14,7 @@ import {
   resultOf,
   runLabCli,
   spawnLabCli,
+  trialSize,
   verifyChecksums,
 } from '../helpers/lab-cli.js';
 import { lab, proxiedConfig } from '../helpers/lab-session.js';
@@ -21,7 +22,9 @@ import { duplicateMessages, useMailHosts, type LabMailHost } from '../helpers/vp
 
 const DOMAIN = 'example.com';
 /** Fixed seeds: each trial kills at the same event or delay every time (what the run was doing at that instant still varies with timing). */
-const SEEDS = Array.from({ length: 20 }, (_, i) => 7001 + i * 37);
+// 100 with VMIGRATE_SOAK=1 (npm run soak), or VMIGRATE_KILL_TRIALS: the same seeds first, then more.
+const TRIALS = trialSize('VMIGRATE_KILL_TRIALS', 20, 100);
+const SEEDS = Array.from({ length: TRIALS }, (_, i) => 7001 + i * 37);
 
 async function dropDomain(h: LabMailHost, domain: string) {
   await h.sh(`${h.home}/bin/vdeldomain -f ${domain} >/dev/null 2>&1; true`);
@@ -33,68 +36,72 @@ describe('interrupted runs', () => {
     await dropDomain(hosts.new, DOMAIN);
   });
 
-  it('SIGKILL at 20 seeded points in provisioning and transfer, then resume: nothing missing, nothing twice', async () => {
-    const trials: string[] = [];
-    let interrupted = 0;
-    for (const [i, seed] of SEEDS.entries()) {
-      const rnd = new Random(seed);
-      await dropDomain(hosts.new, DOMAIN);
-      const state = freshStateDir();
-      // --concurrency 2 stretches the transfer so that kills land inside streams too.
-      const child = spawnLabCli(
-        ['move', DOMAIN, '--from', 'old', '--to', 'new', '--json-events', '--concurrency', '2'],
-        {
-          state,
-        },
-      );
-      // Half the trials die at a time (mostly provisioning), half at a transfer event.
-      const byEvent = rnd.next() < 0.5;
-      const delay = byEvent ? rnd.int(0, 60) : rnd.int(0, 3000);
-      const event = rnd.int(1, 28);
-      let seen = 0;
-      const kill = () => setTimeout(() => child.kill('SIGKILL'), delay);
-      if (byEvent)
-        child.stdout.on('data', (d: string) => {
-          const before = seen;
-          seen += (d.match(/"event":"mailbox-/g) ?? []).length;
-          if (before < event && seen >= event) kill();
-        });
-      else {
-        // Timed from the moment the run is recorded: before that there is nothing to resume.
-        let started = false;
-        child.stderr.on('data', (d: string) => {
-          if (!started && /^run 1:/m.test(d)) {
-            started = true;
-            kill();
-          }
-        });
+  it(
+    `SIGKILL at ${TRIALS} seeded points in provisioning and transfer, then resume: nothing missing, nothing twice`,
+    async () => {
+      const trials: string[] = [];
+      let interrupted = 0;
+      for (const [i, seed] of SEEDS.entries()) {
+        const rnd = new Random(seed);
+        await dropDomain(hosts.new, DOMAIN);
+        const state = freshStateDir();
+        // --concurrency 2 stretches the transfer so that kills land inside streams too.
+        const child = spawnLabCli(
+          ['move', DOMAIN, '--from', 'old', '--to', 'new', '--json-events', '--concurrency', '2'],
+          {
+            state,
+          },
+        );
+        // Half the trials die at a time (mostly provisioning), half at a transfer event.
+        const byEvent = rnd.next() < 0.5;
+        const delay = byEvent ? rnd.int(0, 60) : rnd.int(0, 3000);
+        const event = rnd.int(1, 28);
+        let seen = 0;
+        const kill = () => setTimeout(() => child.kill('SIGKILL'), delay);
+        if (byEvent)
+          child.stdout.on('data', (d: string) => {
+            const before = seen;
+            seen += (d.match(/"event":"mailbox-/g) ?? []).length;
+            if (before < event && seen >= event) kill();
+          });
+        else {
+          // Timed from the moment the run is recorded: before that there is nothing to resume.
+          let started = false;
+          child.stderr.on('data', (d: string) => {
+            if (!started && /^run 1:/m.test(d)) {
+              started = true;
+              kill();
+            }
+          });
+        }
+        const first = await child.result;
+        const killed = first.code === null;
+        if (killed) interrupted++;
+        const point = byEvent
+          ? `${delay} ms after transfer event ${event}`
+          : `${delay} ms after the run started`;
+        // Even seeds resume by name; odd ones simply run the same move again. A run that ended
+        // before its kill took effect (a fast machine; the kill may even land after the run was
+        // recorded done) leaves nothing to resume: the move is asked again.
+        const left = resultOf<{ runs: Array<{ status: string }> }>(
+          runLabCli(['status', '--json'], { state }).stdout,
+        ).runs.some((run) => run.status !== 'done');
+        const again = left && i % 2 === 0 ? ['resume'] : ['move', DOMAIN, '--from', 'old', '--to', 'new'];
+        const r = runLabCli(again, { state });
+        const trial = `seed ${seed}: killed ${killed ? point : 'never (the run had finished)'}, then ${again[0]}`;
+        trials.push(trial);
+        expect(r.code, `${trial}\n${r.stdout}\n${r.stderr}`).toBe(0);
+        if (killed && again[0] === 'move') expect(r.stdout + r.stderr).toMatch(/continuing run 1/);
+        const v = await verifyChecksums(DOMAIN, { from: 'old', to: 'new' }, { state });
+        expect(v.problems, `${trial}\n${v.out}`).toBe(0);
+        expect(await duplicateMessages(hosts.new, DOMAIN), trial).toBe('');
       }
-      const first = await child.result;
-      const killed = first.code === null;
-      if (killed) interrupted++;
-      const point = byEvent
-        ? `${delay} ms after transfer event ${event}`
-        : `${delay} ms after the run started`;
-      // Even seeds resume by name; odd ones simply run the same move again. A run that ended
-      // before its kill took effect (a fast machine; the kill may even land after the run was
-      // recorded done) leaves nothing to resume: the move is asked again.
-      const left = resultOf<{ runs: Array<{ status: string }> }>(
-        runLabCli(['status', '--json'], { state }).stdout,
-      ).runs.some((run) => run.status !== 'done');
-      const again = left && i % 2 === 0 ? ['resume'] : ['move', DOMAIN, '--from', 'old', '--to', 'new'];
-      const r = runLabCli(again, { state });
-      const trial = `seed ${seed}: killed ${killed ? point : 'never (the run had finished)'}, then ${again[0]}`;
-      trials.push(trial);
-      expect(r.code, `${trial}\n${r.stdout}\n${r.stderr}`).toBe(0);
-      if (killed && again[0] === 'move') expect(r.stdout + r.stderr).toMatch(/continuing run 1/);
-      const v = await verifyChecksums(DOMAIN, { from: 'old', to: 'new' }, { state });
-      expect(v.problems, `${trial}\n${v.out}`).toBe(0);
-      expect(await duplicateMessages(hosts.new, DOMAIN), trial).toBe('');
-    }
-    console.log(`kill -9 trials:\n  ${trials.join('\n  ')}`);
-    // The seeds are fixed: most trials really do interrupt the run.
-    expect(interrupted).toBeGreaterThanOrEqual(15);
-  }, 900_000);
+      console.log(`kill -9 trials:\n  ${trials.join('\n  ')}`);
+      // The seeds are fixed: most trials really do interrupt the run.
+      expect(interrupted).toBeGreaterThanOrEqual(Math.ceil(TRIALS * 0.75));
+    },
+    45_000 * TRIALS,
+  );
 
   it('Ctrl-C lets streams in flight finish, releases the lock and says how to resume; a second Ctrl-C stops at once', async () => {
     await dropDomain(hosts.new, DOMAIN);

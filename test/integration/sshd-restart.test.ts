@@ -2,29 +2,28 @@
  * The source's sshd killed mid-transfer (the listener and every connection) and started again
  * later: vmigrate retries; when the outage outlasts its retries the run fails as unreachable
  * (exit 4) and `resume` completes it. Either way every message arrives once and verifies by
- * checksum. The outage is VMIGRATE_SSHD_DOWN_SECONDS long (default 5; 60 for the full trial).
+ * checksum. The outage lasts 5 s, a minute with VMIGRATE_SOAK=1 (npm run soak), or
+ * VMIGRATE_SSHD_DOWN_SECONDS.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../lab/fault-proxy.js';
 import { killSshd, startSshd } from '../lab/sshd-control.js';
-import { freshStateDir, spawnLabCli } from '../helpers/lab-cli.js';
+import { freshStateDir, spawnLabCli, trialSize } from '../helpers/lab-cli.js';
 import { lab, proxiedConfig } from '../helpers/lab-session.js';
-import { expectExactCopy, useMailHosts } from '../helpers/vpopmail.js';
+import { dropFromNew, expectExactCopy, useMailHosts } from '../helpers/vpopmail.js';
 
 const DOMAIN = 'example.com';
-const DOWN_SECONDS = Number(process.env.VMIGRATE_SSHD_DOWN_SECONDS ?? 5);
+const DOWN_SECONDS = trialSize('VMIGRATE_SSHD_DOWN_SECONDS', 5, 60);
 
 describe("the source's sshd killed and restarted mid-transfer", () => {
   const hosts = useMailHosts();
-  afterAll(async () => {
-    await hosts.new.sh(`${hosts.new.home}/bin/vdeldomain -f ${DOMAIN} >/dev/null 2>&1; true`);
-  });
+  afterAll(() => dropFromNew(hosts, DOMAIN));
 
   it(
     `is retried, then resumed: every message once (down ${DOWN_SECONDS} s)`,
     { timeout: 600_000 },
     async () => {
-      await hosts.new.sh(`${hosts.new.home}/bin/vdeldomain -f ${DOMAIN} >/dev/null 2>&1; true`);
+      await dropFromNew(hosts, DOMAIN);
       const l = lab();
       // The source behind a throttled proxy: the transfer lasts long enough to be cut.
       const proxy = new FaultProxy({ host: l.hosts.old.address, port: 22 }, { bytesPerSecond: 2_000_000 });
