@@ -112,3 +112,14 @@ export async function expectExactCopy(
 export async function dropFromNew(hosts: { new: LabMailHost }, domain: string): Promise<void> {
   await hosts.new.sh(`${hosts.new.home}/bin/vdeldomain -f ${domain} >/dev/null 2>&1; true`);
 }
+
+/** A domain of the test's own on `h`, with these users (each with a throwaway password). */
+export async function addDomainWithUsers(
+  h: LabMailHost,
+  domain: string,
+  users: readonly string[],
+): Promise<void> {
+  const ok = (r: Ran) => expect(r.code, r.stdout + r.stderr).toBe(0);
+  ok(await h.vp('vadddomain', domain, 'pw-test-12345'));
+  for (const u of users) ok(await h.vp('vadduser', `${u}@${domain}`, 'pw-test-12345'));
+}
