@@ -21,14 +21,14 @@ export async function diskFullReport(
 ): Promise<DiskFullError> {
   let space = '';
   try {
-    const [free, used] = (await dest.run(['sh', '-c', SPACE, 'vmigrate-space', dir])).stdout
+    const [free = NaN, used = NaN] = (await dest.run(['sh', '-c', SPACE, 'vmigrate-space', dir])).stdout
       .toString()
       .trim()
       .split('\n')
       .map((n) => Number(n) * 1024);
     // As the preflight check reckons it: the source's bytes and a tenth for the file system.
     if (Number.isFinite(free) && Number.isFinite(used))
-      space = `; ${mib(free ?? 0)} free there, and the domain needs about ${mib(Math.max(0, source.bytes * 1.1 - (used ?? 0)))} more (${mib(source.bytes)} on ${source.label}, ${mib(used ?? 0)} on ${dest.label} so far)`;
+      space = `; ${mib(free)} free there, and the domain needs about ${mib(Math.max(0, source.bytes * 1.1 - used))} more (${mib(source.bytes)} on ${source.label}, ${mib(used)} on ${dest.label} so far)`;
   } catch {
     // The figures are a help, not the error: without them the error is still told.
   }

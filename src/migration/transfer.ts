@@ -257,11 +257,10 @@ export async function transferDomain(
       // that cannot record stops the transfer: the ledger is written before any byte moves.
       if (isStoreFailure(error)) throw error;
     }
-    const lost = [...lastErrors.values()].find(isStoreFailure);
-    if (lost) throw lost;
-    // A full destination stops the transfer: every stream after it would fail the same way.
-    const full = [...lastErrors.values()].find((e) => e instanceof DiskFullError);
-    if (full) throw full;
+    // A mailbox failed by the store stops the transfer too, and so does a full destination:
+    // every stream after it would fail the same way.
+    const stop = [...lastErrors.values()].find((e) => isStoreFailure(e) || e instanceof DiskFullError);
+    if (stop) throw stop;
     for (const box of pending) {
       const e = lastErrors.get(box) ?? new Error('not synced');
       // Stopped by the operator: not a failure, the mailbox is simply not finished.

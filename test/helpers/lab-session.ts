@@ -47,22 +47,7 @@ export function writeProfile(dir: string, name: string, fields: Record<string, s
  * the host's key is recorded for `[127.0.0.1]:port`, the name the client will look it up by.
  */
 export function proxiedSession(port: number, host: 'old' | 'new'): HostSession {
-  const l = lab();
-  const { config, knownHosts } = scratchConfig('');
-  const [type, key] = l.hosts[host].hostKeys[0]!.publicKey.split(' ');
-  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${type} ${key}\n`);
-  writeFileSync(
-    config,
-    [
-      'hosts:',
-      '  proxied:',
-      `    host: root@127.0.0.1:${port}`,
-      `    identityFile: ${l.client.key}`,
-      `    knownHostsFile: ${knownHosts}`,
-      '',
-    ].join('\n'),
-  );
-  return labSession({ configFile: config });
+  return labSession({ configFile: proxiedConfig(port, host, 'proxied') });
 }
 
 /**
