@@ -37,7 +37,15 @@ export interface MailboxVerdict {
   deletedOnSource: number;
   /** What the source holds in its Maildir that vmigrate never copies (links, FIFOs, devices); paths as shown. */
   notCopied: Array<{ path: string; kind: string }>;
+  /**
+   * Messages of the source whose mode denies their owner reading them (0000, 0200…): vpopmail
+   * cannot open them there, nor, copied as they are, on the destination; paths as shown.
+   */
+  unreadable: Array<{ path: string; mode: string }>;
 }
+
+/** The owner's read bit of an octal mode ('0600'): on the destination the owner is vpopmail. */
+const ownerMayRead = (mode: string): boolean => (Number(mode.at(-3)) & 4) !== 0;
 
 export function folderName(folder: string): string {
   return folder === 'Maildir' ? 'INBOX' : folder.slice('Maildir/'.length);
@@ -80,6 +88,7 @@ export function compareMailbox(
   }
   const problems: MessageProblem[] = [];
   const notCopied: MailboxVerdict['notCopied'] = [];
+  const unreadable: MailboxVerdict['unreadable'] = [];
   let changedOnDestination = 0;
   /** Changed by a user since vmigrate wrote it (`d` undefined: removed or moved away). */
   const byUser = (identity: string, d: MaildirEntry | undefined): boolean => {
@@ -93,6 +102,7 @@ export function compareMailbox(
     if (e.type !== 'f' && e.type !== 'd') notCopied.push({ path: showName(e.path), kind: kindOf(e.type) });
     const k = e.type === 'f' ? messageKey(e.path) : undefined;
     if (!k) continue;
+    if (!ownerMayRead(e.mode)) unreadable.push({ path: showName(e.path), mode: e.mode });
     const f = count(k.folder);
     f.source.messages += 1;
     f.source.bytes += e.size;
@@ -134,6 +144,7 @@ export function compareMailbox(
     changedOnDestination,
     deletedOnSource,
     notCopied,
+    unreadable,
   };
 }
 

@@ -22,7 +22,7 @@ import { withRetry, type RetryPolicy } from '../retry.js';
 import type { Records } from '../state/records.js';
 import { isStoreFailure, storeFailure } from '../state/store-failure.js';
 import type { DomainPhase, RunJournal, RunRecord, RunStatus } from '../state/run-journal.js';
-import { copyLedger } from './copy-ledger.js';
+import { copyLedger, forgetAbsentMailboxes } from './copy-ledger.js';
 import { fanOut } from './fan-out.js';
 import { lockDomain, type DomainLock } from './domain-lock.js';
 import { preflight, requireFitHosts } from './preflight.js';
@@ -130,7 +130,8 @@ async function moveDomain(
     }
   };
   const claim = () => claims.open(hosts.dest.label, domain);
-  const ledger = copyLedger(ctx.records, { source: run.source, destination: run.destination, domain });
+  const ledgerPlace = { source: run.source, destination: run.destination, domain };
+  const ledger = copyLedger(ctx.records, ledgerPlace);
   let lock: DomainLock | undefined;
   try {
     requireFitHosts(hosts);
@@ -159,6 +160,12 @@ async function moveDomain(
     // Recorded before vadddomain runs: a domain found later without vmigrate's marker (the run
     // stopped in between) is then known to be this run's, not somebody else's.
     if (pf.mode === 'create') claims.claim(run.id, domain);
+    const forgotten = forgetAbsentMailboxes(ctx.records, ledgerPlace, pf.sourceInventory, pf.destInventory);
+    if (forgotten.length > 0)
+      log.info(
+        { domain, mailboxes: forgotten.length },
+        'ledger of mailboxes absent on the destination forgotten',
+      );
     const provisioned = await stage('provisioning', 'provision', async (attempt) =>
       provision(
         attempt === 0

@@ -293,7 +293,11 @@ export class SshRemote implements Remote {
         result.code === null
           ? `was killed by signal ${result.signal ?? '(none reported)'}`
           : `exited with status ${result.code}`;
-      const detail = result.stderr.trim() || result.stdout.toString('utf8').trim().slice(0, 2000);
+      // vpopmail's tools write their errors to stdout; what a killed script printed before it
+      // died is not an error message.
+      const detail =
+        result.stderr.trim() ||
+        (result.code === null ? '' : result.stdout.toString('utf8').trim().slice(0, 2000));
       throw new RemoteCommandError(
         `"${result.command}" on ${this.label} ${why}${detail ? `: ${detail}` : ''}`,
         result,

@@ -4,7 +4,7 @@
  * destination's own server has changed since (it wins) from one still as vmigrate left it.
  * Recorded before the bytes move, confirmed once their stream ended, like copied messages.
  */
-import type { LedgerPlace } from './copied-messages.js';
+import { forgetMailboxRows, type LedgerPlace } from './copied-messages.js';
 import type { StateStore } from './store.js';
 
 export interface WrittenFile {
@@ -55,5 +55,10 @@ export class CopiedFiles {
         { size: r.size, mtime: r.mtime, confirmed: r.confirmed === 1 },
       ]),
     );
+  }
+
+  /** As CopiedMessages.forgetMailboxes, for the other files. */
+  forgetMailboxes(where: Omit<LedgerPlace, 'mailbox'>, mailboxes?: readonly string[]): void {
+    forgetMailboxRows(this.store, 'copied_files', where, mailboxes);
   }
 }

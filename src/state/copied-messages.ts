@@ -113,4 +113,30 @@ export class CopiedMessages {
       (m) => [...at(where), blob(m.folder), blob(m.unique)],
     );
   }
+  /**
+   * Forgets what vmigrate wrote to these mailboxes of a domain (all of them: undefined), for
+   * mailboxes the destination no longer has: their ledger described a directory that is gone.
+   */
+  forgetMailboxes(where: Omit<LedgerPlace, 'mailbox'>, mailboxes?: readonly string[]): void {
+    forgetMailboxRows(this.store, 'copied_messages', where, mailboxes);
+  }
+}
+
+/** Deletes a ledger table's rows of these mailboxes of a domain (every one: undefined). */
+export function forgetMailboxRows(
+  store: StateStore,
+  table: 'copied_messages' | 'copied_files',
+  where: Omit<LedgerPlace, 'mailbox'>,
+  mailboxes: readonly string[] | undefined,
+): void {
+  const place = [where.source, where.destination, where.domain] as const;
+  const domainWide = 'source = ? AND destination = ? AND domain = ?';
+  if (mailboxes === undefined) {
+    store.db.prepare(`DELETE FROM ${table} WHERE ${domainWide}`).run(...place);
+    return;
+  }
+  const st = store.db.prepare(`DELETE FROM ${table} WHERE ${domainWide} AND mailbox = ?`);
+  store.db.transaction(() => {
+    for (const m of mailboxes) st.run(...place, m);
+  })();
 }

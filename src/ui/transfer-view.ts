@@ -56,7 +56,13 @@ export function renderVerify(verdicts: readonly MailboxVerdict[], checksum: bool
         String(f.destination.messages),
         formatBytes(f.source.bytes),
         formatBytes(f.destination.bytes),
-        differing.has(f.folder) ? 'DIFFERS' : same ? 'ok' : 'ok (more on the destination)',
+        differing.has(f.folder)
+          ? 'DIFFERS'
+          : same
+            ? 'ok'
+            : f.destination.messages >= f.source.messages
+              ? 'ok (more on the destination)'
+              : 'ok (users changed it on the destination)',
       ]);
     }
   }
@@ -93,6 +99,13 @@ export function renderVerify(verdicts: readonly MailboxVerdict[], checksum: bool
   if (notCopied.length > 0) {
     out.push(`${notCopied.length} entr(ies) of the source that vmigrate does not copy (not messages):`);
     for (const n of notCopied.slice(0, 200)) out.push(`  ${n.label} ${n.path}: ${n.kind}`);
+  }
+  const unreadable = verdicts.flatMap((v) => v.unreadable.map((n) => ({ ...n, label: v.label })));
+  if (unreadable.length > 0) {
+    out.push(
+      `${unreadable.length} message(s) on the source whose mode lets not even their owner read them: vpopmail cannot open them there, nor on the destination, where they are copied as they are (chmod u+r makes them mail again):`,
+    );
+    for (const n of unreadable.slice(0, 200)) out.push(`  ${n.label} ${n.path}: mode ${n.mode}`);
   }
   return out.join('\n');
 }

@@ -110,6 +110,37 @@ function folderName(userDir: string, folderPath: string): string | undefined {
   return m?.[1];
 }
 
+/**
+ * vpasswd's own count of users against vuserinfo's listing: vpopmail 5.4 stops listing at a line
+ * too long for its buffer, with exit 0 (spec 4.4), and a user left out would be left behind.
+ * Absent (no vpasswd file): a backend without one.
+ */
+function checkUserCount(
+  lines: string[] | undefined,
+  listed: number,
+  o: { host: string; domain: string },
+): void {
+  const fields = (lines ?? []).map((l) => l.split('\t'));
+  const count = fields.find((f) => f[0] === 'users');
+  if (!count) return;
+  const inFile = Number(count[1]);
+  if (inFile === listed) return;
+  const long = fields.filter((f) => f[0] === 'long').map((f) => `${f[1] ?? ''} (${f[2] ?? '?'} bytes)`);
+  throw new PreconditionError(
+    `vpasswd of ${o.domain} on ${o.host} holds ${inFile} users, but vuserinfo -D lists ${listed}` +
+      (long.length > 0
+        ? `: vpopmail cannot read past a line over 255 bytes, that of ${long.join(', ')}`
+        : ''),
+    {
+      host: o.host,
+      hint:
+        long.length > 0
+          ? 'shorten that line (vmoduser -c with a shorter gecos, or by hand with vpopmail stopped) until vuserinfo -D lists every user, then run again'
+          : 'vpasswd and what vpopmail lists disagree: check vuserinfo -D by hand, then run again',
+    },
+  );
+}
+
 export function parseInventory(
   text: string,
   o: { host: string; domain: string; vpopmailDir: string },
@@ -134,8 +165,20 @@ export function parseInventory(
   const counter = (s.get('counter') ?? [])[0] ?? '0';
   const aliasDomains = body.filter((l) => l.startsWith('alias: ')).map((l) => l.slice('alias: '.length));
 
+  const infoSection = s.get('vuserinfo') ?? [];
+  const infoStatus = statusOf(infoSection);
+  if (infoStatus !== 0)
+    throw new VmigrateError(
+      Number.isNaN(infoStatus)
+        ? `vuserinfo -D ${o.domain} on ${o.host} was cut off before it finished`
+        : `vuserinfo -D ${o.domain} on ${o.host} failed (exit ${infoStatus})`,
+      {
+        host: o.host,
+        hint: 'run `vmigrate inventory` for this domain again; if it fails again, run vuserinfo -D there by hand',
+      },
+    );
   // Every field is one line, an empty quota included: nothing may be trimmed here.
-  const info = (s.get('vuserinfo') ?? []).filter((l) => !l.startsWith('@@status'));
+  const info = infoSection.filter((l) => !l.startsWith('@@status'));
   if (info.length % 8 !== 0)
     throw new VmigrateError(
       `vuserinfo -D ${o.domain} on ${o.host} gave output that is not 8 lines per user`,
@@ -165,6 +208,8 @@ export function parseInventory(
       extra: [],
     });
   }
+
+  checkUserCount(s.get('vpasswd'), users.length, o);
 
   const contents = parseContents(s.get('contents') ?? []);
   for (const u of users) {
@@ -244,6 +289,13 @@ export function parseInventory(
   dotQmail.sort((a, b) => (a.file < b.file ? -1 : 1));
   extra.sort((a, b) => (a.path < b.path ? -1 : 1));
   const limits = s.get('limits') ?? [];
+  if (limits[0] === 'own' && statusOf(limits) !== 0)
+    throw new VmigrateError(
+      `vmoddomlimits -S ${o.domain} on ${o.host} did not finish (${limits.at(-1) ?? 'no output'})`,
+      {
+        host: o.host,
+      },
+    );
   const marker = (s.get('marker') ?? []).join('\n').trim();
   return {
     schema: 1,
@@ -260,7 +312,14 @@ export function parseInventory(
     dotQmail,
     limits:
       limits[0] === 'own'
-        ? { source: 'domain', show: limits.slice(1).join('\n').trimEnd() }
+        ? {
+            source: 'domain',
+            show: limits
+              .slice(1)
+              .filter((l) => !l.startsWith('@@status '))
+              .join('\n')
+              .trimEnd(),
+          }
         : { source: 'default', show: undefined },
     users,
     extra,

@@ -36,10 +36,17 @@ echo '@@vuserinfo'
 # substitution cannot eat an empty last line.
 info=$("$bin/vuserinfo" -n -p -C -u -g -c -d -q -D "$d"; echo "@@status $?")
 printf '%s\n' "$info"
+# vpasswd itself, counted: vuserinfo -D stops, silently and with exit 0, at a line longer than
+# its buffer (spec 4.4), and a domain must never look smaller than it is. Lines over 255 bytes
+# are named (vpopmail's cdb splits those too). No file: not the cdb backend.
+echo '@@vpasswd'
+[ -f "$ddir/vpasswd" ] && LC_ALL=C awk -F: 'NF > 1 { n++ } length($0) > 255 { print "long\t" $1 "\t" length($0) }
+  END { print "users\t" n + 0 }' "$ddir/vpasswd"
 echo '@@limits'
 if [ -f "$ddir/.qmailadmin-limits" ]; then
   echo own
   "$bin/vmoddomlimits" -S "$d"
+  echo "@@status $?"
 else
   echo default
 fi

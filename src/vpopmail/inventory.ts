@@ -1,6 +1,6 @@
 /** Reading a domain from a server: one script, one round trip, whatever the number of users. */
 import { readFileSync } from 'node:fs';
-import { PreconditionError } from '../errors.js';
+import { PreconditionError, RemoteCommandError, VmigrateError } from '../errors.js';
 import type { Capabilities } from '../hosts/probe.js';
 import type { Remote } from '../remote/remote.js';
 import { DomainMissingError, parseInventory } from './inventory-parse.js';
@@ -15,10 +15,16 @@ export async function readInventory(remote: Remote, caps: Capabilities, domain: 
       host: remote.label,
       hint: 'run `vmigrate hosts check` for what the host offers',
     });
-  const r = await remote.run(['sh', '-s', vp.dir, domain, caps.qmail.dir], {
-    stdin: SCRIPT,
-    timeoutMs: 30 * 60_000,
-  });
+  const r = await remote
+    .run(['sh', '-s', vp.dir, domain, caps.qmail.dir], { stdin: SCRIPT, timeoutMs: 30 * 60_000 })
+    .catch((error: unknown) => {
+      if (!(error instanceof RemoteCommandError)) throw error;
+      throw new VmigrateError(`reading ${domain} on ${remote.label} failed: ${error.message}`, {
+        host: remote.label,
+        cause: error,
+        hint: 'reading a domain changes nothing: once the cause is gone, run the command again',
+      });
+    });
   return parseInventory(r.stdout.toString(), { host: remote.label, domain, vpopmailDir: vp.dir });
 }
 

@@ -12,7 +12,15 @@ const row = (type: string, mode: string, path: string, target = '') =>
 
 /** What inventory-script.sh prints for a small domain, written out by hand. */
 export function inventoryScriptOutput(
-  over: { assignStatus?: number; vuserinfo?: string[]; end?: boolean } = {},
+  over: {
+    assignStatus?: number;
+    vuserinfo?: string[];
+    /** The line that ends vuserinfo's section; null: none (the listing was cut off). */
+    vuserinfoStatus?: string | null;
+    vpasswd?: string[];
+    limits?: string[];
+    end?: boolean;
+  } = {},
 ): string {
   return [
     '@@vmigrate-inventory 1',
@@ -31,9 +39,11 @@ export function inventoryScriptOutput(
       ...['moved', '$6$salt$xyz', '', '1', '0', 'moved', '/elsewhere/moved', 'NOQUOTA'],
       ...['postmaster', '', '', '1', '0', 'Postmaster', `${D}/postmaster`, ''],
     ]),
-    '@@status 0',
+    ...(over.vuserinfoStatus === null ? [] : [over.vuserinfoStatus ?? '@@status 0']),
+    '@@vpasswd',
+    ...(over.vpasswd ?? ['users\t3']),
     '@@limits',
-    'default',
+    ...(over.limits ?? ['default']),
     '@@tree',
     row('f', '600', `${D}/vpasswd`),
     row('f', '644', `${D}/.dir-control`),

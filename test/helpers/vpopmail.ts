@@ -81,6 +81,19 @@ export async function treeSnapshot(h: LabMailHost): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * treeSnapshot but for the vpopmail home's mtime: a move takes the destination's lock there
+ * before it reads either host and releases it, and that mtime is the one trace it leaves.
+ */
+export async function snapshotAsideFromLock(h: LabMailHost): Promise<string> {
+  const homeLine = new RegExp(`^(d \\S+ \\S+ \\S+ \\S+) \\S+ (${h.home} )$`);
+  return (await treeSnapshot(h))
+    .split('\n')
+    .map((l) => l.replace(homeLine, '$1 - $2'))
+    .sort()
+    .join('\n');
+}
+
 /** Messages whose unique name appears twice in one folder of the destination (new/ and cur/ alike). */
 export async function duplicateMessages(h: LabMailHost, domain: string): Promise<string> {
   const r = await h.sh(

@@ -113,6 +113,20 @@ describe('a hostile source', () => {
     expect(r.stdout).toBe('directory\nx\n');
   });
 
+  it("names a message vpopmail cannot read (mode 0000, root's), copies it as it is, and goes on", async () => {
+    const name = 'Maildir/cur/1700000010.1.closed,S=6:2,S';
+    await hosts.old.sh(
+      `cd '${await userDir(hosts.old)}' && printf 'hello\\n' > ${name} && chmod 000 ${name}`,
+    );
+    const r = cli('move', DOMAIN, '--from', 'old', '--to', 'new');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^1 message\(s\) on the source whose mode lets not even their owner read them/m);
+    expect(r.stdout).toContain(`u1@${DOMAIN} ${name}: mode 0000`);
+    const there = await hosts.new.sh(`stat -c '%a %U %s' '${await userDir(hosts.new)}/${name}'`);
+    expect(there.stdout).toBe('0 vpopmail 6\n');
+    expect(await maildirDigest(hosts.new)).toBe(await maildirDigest(hosts.old));
+  });
+
   it('refuses a destination without vpopmail as a precondition (exit 5), before any lock', () => {
     const r = cli('move', DOMAIN, '--from', 'old', '--to', 'jump');
     const said = `${r.stdout}${r.stderr}`;

@@ -83,6 +83,41 @@ describe('parseInventory', () => {
     );
   });
 
+  it('refuses a user listing that failed, was cut off, or lists fewer users than vpasswd holds', () => {
+    expect(() => parse(scriptOutput({ vuserinfoStatus: '@@status 255' }))).toThrow(
+      'vuserinfo -D ex.example on old failed (exit 255)',
+    );
+    expect(() => parse(scriptOutput({ vuserinfoStatus: null }))).toThrow(
+      'vuserinfo -D ex.example on old was cut off before it finished',
+    );
+    let thrown: unknown;
+    try {
+      parse(scriptOutput({ vpasswd: ['long\tlongname\t311', 'users\t4'] }));
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).message).toBe(
+      'vpasswd of ex.example on old holds 4 users, but vuserinfo -D lists 3: vpopmail cannot read past a line over 255 bytes, that of longname (311 bytes)',
+    );
+    expect((thrown as { outcome?: string }).outcome).toBe('unfit');
+    expect(() => parse(scriptOutput({ vpasswd: ['users\t2'] }))).toThrow(
+      /holds 2 users, but vuserinfo -D lists 3$/,
+    );
+    // No vpasswd file (another backend): nothing to count against.
+    expect(parse(scriptOutput({ vpasswd: [] })).users).toHaveLength(3);
+  });
+
+  it("reads a domain's own limits, and refuses them cut off", () => {
+    const own = ['own', 'Domain: ex.example', '--', 'Max Pop Accounts: 10', '@@status 0'];
+    expect(parse(scriptOutput({ limits: own })).limits).toEqual({
+      source: 'domain',
+      show: 'Domain: ex.example\n--\nMax Pop Accounts: 10',
+    });
+    expect(() => parse(scriptOutput({ limits: own.slice(0, 3) }))).toThrow(
+      'vmoddomlimits -S ex.example on old did not finish (--)',
+    );
+  });
+
   it('names password schemes', () => {
     expect(['', '$1$a$b', '$5$a$b', '$6$a$b', '$2y$10$x', 'abcdefghijklm', 'x'].map(passwordScheme)).toEqual([
       'none',

@@ -21,6 +21,25 @@ describe('renderVerify', () => {
     expect(text).not.toMatch(/DIFFERS/);
   });
 
+  it('names the messages whose mode denies their owner reading them, and counts them as copied', () => {
+    const closed = { ...f('Maildir/cur/2.b:2,S'), mode: '0000' };
+    const writeOnly = { ...f('Maildir/new/3.c'), mode: '0200' };
+    const v = compareMailbox(
+      'u@ex.com',
+      [f('Maildir/cur/1.a:2,S'), closed, writeOnly],
+      [f('Maildir/cur/1.a:2,S'), closed, writeOnly],
+    );
+    expect(v.problems).toEqual([]);
+    expect(v.unreadable).toEqual([
+      { path: 'Maildir/cur/2.b:2,S', mode: '0000' },
+      { path: 'Maildir/new/3.c', mode: '0200' },
+    ]);
+    const text = renderVerify([v], false);
+    expect(text).toMatch(/^No differences: every source message is on the destination\.$/m);
+    expect(text).toMatch(/^2 message\(s\) on the source whose mode lets not even their owner read them/m);
+    expect(text).toContain('  u@ex.com Maildir/cur/2.b:2,S: mode 0000');
+  });
+
   it('marks DIFFERS exactly the folders whose messages differ, and counts them in the summary', () => {
     const v = compareMailbox(
       'u@ex.com',

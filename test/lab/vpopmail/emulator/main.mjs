@@ -37,7 +37,11 @@ async function main() {
     if (WRITERS.has(name)) {
       const status = await withHostLock(() => injectedFault(name) ?? program(argv));
       if (typeof status === 'number') return status;
-    } else await program(argv);
+    } else {
+      const status = injectedFault(name);
+      if (typeof status === 'number') return status;
+      await program(argv);
+    }
     return 0;
   } catch (e) {
     if (e instanceof Exit) return e.status;
