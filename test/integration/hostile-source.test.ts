@@ -1,9 +1,11 @@
 /**
- * A source that tries to break a move: Maildir names holding a TAB, a newline, a backslash or
- * bytes that are not UTF-8, a folder whose name holds a newline, and a link in the domain's
- * files that points out of the domain and later becomes a directory. Each name is copied
+ * A source that tries to break a move: Maildir names holding a TAB, a newline, a backslash,
+ * quotes, a leading dash, command substitutions or bytes that are not UTF-8, a folder whose
+ * name holds a newline, and a link in the domain's files that points out of the domain and
+ * later becomes a directory. Each name is copied
  * exactly, compared exactly, and nothing is written outside the destination's domain.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransferReport } from '../../src/migration/transfer.js';
 import { freshStateDir, runLabCli, resultOf } from '../helpers/lab-cli.js';
@@ -22,6 +24,10 @@ const ODD = [
   'Maildir/cur/1700000005.1.o\\134ld,S=6:2,S',
   'Maildir/cur/1700000006.1.o ld,S=6:2,S',
   'Maildir/.a\\012b/cur/1700000002.1.old,S=6:2,S',
+  'Maildir/cur/-1700000007.1.old,S=6:2,S',
+  'Maildir/cur/1700000008.1.o\\047ld\\042,S=6:2,S',
+  'Maildir/cur/1700000009.1.$(touch vmigrate-pwned),S=6:2,S',
+  'Maildir/new/1700000011.1.`touch vmigrate-pwned`;touch vmigrate-pwned',
 ];
 
 async function userDir(h: LabMailHost): Promise<string> {
@@ -73,6 +79,10 @@ describe('a hostile source', () => {
     const again = cli('sync', DOMAIN, '--from', 'old', '--to', 'new', '--json');
     expect(again.code, again.stderr).toBe(0);
     expect(resultOf<TransferReport>(again.stdout)).toMatchObject({ messagesCopied: 0, renamed: 0 });
+    // Nothing the names hold ran, on either host or here.
+    for (const h of [hosts.old, hosts.new])
+      expect((await h.sh('find / -xdev -name vmigrate-pwned 2>/dev/null')).stdout).toBe('');
+    expect(existsSync('vmigrate-pwned')).toBe(false);
   });
 
   it('finds a changed message whose name holds a backslash, and names a newline exactly', async () => {
