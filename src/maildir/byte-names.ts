@@ -50,3 +50,32 @@ export function showName(name: string): string {
     out += b >= 0x20 && b < 0x7f && b !== 39 && b !== 92 ? String.fromCharCode(b) : escapeByte(b);
   return `$'${out}'`;
 }
+
+const TAR_ESCAPES: Record<number, string> = {
+  7: 'a',
+  8: 'b',
+  9: 't',
+  10: 'n',
+  11: 'v',
+  12: 'f',
+  13: 'r',
+  58: ':',
+  92: '\\',
+};
+
+/**
+ * A name as GNU tar prints it in a diagnostic (quotearg_colon, escape style): a backslash, a
+ * colon and C escapes for control characters, three octal digits for the other bytes outside
+ * printable ASCII. How a vanished member, `tar: cur/1.a\:2,S: Cannot stat…`, is found again.
+ */
+export function tarQuoted(name: string): string {
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const named = TAR_ESCAPES[c];
+    if (named !== undefined) out += `\\${named}`;
+    else if (c < 0x20 || c >= 0x7f) out += `\\${c.toString(8).padStart(3, '0')}`;
+    else out += name[i];
+  }
+  return out;
+}

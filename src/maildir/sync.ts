@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { PreconditionError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
 import { fenceCheck, fencedError, type Fence } from '../remote/batch.js';
-import { fromBytes, nulList, showName } from './byte-names.js';
+import { fromBytes, nulList, showName, tarQuoted } from './byte-names.js';
 import { kindOf, messageKey, planDelta, type Delta, type DeltaOptions, type MessageKey } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildirs, type MaildirEntry } from './listing.js';
@@ -397,22 +397,41 @@ export async function syncMailboxes(
   return outcome;
 }
 
-/** What a stream brought into one mailbox, reported once it ended whole. */
-function arrivedIn(p: BoxPass, members: readonly string[], vanished: number, events: SyncEvents): void {
+/**
+ * What a stream brought into one mailbox, reported once it ended whole. A member tar found
+ * gone (renamed or deleted on the live source since the listing) did not arrive: confirming it
+ * would take its absence on the destination for a user's deletion there, and the message, now
+ * under its new name, would never be sent. When a name tar printed matches no member (its
+ * quoting), nothing of the stream is confirmed: an unconfirmed message missing on the
+ * destination is sent again, the safe side.
+ */
+function arrivedIn(
+  p: BoxPass,
+  members: readonly string[],
+  vanishedNames: readonly string[],
+  events: SyncEvents,
+): void {
+  const gone = new Set(vanishedNames);
+  const vanishedHere = (m: string) => gone.has(m) || gone.has(tarQuoted(m));
+  const confirmable = members.filter(vanishedHere).length >= gone.size;
   const arrived: MessageKey[] = [];
   const arrivedFiles: string[] = [];
+  let messages = 0;
   let bytes = 0;
   for (const m of members) {
     const e = p.listed.get(m);
-    if (e?.type !== 'f') continue;
+    if (e?.type !== 'f' || vanishedHere(m)) continue;
     const k = messageKey(m);
     if (k) {
       arrived.push(k);
+      messages += 1;
       bytes += e.size;
     } else arrivedFiles.push(m);
   }
-  p.vanished += vanished;
-  events.sent?.(p.box, { messages: Math.max(0, arrived.length - vanished), bytes });
+  if (!confirmable) messages = Math.max(0, messages - gone.size);
+  p.vanished += gone.size;
+  events.sent?.(p.box, { messages, bytes });
+  if (!confirmable) return;
   events.confirmed?.(p.box, arrived);
   if (arrivedFiles.length > 0) events.confirmedFiles?.(p.box, arrivedFiles);
 }
@@ -446,7 +465,7 @@ function relayWith(
           events.bytes?.(p.box, n);
         },
       });
-      together(() => arrivedIn(p, members, r.vanished, events));
+      together(() => arrivedIn(p, members, r.vanishedNames, events));
     },
     /** Many mailboxes in one stream, each moved into its own directory on the destination. */
     async many(ps: readonly BoxPass[]): Promise<void> {
@@ -482,7 +501,8 @@ function relayWith(
       together(() =>
         ps.forEach((p, i) => {
           const prefix = `${rels[i] ?? ''}/`;
-          arrivedIn(p, p.delta.copy, r.vanishedNames.filter((n) => n.startsWith(prefix)).length, events);
+          const gone = r.vanishedNames.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+          arrivedIn(p, p.delta.copy, gone, events);
         }),
       );
     },

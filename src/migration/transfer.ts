@@ -3,7 +3,7 @@
  * does not stop the others), then quota files rebuilt by vpopmail on the destination.
  */
 import pLimit from 'p-limit';
-import { DiskFullError, PreconditionError } from '../errors.js';
+import { ConnectionError, DiskFullError, PreconditionError } from '../errors.js';
 import { diskFullReport } from './disk-full.js';
 import { quotaFileUsers, quotaFilesCommand } from '../vpopmail/quota-rebuild.js';
 import type { Logger } from '../log/logger.js';
@@ -155,6 +155,7 @@ export async function transferDomain(
   const retry = { log: options.log, signal: options.signal, policy: options.retry };
   const results: MailboxResult[] = [];
   const failures: TransferReport['failures'] = [];
+  const failureErrors: Error[] = [];
   const interrupted: string[] = [];
   const done = (box: Mailbox, r: MailboxResult) => {
     results.push(r);
@@ -269,6 +270,7 @@ export async function transferDomain(
         continue;
       }
       failures.push({ label: box.label, error: e.message });
+      failureErrors.push(e);
       options.log.error({ mailbox: box.label, err: e.message }, 'mailbox failed');
       ev.finished?.(box, e);
     }
@@ -283,6 +285,15 @@ export async function transferDomain(
     );
   });
   if (quotaFailure) throw quotaFailure;
+  // Every failure a lost or refused connection: the host is out of reach (exit 4, try again
+  // later), not a mailbox that cannot be copied.
+  const unreachable = failureErrors.find((e) => e instanceof ConnectionError);
+  if (unreachable && failureErrors.every((e) => e instanceof ConnectionError))
+    throw new ConnectionError(`${failures.length} mailbox(es) not copied: ${unreachable.message}`, {
+      host: unreachable.host,
+      cause: unreachable,
+      hint: 'once the host answers again, `vmigrate resume` copies what is missing',
+    });
   const sum = (f: (r: MailboxResult) => number) => results.reduce((n, r) => n + f(r), 0);
   return {
     domain: source.domain,

@@ -82,7 +82,7 @@ describe('cutover killed at every journaled point', () => {
   /** Runs the cutover, killing it at journal event `at` (never, when undefined); the events seen. */
   async function cutoverKilledAt(
     at: number | undefined,
-  ): Promise<{ events: CliEvent[]; code: number | null }> {
+  ): Promise<{ events: CliEvent[]; code: number | null; said: string }> {
     const child = spawnLabCli(['cutover', ...cutover], { state });
     const events: CliEvent[] = [];
     onEvents(child, (e) => {
@@ -91,7 +91,7 @@ describe('cutover killed at every journaled point', () => {
       if (events.length === at) child.kill('SIGKILL');
     });
     const r = await child.result;
-    return { events, code: r.code };
+    return { events, code: r.code, said: `${r.stderr}\n${r.stdout.slice(-2000)}` };
   }
 
   const rollback = () => {
@@ -139,7 +139,7 @@ describe('cutover killed at every journaled point', () => {
     }
     for (const t of trials) {
       const killed = await cutoverKilledAt(t.at);
-      expect(killed.code, `killed at point ${t.at}`).toBe(null);
+      expect(killed.code, `killed at point ${t.at}: ${killed.said}`).toBe(null);
       // Mail keeps coming while the cutover lies dead, frozen or half switched.
       await send(1);
       if (t.then === 'continue') {
