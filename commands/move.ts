@@ -70,7 +70,16 @@ export default class Move extends RunCommand<MoveData> {
           : { all: true };
     const session = this.openSession(flags);
     if (flags['dry-run']) {
-      const plans = await planMoves({ choice, from: flags.from, to: flags.to, merge: flags.merge }, session);
+      const plans = await planMoves(
+        {
+          choice,
+          from: flags.from,
+          to: flags.to,
+          merge: flags.merge,
+          skipUnrepresentable: flags['skip-unrepresentable'],
+        },
+        session,
+      );
       return { outcome: plans.outcome, data: { dryRun: true, plans } };
     }
     const env = this.moveEnv(flags['break-lock']);
@@ -80,6 +89,7 @@ export default class Move extends RunCommand<MoveData> {
         from: flags.from,
         to: flags.to,
         merge: flags.merge,
+        skipUnrepresentable: flags['skip-unrepresentable'],
         checksum: flags.checksum,
         compress: flags.compress,
         concurrency: flags.concurrency,

@@ -22,7 +22,13 @@ export default class Plan extends VmigrateCommand<DryRunResult> {
     const { args, flags } = await this.parse(Plan);
     const session = this.openSession(flags);
     const plans = await planMoves(
-      { choice: { domain: args.domain }, from: flags.from, to: flags.to, merge: flags.merge },
+      {
+        choice: { domain: args.domain },
+        from: flags.from,
+        to: flags.to,
+        merge: flags.merge,
+        skipUnrepresentable: flags['skip-unrepresentable'],
+      },
       session,
     );
     return { outcome: plans.outcome, data: plans };

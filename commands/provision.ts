@@ -31,7 +31,13 @@ export default class Provision extends VmigrateCommand<ProvisionData> {
   protected async execute(): Promise<CommandResult<ProvisionData>> {
     const { args, flags } = await this.parse(Provision);
     const session = this.openSession(flags);
-    const ask = { domain: args.domain, from: flags.from, to: flags.to, merge: flags.merge };
+    const ask = {
+      domain: args.domain,
+      from: flags.from,
+      to: flags.to,
+      merge: flags.merge,
+      skipUnrepresentable: flags['skip-unrepresentable'],
+    };
     if (flags['dry-run']) {
       const plans = await planMoves({ ...ask, choice: { domain: args.domain } }, session);
       return { outcome: plans.outcome, data: { dryRun: true, plans } };

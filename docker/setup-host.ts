@@ -36,6 +36,7 @@ installEmulator({
   vpopmail,
   qmailDir: values.qmail,
   outside: (path) => path,
+  backend: 'cdb',
 });
 if (values.fixture) {
   const make = FIXTURES[values.fixture];

@@ -16,6 +16,10 @@ declare -A needs=(
   [/usr/bin/pgrep]=procps
   [/usr/bin/cdb]=tinycdb
   [/usr/bin/sudo]=sudo
+  # oldsql and newsql: vpopmail on its MySQL backend, each with a MariaDB server of its own
+  [/usr/sbin/mariadbd]=mariadb-server
+  [/usr/bin/mariadb-install-db]=mariadb-server
+  [/usr/bin/mysql]=mariadb-client
   # for the benchmark's baselines only
   [/usr/bin/rsync]=rsync
   [/usr/bin/time]=time

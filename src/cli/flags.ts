@@ -15,6 +15,10 @@ export const pairFlags = {
   merge: Flags.boolean({
     description: 'when the destination already has the domain: add what is missing, never overwrite',
   }),
+  'skip-unrepresentable': Flags.boolean({
+    description:
+      'leave out, each one reported, the users the destination cannot store as they are (a password wider than its MySQL column), instead of stopping',
+  }),
 };
 
 /** Flags of the commands that move messages (move, sync). */

@@ -17,6 +17,13 @@ kv vpopmail_gid "$(id -g vpopmail 2>/dev/null)"
 if [ -n "$vdir" ] && [ -x "$vdir/bin/vadduser" ]; then
   kv vpopmail_bin "$vdir/bin"
   kv vpopmail_version "$("$vdir/bin/vuserinfo" -v 2>/dev/null | sed -n 's/^version: //p' | head -n 1)"
+  # Where users live. A build on another module than cdb answers vmkpasswd so, whatever its
+  # arguments (spec 11); without arguments a cdb build prints its usage and changes nothing.
+  case "$("$vdir/bin/vmkpasswd" </dev/null 2>&1 | head -n 1)" in
+    *'only needed by the cdb'*)
+      if [ -f "$vdir/etc/vpopmail.mysql" ]; then kv vpopmail_backend mysql; else kv vpopmail_backend other; fi ;;
+    *) kv vpopmail_backend cdb ;;
+  esac
 fi
 qdir="${2:-/var/qmail}"
 kv qmail_dir "$qdir"

@@ -22,6 +22,8 @@ export const OPTIONAL_PROGRAMS = [
 ] as const;
 export type OptionalProgram = (typeof OPTIONAL_PROGRAMS)[number];
 
+export type VpopmailBackend = 'cdb' | 'mysql' | 'other';
+
 export interface Capabilities {
   os: string;
   osRelease: string;
@@ -34,6 +36,8 @@ export interface Capabilities {
         dir: string;
         bin: string | undefined;
         version: string | undefined;
+        /** Where users live: vpasswd files (cdb), MySQL tables, or another module vmigrate cannot read. */
+        backend: VpopmailBackend | undefined;
         uid: number | undefined;
         gid: number | undefined;
       }
@@ -47,6 +51,10 @@ export interface Capabilities {
 function num(v: string | undefined): number | undefined {
   if (v === undefined || v === '' || !/^\d+$/.test(v)) return undefined;
   return Number(v);
+}
+
+function backendOf(v: string | undefined): VpopmailBackend | undefined {
+  return v === 'cdb' || v === 'mysql' || v === 'other' ? v : undefined;
 }
 
 /** Parse the probe output. Throws when the login shell printed something first. */
@@ -92,6 +100,7 @@ export function parseProbe(stdout: string, host: string): Capabilities {
           dir: vdir,
           bin: get('vpopmail_bin'),
           version: get('vpopmail_version'),
+          backend: backendOf(get('vpopmail_backend')),
           uid: num(get('vpopmail_uid')),
           gid: num(get('vpopmail_gid')),
         }
@@ -121,6 +130,10 @@ export function missingRequirements(c: Capabilities): string[] {
   if (!c.find.gnu) problems.push(`GNU find is required (found: ${c.find.version || 'no find'})`);
   if (!c.vpopmail) problems.push('no vpopmail user or directory found');
   else if (!c.vpopmail.bin) problems.push(`no vpopmail programs in ${c.vpopmail.dir}/bin`);
+  else if (c.vpopmail.backend === 'other')
+    problems.push(
+      `vpopmail in ${c.vpopmail.dir} keeps its users neither in vpasswd files (cdb) nor in MySQL (no etc/vpopmail.mysql): vmigrate reads only those two`,
+    );
   if (!c.qmail.present) problems.push(`no qmail control directory in ${c.qmail.dir}`);
   // Commands run as the login, or as root through sudo: only root reads every Maildir and
   // runs vpopmail's commands as vpopmail does.

@@ -20,8 +20,9 @@ export interface SourceSide {
   remote: Remote;
   /** Where vmoduser is. */
   vpopmailBin: string;
-  /** The domain directory, whose vpasswd holds the users' flags. */
   domainDir: string;
+  /** The domain, whose users' flags vuserinfo lists (from vpasswd or MySQL alike). */
+  domain: string;
 }
 
 export interface ChangeJournal {
@@ -34,19 +35,21 @@ export interface ChangeJournal {
 
 const fileChange = (s: FileState): ChangeState => ({ kind: 'file', ...s });
 
-/** The flags field of each user in a vpasswd file. */
-export function flagsOf(vpasswd: string): Map<string, number> {
+/** The flags (gid) field of each user, from `vuserinfo -n -g -D`: name and flags, line by line. */
+export function flagsOf(listing: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const line of vpasswd.split('\n')) {
-    const f = line.split(':');
-    if (f.length >= 7 && /^\d+$/.test(f[3]!)) out.set(f[0]!.toLowerCase(), Number(f[3]));
+  const lines = listing.split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const [name = '', flags = ''] = [lines[i], lines[i + 1]];
+    if (name !== '' && /^\d+$/.test(flags)) out.set(name.toLowerCase(), Number(flags));
   }
   return out;
 }
 
+/** Through vpopmail, not its files: a MySQL build has no vpasswd (spec 11). */
 export async function readFlags(side: SourceSide): Promise<Map<string, number>> {
-  const vpasswd = await readFileState(side.remote, `${side.domainDir}/vpasswd`, 'file');
-  return flagsOf(vpasswd.content.toString('latin1'));
+  const r = await side.remote.run([`${side.vpopmailBin}/vuserinfo`, '-n', '-g', '-D', side.domain]);
+  return flagsOf(r.stdout.toString('latin1'));
 }
 
 async function current(side: SourceSide, target: string, like: ChangeState): Promise<ChangeState> {

@@ -97,7 +97,12 @@ const showRoute = (r: RouteTarget) => (r.port ? `${r.host}:${r.port}` : r.host);
 
 export function sourceSide(hosts: HostPair, plan: CutoverPlan): SourceSide {
   const bin = hosts.source.caps.vpopmail?.bin ?? `${hosts.source.caps.vpopmail?.dir ?? ''}/bin`;
-  return { remote: hosts.source.remote, vpopmailBin: bin, domainDir: plan.domainDir };
+  return {
+    remote: hosts.source.remote,
+    vpopmailBin: bin,
+    domainDir: plan.domainDir,
+    domain: plan.names[0] ?? '',
+  };
 }
 
 const controlPath = (plan: CutoverPlan, name: string) => `${plan.qmailDir}/control/${name}`;

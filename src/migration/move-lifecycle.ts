@@ -40,6 +40,7 @@ export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResu
   const request: MoveRequest = {
     ...rest,
     merge: rest.merge === true,
+    skipUnrepresentable: rest.skipUnrepresentable === true,
     checksum: rest.checksum === true,
     compress: rest.compress === true,
     failFast: rest.failFast === true,
@@ -120,7 +121,7 @@ export interface DryRunResult {
  * is reported with its plan's place and the others are still planned, as the real batch would.
  */
 export async function planMoves(
-  ask: { choice: DomainChoice; from: string; to: string; merge: boolean },
+  ask: { choice: DomainChoice; from: string; to: string; merge: boolean; skipUnrepresentable?: boolean },
   session: HostSession,
 ): Promise<DryRunResult> {
   const named = namedDomains(ask.choice);
@@ -128,7 +129,12 @@ export async function planMoves(
   const plans: DomainPlan[] = [];
   for (const domain of named ?? (await allDomains(hosts))) {
     try {
-      const plan = buildPlan(await preflight(domain, hosts.source, hosts.dest, { merge: ask.merge }));
+      const plan = buildPlan(
+        await preflight(domain, hosts.source, hosts.dest, {
+          merge: ask.merge,
+          skipUnrepresentable: ask.skipUnrepresentable === true,
+        }),
+      );
       plans.push({ domain, outcome: plan.problems.length > 0 ? 'unfit' : 'ok', plan });
     } catch (error) {
       plans.push({ domain, outcome: outcomeOf(error), error: describeError(error) });

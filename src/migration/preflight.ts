@@ -9,10 +9,11 @@ import { describeOutsideLink, linksOutsideDomain } from '../vpopmail/tree-links.
 import { randomUUID } from 'node:crypto';
 import { PreconditionError, UsageError } from '../errors.js';
 import type { HostHandle, HostPair } from '../hosts/open-hosts.js';
-import { missingRequirements } from '../hosts/probe.js';
+import { missingRequirements, type VpopmailBackend } from '../hosts/probe.js';
 import { assignedDomains } from '../vpopmail/assign.js';
 import { describeDifference, differences, type ProgramPaths } from '../vpopmail/compare.js';
-import type { Inventory } from '../vpopmail/inventory-types.js';
+import type { Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
+import { unrepresentable } from '../vpopmail/mysql-columns.js';
 import { readInventory, readInventoryIfExists } from '../vpopmail/inventory.js';
 import { validateDomain, validateUser } from '../vpopmail/names.js';
 import { PathMap, pathsUnder, type PathMapping } from '../vpopmail/path-map.js';
@@ -204,6 +205,8 @@ export async function preflight(
   dest: HostHandle,
   options: {
     merge: boolean;
+    /** Users the destination cannot store are left out (reported), instead of a problem. */
+    skipUnrepresentable?: boolean;
     /** The state store says a run of ours began creating the domain there: finish it. */
     claim?: boolean;
   },
@@ -214,9 +217,9 @@ export async function preflight(
 /** Whether and how the domain can be provisioned, decided from the facts alone. */
 export function assessPreflight(
   facts: PreflightFacts,
-  options: { merge: boolean; claim?: boolean | undefined },
+  options: { merge: boolean; skipUnrepresentable?: boolean | undefined; claim?: boolean | undefined },
 ): Preflight {
-  const { domain, source, dest, sourceInventory, destInventory } = facts;
+  const { domain, source, dest, destInventory } = facts;
   const problems = unfitHosts(source, dest);
   const warnings: string[] = [];
   if (problems.length > 0 || !dest.caps.vpopmail)
@@ -224,7 +227,7 @@ export function assessPreflight(
       domain,
       source,
       dest,
-      sourceInventory,
+      sourceInventory: facts.sourceInventory,
       destInventory: undefined,
       mode: 'create',
       problems,
@@ -232,12 +235,19 @@ export function assessPreflight(
       programMappings: [],
       pathMap: new PathMap([]),
     };
-  if (sourceInventory.realDomain !== domain)
+  const real = facts.sourceInventory.realDomain;
+  if (real !== domain)
     throw new UsageError(
-      `${domain} is an alias domain of ${sourceInventory.realDomain} on ${source.label}: move ${sourceInventory.realDomain}, its alias domains come with it`,
+      `${domain} is an alias domain of ${real} on ${source.label}: move ${real}, its alias domains come with it`,
     );
-  checkNames(sourceInventory);
+  checkNames(facts.sourceInventory);
   const destVp = dest.caps.vpopmail.dir;
+  const destBackend = dest.caps.vpopmail.backend;
+  const sourceInventory = withoutUnrepresentable(facts.sourceInventory, destBackend, dest.label, {
+    skip: options.skipUnrepresentable === true,
+    problems,
+    warnings,
+  });
 
   let mode: Preflight['mode'] = 'create';
   if (destInventory) {
@@ -286,7 +296,7 @@ export function assessPreflight(
       problems.push(`alias domain ${alias} already exists on ${dest.label} (as ${real})`);
 
   // vpasswd lines on the destination, with its longer or shorter paths.
-  for (const u of sourceInventory.users) {
+  for (const u of destBackend === 'mysql' ? [] : sourceInventory.users) {
     const dir = pathMap.rewrite(u.dir);
     const line = [
       u.name,
@@ -344,6 +354,41 @@ export function assessPreflight(
     warnings: [...new Set(warnings)],
     programMappings,
     pathMap,
+  };
+}
+
+/**
+ * The source's users that the destination can store; each other one is a problem, or, told to
+ * skip them, a warning and left out of the move (its mailbox with it).
+ */
+function withoutUnrepresentable(
+  inv: Inventory,
+  destBackend: VpopmailBackend | undefined,
+  destLabel: string,
+  o: { skip: boolean; problems: string[]; warnings: string[] },
+): Inventory {
+  const kept: InventoryUser[] = [];
+  for (const u of inv.users) {
+    const why = unrepresentable(u, destBackend);
+    if (why.length === 0) kept.push(u);
+    else if (o.skip)
+      o.warnings.push(
+        `${u.name}@${inv.domain} left out (--skip-unrepresentable): ${destLabel} cannot store it: ${why.join('; ')}`,
+      );
+    else
+      o.problems.push(
+        `${u.name}@${inv.domain} cannot be stored on ${destLabel}: ${why.join('; ')} (--skip-unrepresentable leaves such users out)`,
+      );
+  }
+  if (kept.length === inv.users.length) return inv;
+  return {
+    ...inv,
+    users: kept,
+    totals: {
+      users: kept.length,
+      messages: kept.reduce((n, u) => n + u.messages, 0),
+      bytes: kept.reduce((n, u) => n + u.bytes, 0),
+    },
   };
 }
 

@@ -144,11 +144,18 @@ function relaysOf(
 /** `vmigrate provision`: preflight against both hosts, then provisioning. */
 export async function provisionBetween(
   session: HostSession,
-  ask: { domain: string; from: string; to: string; merge: boolean },
+  ask: { domain: string; from: string; to: string; merge: boolean; skipUnrepresentable?: boolean },
   log: Logger,
   events: ProvisionEvents = {},
 ): Promise<ProvisionReport> {
   const domain = validateDomain(ask.domain);
   const { source, dest } = await openPair(session, ask.from, ask.to);
-  return provision(await preflight(domain, source, dest, { merge: ask.merge }), log, events);
+  return provision(
+    await preflight(domain, source, dest, {
+      merge: ask.merge,
+      skipUnrepresentable: ask.skipUnrepresentable === true,
+    }),
+    log,
+    events,
+  );
 }

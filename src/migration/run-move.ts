@@ -151,7 +151,11 @@ async function moveDomain(
     );
     const fence = lock.fence;
     const pf = await stage('preflight', 'preflight', () =>
-      preflight(domain, hosts.source, hosts.dest, { merge: req.merge, claim: claim() }),
+      preflight(domain, hosts.source, hosts.dest, {
+        merge: req.merge,
+        skipUnrepresentable: req.skipUnrepresentable === true,
+        claim: claim(),
+      }),
     );
     if (pf.problems.length > 0)
       throw new PreconditionError(
@@ -170,7 +174,11 @@ async function moveDomain(
       provision(
         attempt === 0
           ? pf
-          : await preflight(domain, hosts.source, hosts.dest, { merge: req.merge, claim: claim() }),
+          : await preflight(domain, hosts.source, hosts.dest, {
+              merge: req.merge,
+              skipUnrepresentable: req.skipUnrepresentable === true,
+              claim: claim(),
+            }),
         log,
         {},
         { fence },

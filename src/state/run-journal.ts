@@ -20,6 +20,8 @@ export interface MoveRequest {
   from: string;
   to: string;
   merge: boolean;
+  /** --skip-unrepresentable: users the destination cannot store are left out, not a stop. */
+  skipUnrepresentable?: boolean;
   checksum: boolean;
   compress: boolean;
   concurrency: number;

@@ -20,7 +20,7 @@ function block(r: HostCheckRow): string[] {
   field(
     'vpopmail',
     v &&
-      `${v.dir}, version ${v.version ?? (v.bin ? '?' : '(no programs)')}, uid:gid ${v.uid ?? '?'}:${v.gid ?? '?'}`,
+      `${v.dir}, version ${v.version ?? (v.bin ? '?' : '(no programs)')}${v.backend ? ` (${v.backend})` : ''}, uid:gid ${v.uid ?? '?'}:${v.gid ?? '?'}`,
   );
   field('qmail', c?.qmail.dir);
   field('free', c && `${formatBytes(c.diskFreeBytes)}, ${c.inodesFree ?? '?'} inodes`);

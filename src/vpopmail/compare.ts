@@ -50,7 +50,8 @@ export function comparableView(inv: Inventory, programs?: ProgramPaths): Map<str
     const k = `user ${u.name}`;
     v.set(`${k} password`, u.password.value);
     v.set(`${k} clear password`, u.clearPassword?.value ?? '(none)');
-    v.set(`${k} uid field`, u.uidField);
+    // vadduser writes 1 on cdb and 0 on MySQL (spec 11): both mean a plain POP user.
+    v.set(`${k} uid field`, u.uidField === '0' || u.uidField === '1' ? 'POP' : u.uidField);
     v.set(`${k} flags`, String(u.flags));
     v.set(`${k} gecos`, u.gecos);
     v.set(`${k} quota`, u.quota);

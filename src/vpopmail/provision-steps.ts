@@ -184,7 +184,7 @@ export function accountSteps(input: AccountInput): StepPlan {
   for (const u of source.users)
     if (u.uidField !== '1' && u.uidField !== '0')
       notes.push(
-        `user ${u.name}@${domain}: vpasswd uid field ${u.uidField} (APOP) cannot be set with vpopmail's commands; the destination has 1`,
+        `user ${u.name}@${domain}: vpasswd uid field ${u.uidField} (APOP) cannot be set with vpopmail's commands; the destination has vadduser's (1 on cdb, 0 on MySQL)`,
       );
   return { steps, notes };
 }

@@ -31,6 +31,7 @@ import {
   subnet,
 } from './network.js';
 import { sshdConfig } from './sshd-config.js';
+import { prepareMariadb } from './mariadb.js';
 import { installEmulator, mailServerStartLine } from './vpopmail/install.js';
 
 /** The non-root login of every lab host; it may run anything through `sudo -n`. */
@@ -233,11 +234,21 @@ async function startHost(
     sh('chown', [`${def.vpopmail.uid}:${def.vpopmail.gid}`, home]);
     installEmulator({
       name: def.name,
-      addons: def.name === 'old',
+      addons: def.name === 'old' || def.name === 'oldsql',
       vpopmail: def.vpopmail,
       qmailDir: def.qmailDir,
       outside,
+      backend: def.sql ? 'mysql' : 'cdb',
     });
+    if (def.sql)
+      daemons.push(
+        ...prepareMariadb({
+          mode: def.sql.mode,
+          vpopmail: def.vpopmail,
+          outside,
+          etcUpper: join(dir, 'fs/etc/upper'),
+        }),
+      );
     daemons.push(mailServerStartLine(def.qmailDir));
   }
 
@@ -340,6 +351,14 @@ function clientFiles(lab: Omit<LabInfo, 'client'>, clientDir: string): LabInfo['
       '  new:',
       '    host: new',
       `    vpopmailDir: ${lab.hosts.new.vpopmail?.home}`,
+      '    qmailDir: /var/qmail',
+      '  oldsql:',
+      '    host: oldsql',
+      `    vpopmailDir: ${lab.hosts.oldsql.vpopmail?.home}`,
+      '    qmailDir: /var/qmail',
+      '  newsql:',
+      '    host: newsql',
+      `    vpopmailDir: ${lab.hosts.newsql.vpopmail?.home}`,
       '    qmailDir: /var/qmail',
       '  legacy:',
       '    host: legacy',

@@ -39,7 +39,9 @@ export function createBridge(id: number): void {
 
 export function createHostNetns(id: number, host: string, octet: number): string {
   const ns = netnsName(id, host);
-  const veth = `${bridgeName(id)}${host.slice(0, 3)}`;
+  // Named by the address, not the host: interface names stop at 15 characters, and old and
+  // oldsql would share a prefix.
+  const veth = `${bridgeName(id)}h${octet}`;
   sh('ip', ['netns', 'add', ns]);
   sh('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
   sh('ip', ['link', 'set', veth, 'master', bridgeName(id), 'up']);

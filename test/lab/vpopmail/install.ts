@@ -39,6 +39,8 @@ export interface EmulatedHost {
   qmailDir: string;
   /** Maps an absolute path on the host to where it is written from outside (its upper layer). */
   outside: (hostPath: string) => string;
+  /** Where users live: vpasswd files (cdb, the default build) or MariaDB (spec 11). */
+  backend: 'cdb' | 'mysql';
 }
 
 function chownTree(path: string, uid: number, gid: number) {
@@ -63,7 +65,15 @@ export function installEmulator(host: EmulatedHost): void {
   writeFileSync(
     join(lib, 'emulator.json'),
     JSON.stringify(
-      { vpopmailDir: home, uid, gid, qmailDir: host.qmailDir, version: '5.4.33', node: process.execPath },
+      {
+        vpopmailDir: home,
+        uid,
+        gid,
+        qmailDir: host.qmailDir,
+        version: '5.4.33',
+        node: process.execPath,
+        backend: host.backend,
+      },
       null,
       2,
     ),

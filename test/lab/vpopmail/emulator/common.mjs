@@ -4,7 +4,7 @@ import { config } from './config.mjs';
 import { lookupDomain } from './domains.mjs';
 import { exit, out, outRaw } from './io.mjs';
 import { USAGE } from './usage.mjs';
-import { lookupUser } from './vpasswd.mjs';
+import { lookupUser } from './userdb.mjs';
 
 export const printVersion = () => out(`version: ${config.version}`);
 
@@ -17,7 +17,7 @@ export function usage(prog, status) {
 export function findUser(address) {
   const a = parseEmail(address);
   const domain = a.domain ? lookupDomain(a.domain) : undefined;
-  const pw = domain ? lookupUser(domain.dir, a.user, domain.uid, domain.gid) : undefined;
+  const pw = domain ? lookupUser(domain, a.user) : undefined;
   return { user: a.user, domainName: a.domain, hasDomain: a.hasDomain, domain, pw };
 }
 

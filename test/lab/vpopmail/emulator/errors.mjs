@@ -49,6 +49,8 @@ export const E = {
   DIR_TOO_LONG: -30,
   CLEAR_TOO_LONG: -31,
   NO_LIMITS: -36,
+  NO_AUTH_CONNECTION: -23,
+  UPDATE_FAILED: -17,
 };
 
 export const verror = (code) => MESSAGES.get(code) ?? 'Unknown error';

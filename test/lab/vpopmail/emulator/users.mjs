@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { allocateUserBucket, ensureBucketDir, recordFreeBucket, release } from './dir-control.mjs';
 import { E, VError } from './errors.mjs';
-import { chown, replaceFile } from './files.mjs';
+import { chown } from './files.mjs';
 import { defaultUserQuota, readDomainLimits } from './limits.mjs';
 import { md5crypt, randomSalt } from './md5crypt.mjs';
 import { resetMaildirsize } from './quota.mjs';
-import { insertUser, listUsers, writeUsers } from './vpasswd.mjs';
+import { addUserRecord, listUsers, newUserUidField, writeUsers } from './userdb.mjs';
 
 export const LIMITS = { user: 32, passwd: 128, gecos: 48, clear: 128, dir: 160, quota: 20 };
 
@@ -50,7 +50,7 @@ export function addUser(domain, u) {
   const pw = {
     name: u.name,
     passwd: u.noPassword ? '' : md5crypt(u.password, randomSalt()),
-    uid: '1',
+    uid: newUserUidField(),
     gid: 0,
     gecos,
     dir,
@@ -62,21 +62,18 @@ export function addUser(domain, u) {
     pw.clear = '';
   }
   if (u.quota !== undefined) pw.quota = u.quota;
-  writeUsers(domain.dir, insertUser(listUsers(domain.dir), pw), domain.uid, domain.gid);
-  replaceFile(join(dir, 'lastauth'), '0.0.0.0', domain.uid, domain.gid);
+  addUserRecord(domain, pw);
   resetMaildirsize(dir, pw.quota, domain.uid, domain.gid);
   return pw;
 }
 
 export function deleteUser(domain, name) {
-  const users = listUsers(domain.dir);
+  const users = listUsers(domain);
   const pw = users.find((u) => u.name === name);
   if (!pw) throw new VError(E.NO_USER);
   writeUsers(
-    domain.dir,
+    domain,
     users.filter((u) => u.name !== name),
-    domain.uid,
-    domain.gid,
   );
   const parent = dirname(pw.dir);
   const bucket = relative(domain.dir, parent);

@@ -9,7 +9,7 @@ import { randomPassword } from '../md5crypt.mjs';
 import { parseQuota } from '../quota.mjs';
 import { USAGE } from '../usage.mjs';
 import { addUser } from '../users.mjs';
-import { lookupUser } from '../vpasswd.mjs';
+import { lookupUser } from '../userdb.mjs';
 
 export default function vadduser(argv) {
   process.umask(0o077);
@@ -48,7 +48,7 @@ export default function vadduser(argv) {
     out('Error: Domain does not exist');
     exit(255);
   }
-  if (lookupUser(domain.dir, a.user, domain.uid, domain.gid)) {
+  if (lookupUser(domain, a.user)) {
     out('Error: User already exists');
     exit(255);
   }

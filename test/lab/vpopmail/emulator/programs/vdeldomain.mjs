@@ -17,6 +17,7 @@ import {
   removeRcpthost,
   removeVirtualdomain,
 } from '../qmail-files.mjs';
+import { forgetDomain } from '../userdb.mjs';
 
 /** Only a line identical to what vpopmail would write is removed; a hand-edited one stays. */
 const exactLine = (e) => assignLine(e.name, e.real, e.uid, e.gid, e.dir);
@@ -60,6 +61,7 @@ export default function vdeldomain(argv) {
     out('Warning: Alias domains deleted:');
     for (const a of aliases) out(`   ${a.name}`);
   }
+  forgetDomain(entry);
   removeFile(join(entry.dir, '.qmailadmin-limits'));
   removeFile(join(entry.dir, '.dir-control'));
   try {

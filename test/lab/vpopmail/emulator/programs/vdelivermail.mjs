@@ -12,7 +12,7 @@ import { GID } from '../flags.mjs';
 import { exit, out, readStdin } from '../io.mjs';
 import { deliverToMaildir, ensureMaildir } from '../maildir.mjs';
 import { overQuota } from '../quota.mjs';
-import { lookupUser } from '../vpasswd.mjs';
+import { lookupUser } from '../userdb.mjs';
 
 /** A custom bounce text from the domain, else the site, else the built-in one. */
 function message(domainDir, file, fallback) {
@@ -81,7 +81,7 @@ export default function vdelivermail(argv) {
     exit(100);
   }
   const msg = Buffer.concat([Buffer.from(process.env.RPLINE ?? ''), Buffer.from(`${deliveredTo}\n`), body]);
-  const pw = lookupUser(domain.dir, user, domain.uid, domain.gid);
+  const pw = lookupUser(domain, user);
   if (pw) {
     if (pw.gid & GID.BOUNCE_MAIL) {
       out(`vdelivermail: account is locked email bounced ${user}@${domain.real}`);

@@ -7,7 +7,7 @@ import { getopt } from '../getopt.mjs';
 import { exit, out } from '../io.mjs';
 import { md5crypt, randomSalt } from '../md5crypt.mjs';
 import { parseQuota, resetMaildirsize } from '../quota.mjs';
-import { listUsers, lookupUser, writeUsers } from '../vpasswd.mjs';
+import { listUsers, lookupUser, writeUsers } from '../userdb.mjs';
 
 /** vpopmail removes a ':' by shifting left without moving the terminator: the last character repeats. */
 function stripColons(s) {
@@ -64,24 +64,24 @@ export default function vmoduser(argv) {
   if (!target.includes('@')) {
     const domain = lookupDomain(lower(target));
     if (!domain) return;
-    const users = listUsers(domain.dir).map(apply);
-    writeUsers(domain.dir, users, domain.uid, domain.gid, { rebuild: !change.noRebuild });
+    const users = listUsers(domain).map(apply);
+    writeUsers(domain, users, { rebuild: !change.noRebuild });
     if (change.quota !== undefined)
       for (const u of users) resetMaildirsize(u.dir, u.quota, domain.uid, domain.gid);
     return;
   }
   const a = parseEmail(target);
   const domain = lookupDomain(a.domain);
-  const found = domain && lookupUser(domain.dir, a.user, domain.uid, domain.gid);
+  const found = domain && lookupUser(domain, a.user);
   if (!found) {
     out(`no such user ${a.user}@${a.domain}`);
     exit(255);
   }
-  const users = listUsers(domain.dir);
+  const users = listUsers(domain);
   const at = users.findIndex((u) => u.name === a.user);
   // The update starts from what the lookup returned (the cdb), as vpopmail's vauth_setpw does.
   const pw = apply(found);
   if (at >= 0) users[at] = pw;
-  writeUsers(domain.dir, users, domain.uid, domain.gid, { rebuild: !change.noRebuild });
+  writeUsers(domain, users, { rebuild: !change.noRebuild });
   if (change.quota !== undefined) resetMaildirsize(pw.dir, pw.quota, domain.uid, domain.gid);
 }

@@ -4,7 +4,7 @@ import { GID } from '../flags.mjs';
 import { getopt } from '../getopt.mjs';
 import { exit, out } from '../io.mjs';
 import { md5crypt, randomPassword, randomSalt } from '../md5crypt.mjs';
-import { listUsers, writeUsers } from '../vpasswd.mjs';
+import { listUsers, writeUsers } from '../userdb.mjs';
 
 export default function vpasswd(argv) {
   process.umask(0o077);
@@ -28,9 +28,9 @@ export default function vpasswd(argv) {
     out('Error: No password entered');
     exit(255);
   }
-  const users = listUsers(u.domain.dir).map((p) =>
+  const users = listUsers(u.domain).map((p) =>
     p.name === u.pw.name ? { ...p, passwd: md5crypt(password, randomSalt()), clear: password } : p,
   );
-  writeUsers(u.domain.dir, users, u.domain.uid, u.domain.gid);
+  writeUsers(u.domain, users);
   if (random) out(`Random password: ${password}`);
 }

@@ -5,7 +5,7 @@ import { lookupDomain } from '../domains.mjs';
 import { E, die } from '../errors.mjs';
 import { getopt } from '../getopt.mjs';
 import { parseQuota, resetMaildirsize } from '../quota.mjs';
-import { listUsers, writeUsers } from '../vpasswd.mjs';
+import { listUsers, writeUsers } from '../userdb.mjs';
 
 export default function vsetuserquota(argv) {
   process.umask(0o077);
@@ -18,15 +18,15 @@ export default function vsetuserquota(argv) {
   if (!target.includes('@')) {
     const domain = lookupDomain(lower(target));
     if (!domain) die(E.NO_DOMAIN);
-    const users = listUsers(domain.dir).map((u) => ({ ...u, quota }));
-    writeUsers(domain.dir, users, domain.uid, domain.gid);
+    const users = listUsers(domain).map((u) => ({ ...u, quota }));
+    writeUsers(domain, users);
     for (const u of users) resetMaildirsize(u.dir, quota, domain.uid, domain.gid);
     return;
   }
   const u = findUser(target);
   if (!u.domain) die(E.NO_DOMAIN);
   if (!u.pw) die(E.NO_USER);
-  const users = listUsers(u.domain.dir).map((p) => (p.name === u.pw.name ? { ...p, quota } : p));
-  writeUsers(u.domain.dir, users, u.domain.uid, u.domain.gid);
+  const users = listUsers(u.domain).map((p) => (p.name === u.pw.name ? { ...p, quota } : p));
+  writeUsers(u.domain, users);
   resetMaildirsize(u.pw.dir, quota, u.domain.uid, u.domain.gid);
 }

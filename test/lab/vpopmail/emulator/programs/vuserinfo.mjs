@@ -1,16 +1,12 @@
-import { Buffer } from 'node:buffer';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { lower } from '../address.mjs';
 import { findUser, noSuchUser, printVersion, usage } from '../common.mjs';
 import { lookupDomain } from '../domains.mjs';
 import { GID, LIMIT_LINES } from '../flags.mjs';
-import { readLines, readText } from '../files.mjs';
 import { getopt } from '../getopt.mjs';
 import { out } from '../io.mjs';
 import { domainGidMask, readDomainLimits } from '../limits.mjs';
 import { usagePercent } from '../quota.mjs';
-import { listUsers, vpasswdFile } from '../vpasswd.mjs';
+import { lastAuth, listUsers, listingStopsEarly } from '../userdb.mjs';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -21,18 +17,17 @@ export function asctime(d) {
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
 }
 
-function lastAuthLines(pw) {
-  const file = join(pw.dir, 'lastauth');
-  const ip = readText(file);
-  if (ip === undefined) return ['last auth: Never logged in'];
-  const when = asctime(statSync(file).mtime);
-  if (ip.trim() === '0.0.0.0') return [`account created: ${when}`, 'last auth: Never logged in'];
-  return [`last auth: ${when}`, `last auth ip: ${ip.trim()}`];
+function lastAuthLines(pw, domain) {
+  const last = lastAuth(domain, pw);
+  if (last === undefined) return ['last auth: Never logged in'];
+  const when = asctime(last.time);
+  if (last.ip === '0.0.0.0') return [`account created: ${when}`, 'last auth: Never logged in'];
+  return [`last auth: ${when}`, `last auth ip: ${last.ip}`];
 }
 
 const usageText = (pw) => (pw.quota === 'NOQUOTA' ? 'NOQUOTA' : `${usagePercent(pw.dir, pw.quota)}%`);
 
-function block(pw, mask) {
+function block(pw, mask, domain) {
   const flags = pw.gid & GID.V_OVERRIDE ? pw.gid : pw.gid | mask;
   out(`name:   ${pw.name}`);
   out(`passwd: ${pw.passwd}`);
@@ -52,10 +47,10 @@ function block(pw, mask) {
   out(`dir:       ${pw.dir}`);
   out(`quota:     ${pw.quota}`);
   out(`usage:     ${usageText(pw)}`);
-  for (const l of lastAuthLines(pw)) out(l);
+  for (const l of lastAuthLines(pw, domain)) out(l);
 }
 
-function fields(pw, sel) {
+function fields(pw, sel, domain) {
   if (sel.has('n')) out(pw.name);
   if (sel.has('p')) out(pw.passwd);
   if (sel.has('C')) out(pw.clear);
@@ -65,7 +60,7 @@ function fields(pw, sel) {
   if (sel.has('d')) out(pw.dir);
   if (sel.has('q')) out(pw.quota);
   if (sel.has('Q')) out(usageText(pw));
-  if (sel.has('l')) for (const l of lastAuthLines(pw)) out(l);
+  if (sel.has('l')) for (const l of lastAuthLines(pw, domain)) out(l);
 }
 
 export default function vuserinfo(argv) {
@@ -78,19 +73,19 @@ export default function vuserinfo(argv) {
     else if (opt === 'D') listDomain = arg;
     else if (opt !== 'a') sel.add(opt);
   }
-  const show = (pw, mask) => (sel.size === 0 ? block(pw, mask) : fields(pw, sel));
+  const show = (pw, mask, domain) => (sel.size === 0 ? block(pw, mask, domain) : fields(pw, sel, domain));
   if (listDomain !== undefined) {
     const domain = lookupDomain(lower(listDomain));
     if (!domain) return;
     const mask = domainGidMask(readDomainLimits(domain));
     // The listing reads vpasswd through a 300-byte buffer: an overlong line ends it before
     // anything is printed (outputs §23).
-    if (readLines(vpasswdFile(domain.dir)).some((l) => Buffer.byteLength(l) >= 300)) return;
-    for (const pw of listUsers(domain.dir)) show(pw, mask);
+    if (listingStopsEarly(domain)) return;
+    for (const pw of listUsers(domain)) show(pw, mask, domain);
     return;
   }
   if (operands.length === 0) usage('vuserinfo', 255);
   const u = findUser(operands[0]);
   if (!u.pw) noSuchUser(u);
-  show(u.pw, domainGidMask(readDomainLimits(u.domain)));
+  show(u.pw, domainGidMask(readDomainLimits(u.domain)), u.domain);
 }
