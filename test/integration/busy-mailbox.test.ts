@@ -4,16 +4,18 @@
  * messages moved to another folder and deleted, every 50 ms as the mail user. The move and a
  * sync during the activity may see a mailbox in motion (a message gone between listing and
  * tar); neither fails for it. Once the activity stops, the next sync converges: `verify
- * --checksum` is clean and no message is on the destination twice.
+ * --checksum` is clean and no message is on the destination twice. One trial; five in the long
+ * form (VMIGRATE_SOAK=1, or VMIGRATE_BUSY_TRIALS).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { quote } from '../../src/remote/quote.js';
-import { freshStateDir, runLabCli } from '../helpers/lab-cli.js';
+import { freshStateDir, runLabCli, trialSize } from '../helpers/lab-cli.js';
 import { expectExactCopy, useMailHosts } from '../helpers/vpopmail.js';
 
 const DOMAIN = 'example.com';
 const STOP = '/tmp/vmigrate-busy-stop';
 const PIDFILE = '/tmp/vmigrate-busy-pid';
+const TRIALS = trialSize('VMIGRATE_BUSY_TRIALS', 1, 5);
 
 /** The activity, as the mail user, until STOP exists; prints how many rounds it made. */
 function activity(maildir: string, uid: number, gid: number): string {
@@ -54,7 +56,15 @@ describe('a mailbox under heavy activity during the copy', () => {
     await hosts.new.sh(`${hosts.new.home}/bin/vdeldomain -f ${DOMAIN} >/dev/null 2>&1; true`);
   });
 
-  it('copies without failing while it changes; the next sync converges to an exact copy', async () => {
+  it(
+    `copies without failing while it changes; the next sync converges to an exact copy (${TRIALS} trial(s))`,
+    { timeout: 120_000 * TRIALS },
+    async () => {
+      for (let trial = 1; trial <= TRIALS; trial++) await busyTrial();
+    },
+  );
+
+  const busyTrial = async () => {
     await hosts.new.sh(`${hosts.new.home}/bin/vdeldomain -f ${DOMAIN} >/dev/null 2>&1; true`);
     const dir = (await hosts.old.vp('vuserinfo', '-d', `alice@${DOMAIN}`)).stdout.trim();
     // The source's own files are changed: a copy of alice's Maildir is restored afterwards.
@@ -77,5 +87,5 @@ describe('a mailbox under heavy activity during the copy', () => {
       await stop().catch(() => 0);
       await hosts.old.sh(`rm -rf ${quote(maildir)} && mv /tmp/vmigrate-busy-saved ${quote(maildir)}`);
     }
-  });
+  };
 });
