@@ -66,6 +66,7 @@ export function oneDomainRequest(
     from: ask.from,
     to: ask.to,
     merge: false,
+    skipUnrepresentable: false,
     checksum: ask.checksum === true,
     compress: ask.compress === true,
     concurrency: ask.concurrency,

@@ -20,8 +20,8 @@ export interface MoveRequest {
   from: string;
   to: string;
   merge: boolean;
-  /** --skip-unrepresentable: users the destination cannot store are left out, not a stop. */
-  skipUnrepresentable?: boolean;
+  /** --skip-unrepresentable: users the destination cannot store are left out, not a stop (absent in older records). */
+  skipUnrepresentable: boolean;
   checksum: boolean;
   compress: boolean;
   concurrency: number;

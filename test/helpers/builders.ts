@@ -101,6 +101,7 @@ export function aMoveRequest(domains: string[], o: Partial<MoveRequest> = {}): M
     from: 'old',
     to: 'new',
     merge: false,
+    skipUnrepresentable: false,
     checksum: false,
     compress: false,
     concurrency: 8,
