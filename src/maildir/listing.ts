@@ -98,6 +98,19 @@ export function findInMaildirs(expression: string, then = ''): string {
  */
 const SCRIPT = findInMaildirs(`\\( -type d -name tmp -printf "${FORMAT}" -prune \\) -o -printf "${FORMAT}"`);
 
+/** find's complaint about an entry gone between reading its directory and its stat (quotes as the locale has them). */
+const VANISHED = /^find: ['‘].*['’]: No such file or directory$/;
+
+/**
+ * A live Maildir changes while it is walked: a message delivered, read or deleted between
+ * find's readdir and its stat is complained about (find exits 1, xargs then 123) and simply
+ * not listed, as if the walk had come a moment later. Any other complaint fails the listing.
+ */
+export function onlyVanished(code: number, stderr: string): boolean {
+  const lines = stderr.split('\n').filter((l) => l !== '');
+  return (code === 1 || code === 123) && lines.length > 0 && lines.every((l) => VANISHED.test(l));
+}
+
 /**
  * The Maildirs of many user directories in one command: their entries, in the order given;
  * `what` names them in errors.
@@ -144,7 +157,7 @@ export async function listMaildirs(
       } else unreadable ??= rec;
       start = undefined;
     },
-    { stdin: Buffer.from(userDirs.map((d) => `${d}\n`).join(''), 'utf8') },
+    { stdin: Buffer.from(userDirs.map((d) => `${d}\n`).join(''), 'utf8'), okWhen: onlyVanished },
   );
   // A record that does not parse is not a file to skip in silence: the listing cannot be trusted.
   if (unreadable || start !== undefined)

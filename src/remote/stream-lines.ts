@@ -42,7 +42,13 @@ export async function streamRecords(
   argv: readonly Arg[],
   what: string,
   onRecord: (record: Buffer) => void,
-  options: { ok?: readonly number[]; stdin?: Buffer; separator?: 0 | 10 } = {},
+  options: {
+    ok?: readonly number[];
+    /** A failing status accepted after all, for what its stderr says (a live tree's vanished files). */
+    okWhen?: (code: number, stderr: string) => boolean;
+    stdin?: Buffer;
+    separator?: 0 | 10;
+  } = {},
 ): Promise<void> {
   const proc = await remote.spawn(argv);
   proc.stdin.end(options.stdin);
@@ -61,7 +67,9 @@ export async function streamRecords(
   }
   const st = await proc.done;
   const ok = options.ok ?? [0];
-  if (st.code === null || !ok.includes(st.code)) throw streamFailure(remote, what, proc.command, st);
+  const accepted =
+    st.code !== null && (ok.includes(st.code) || options.okWhen?.(st.code, st.stderr) === true);
+  if (!accepted) throw streamFailure(remote, what, proc.command, st);
   if (rest.length > 0)
     throw streamFailure(remote, what, proc.command, {
       ...st,
