@@ -9,11 +9,16 @@ export type Acquired = { got: true } | { got: false; holder: string };
 export type TakenOver = { taken: true } | { taken: false; why: 'busy' | 'changed'; holder: string };
 
 // umask 077: the lock is root's alone, whatever umask root's start-up files set (000 seen).
+// Another domain's release removes the parent once it is empty: between this mkdir -p and the
+// lock's mkdir it may be gone again, so that is tried anew (a run of two domains at once met it).
 const ACQUIRE = [
   'umask 077',
   'l=$1; d=${l%/*}',
-  'mkdir -p "$d" || exit 1',
-  `if mkdir "$l" 2>/dev/null; then printf '%s\\n' "$2" > "$l/owner" && echo '@@acquired'; exit; fi`,
+  'for i in 1 2 3 4 5; do',
+  '  mkdir -p "$d" || exit 1',
+  `  if mkdir "$l" 2>/dev/null; then printf '%s\\n' "$2" > "$l/owner" && echo '@@acquired'; exit; fi`,
+  '  [ -e "$l" ] && break',
+  'done',
   `printf '@@held %s\\n' "$(cat "$l/owner" 2>/dev/null)"`,
 ].join('\n');
 
