@@ -412,15 +412,17 @@ function arrivedIn(
   events: SyncEvents,
 ): void {
   const gone = new Set(vanishedNames);
-  const vanishedHere = (m: string) => gone.has(m) || gone.has(tarQuoted(m));
-  const confirmable = members.filter(vanishedHere).length >= gone.size;
+  const missing = new Set(
+    gone.size === 0 ? [] : members.filter((m) => gone.has(m) || gone.has(tarQuoted(m))),
+  );
+  const confirmable = missing.size >= gone.size;
   const arrived: MessageKey[] = [];
   const arrivedFiles: string[] = [];
   let messages = 0;
   let bytes = 0;
   for (const m of members) {
     const e = p.listed.get(m);
-    if (e?.type !== 'f' || vanishedHere(m)) continue;
+    if (e?.type !== 'f' || missing.has(m)) continue;
     const k = messageKey(m);
     if (k) {
       arrived.push(k);

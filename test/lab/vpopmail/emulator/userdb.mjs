@@ -34,6 +34,8 @@ function fromRow([
   return { name, passwd, uid, gid: Number(gid) || 0, gecos, dir, quota, clear };
 }
 
+/** The columns `values` fills, in its order. */
+const ROW = '(pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, pw_clear_passwd)';
 const values = (domain, p) =>
   [p.name, domain.real, p.passwd, Number(p.uid) || 0, p.gid, p.gecos, p.dir, p.quota, p.clear]
     .map(lit)
@@ -60,9 +62,7 @@ export function writeUsers(domain, users, { rebuild = true } = {}) {
     const was = now.get(p.name);
     now.delete(p.name);
     if (was && JSON.stringify(was) === JSON.stringify({ ...p, uid: String(p.uid) })) continue;
-    statements.push(
-      `REPLACE INTO vpopmail (pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, pw_clear_passwd) VALUES (${values(domain, p)})`,
-    );
+    statements.push(`REPLACE INTO vpopmail ${ROW} VALUES (${values(domain, p)})`);
   }
   for (const name of now.keys())
     statements.push(`DELETE FROM vpopmail WHERE pw_domain = ${lit(domain.real)} AND pw_name = ${lit(name)}`);
@@ -104,7 +104,7 @@ export function addUserRecord(domain, pw) {
   const created = [pw.name, domain.real, '0.0.0.0', Math.floor(Date.now() / 1000)].map(lit).join(', ');
   sql(
     [
-      `INSERT INTO vpopmail (pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, pw_clear_passwd) VALUES (${values(domain, pw)})`,
+      `INSERT INTO vpopmail ${ROW} VALUES (${values(domain, pw)})`,
       `REPLACE INTO lastauth (user, domain, remote_ip, timestamp) VALUES (${created})`,
     ],
     { write: true },
