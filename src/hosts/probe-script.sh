@@ -24,6 +24,13 @@ if [ -n "$vdir" ] && [ -x "$vdir/bin/vadduser" ]; then
       if [ -f "$vdir/etc/vpopmail.mysql" ]; then kv vpopmail_backend mysql; else kv vpopmail_backend other; fi ;;
     *) kv vpopmail_backend cdb ;;
   esac
+  # The build's options, from the config.h that `make install` copies there (chkuser and
+  # qmailadmin read it too). No file: unknown.
+  h="$vdir/include/vpopmail_config.h"
+  if [ -f "$h" ]; then
+    if grep -q '^#define VALIAS ' "$h"; then kv vpopmail_valias yes; else kv vpopmail_valias no; fi
+    if grep -q '^#define ENABLE_MYSQL_LIMITS ' "$h"; then kv vpopmail_mysql_limits yes; else kv vpopmail_mysql_limits no; fi
+  fi
 fi
 qdir="${2:-/var/qmail}"
 kv qmail_dir "$qdir"

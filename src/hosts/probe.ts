@@ -38,6 +38,13 @@ export interface Capabilities {
         version: string | undefined;
         /** Where users live: vpasswd files (cdb), MySQL tables, or another module vmigrate cannot read. */
         backend: VpopmailBackend | undefined;
+        /**
+         * Built with --enable-valias: aliases are rows of the valias table (MySQL), which
+         * vdelivermail reads before mailboxes. Undefined when the build's config.h is absent.
+         */
+        valias: boolean | undefined;
+        /** Built with --enable-mysql-limits: domain limits are rows of the limits table. */
+        mysqlLimits: boolean | undefined;
         uid: number | undefined;
         gid: number | undefined;
       }
@@ -51,6 +58,10 @@ export interface Capabilities {
 function num(v: string | undefined): number | undefined {
   if (v === undefined || v === '' || !/^\d+$/.test(v)) return undefined;
   return Number(v);
+}
+
+function yesNo(v: string | undefined): boolean | undefined {
+  return v === undefined ? undefined : v === 'yes';
 }
 
 function backendOf(v: string | undefined): VpopmailBackend | undefined {
@@ -101,6 +112,8 @@ export function parseProbe(stdout: string, host: string): Capabilities {
           bin: get('vpopmail_bin'),
           version: get('vpopmail_version'),
           backend: backendOf(get('vpopmail_backend')),
+          valias: yesNo(get('vpopmail_valias')),
+          mysqlLimits: yesNo(get('vpopmail_mysql_limits')),
           uid: num(get('vpopmail_uid')),
           gid: num(get('vpopmail_gid')),
         }

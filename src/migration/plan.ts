@@ -49,6 +49,7 @@ function afterAccounts(pf: Preflight): Inventory {
     gid: pf.dest.caps.vpopmail?.gid ?? 0,
     aliasDomains: [],
     dotQmail: [],
+    valias: undefined,
     limits: { source: 'default', show: undefined },
     extra: [],
     provisionedBy: 'planned',
@@ -82,7 +83,7 @@ export function buildPlan(pf: Preflight): Plan {
     problems: pf.problems,
   };
   if (pf.mode === 'identical' || pf.problems.length > 0 || !vp?.bin)
-    return { ...base, steps: [], copies: [], notes: [] };
+    return { ...base, steps: [], copies: [], notes: pf.notes };
   const accounts = accountSteps({
     source: src,
     dest: pf.destInventory,
@@ -119,6 +120,6 @@ export function buildPlan(pf: Preflight): Plan {
       destBase: r.destBase,
       files: r.members.length,
     })),
-    notes: [...accounts.notes, ...files.notes],
+    notes: [...pf.notes, ...accounts.notes, ...files.notes],
   };
 }

@@ -14,6 +14,7 @@ import { assignedDomains } from '../vpopmail/assign.js';
 import { describeDifference, differences, type ProgramPaths } from '../vpopmail/compare.js';
 import type { Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
 import { unrepresentable } from '../vpopmail/mysql-columns.js';
+import { aliasStoreOf, placeValiasRows } from './valias-place.js';
 import { readInventory, readInventoryIfExists } from '../vpopmail/inventory.js';
 import { validateDomain, validateUser } from '../vpopmail/names.js';
 import { PathMap, pathsUnder, type PathMapping } from '../vpopmail/path-map.js';
@@ -32,6 +33,8 @@ export interface Preflight {
   /** Reasons not to start; any of them stops provisioning before it changes anything. */
   problems: string[];
   warnings: string[];
+  /** What the plan should say about how things are carried over (aliases as rows or files). */
+  notes: string[];
   /** Programs found on the destination under another path: source path -> destination path. */
   programMappings: PathMapping[];
   /** Source -> destination paths; predicted (no hash buckets) until the domain exists there. */
@@ -232,6 +235,7 @@ export function assessPreflight(
       mode: 'create',
       problems,
       warnings,
+      notes: [],
       programMappings: [],
       pathMap: new PathMap([]),
     };
@@ -243,11 +247,15 @@ export function assessPreflight(
   checkNames(facts.sourceInventory);
   const destVp = dest.caps.vpopmail.dir;
   const destBackend = dest.caps.vpopmail.backend;
-  const sourceInventory = withoutUnrepresentable(facts.sourceInventory, destBackend, dest.label, {
-    skip: options.skipUnrepresentable === true,
-    problems,
-    warnings,
-  });
+  let sourceInventory = withoutUnrepresentable(
+    facts.sourceInventory,
+    { backend: destBackend, dir: destVp, label: dest.label },
+    {
+      skip: options.skipUnrepresentable === true,
+      problems,
+      warnings,
+    },
+  );
 
   let mode: Preflight['mode'] = 'create';
   if (destInventory) {
@@ -278,6 +286,16 @@ export function assessPreflight(
       });
   });
   const pathMap = buildPathMap(sourceInventory, layout, programMappings);
+  const aliases = placeValiasRows(sourceInventory, {
+    store: aliasStoreOf(dest.caps),
+    map: pathMap,
+    skip: options.skipUnrepresentable === true,
+    source: { label: source.label, valiasKnown: source.caps.vpopmail?.valias !== undefined },
+    destLabel: dest.label,
+  });
+  sourceInventory = aliases.inventory;
+  problems.push(...aliases.problems);
+  warnings.push(...aliases.warnings);
 
   if (destInventory && mode === 'identical') {
     const diffs = differences(sourceInventory, destInventory, programSides(programMappings)).filter(
@@ -352,6 +370,7 @@ export function assessPreflight(
     mode,
     problems,
     warnings: [...new Set(warnings)],
+    notes: aliases.notes,
     programMappings,
     pathMap,
   };
@@ -359,28 +378,37 @@ export function assessPreflight(
 
 /**
  * The source's users that the destination can store; each other one is a problem, or, told to
- * skip them, a warning and left out of the move (its mailbox with it).
+ * skip them, a warning and left out of the move (its mailbox with it). A user whose only
+ * misfit is its clear-text copy keeps its account: skipping drops that copy, and the user
+ * logs in with its hash as before.
  */
 function withoutUnrepresentable(
   inv: Inventory,
-  destBackend: VpopmailBackend | undefined,
-  destLabel: string,
+  dest: { backend: VpopmailBackend | undefined; dir: string; label: string },
   o: { skip: boolean; problems: string[]; warnings: string[] },
 ): Inventory {
   const kept: InventoryUser[] = [];
   for (const u of inv.users) {
-    const why = unrepresentable(u, destBackend);
-    if (why.length === 0) kept.push(u);
-    else if (o.skip)
-      o.warnings.push(
-        `${u.name}@${inv.domain} left out (--skip-unrepresentable): ${destLabel} cannot store it: ${why.join('; ')}`,
-      );
-    else
+    const misfits = unrepresentable(u, dest.backend, `${dest.dir}/domains/${inv.domain}/${u.name}`);
+    const why = misfits.map((m) => m.why).join('; ');
+    const whole = misfits.some((m) => m.part === 'user');
+    if (misfits.length === 0) kept.push(u);
+    else if (!o.skip)
       o.problems.push(
-        `${u.name}@${inv.domain} cannot be stored on ${destLabel}: ${why.join('; ')} (--skip-unrepresentable leaves such users out)`,
+        `${u.name}@${inv.domain} cannot be stored on ${dest.label}: ${why} (--skip-unrepresentable ${whole ? 'leaves such users out' : 'moves it without the clear-text copy'})`,
       );
+    else if (whole)
+      o.warnings.push(
+        `${u.name}@${inv.domain} left out (--skip-unrepresentable): ${dest.label} cannot store it: ${why}`,
+      );
+    else {
+      o.warnings.push(
+        `${u.name}@${inv.domain} moved without its clear-text password (--skip-unrepresentable): ${why}; it logs in with its password hash`,
+      );
+      kept.push({ ...u, clearPassword: undefined, hasClearPassword: false });
+    }
   }
-  if (kept.length === inv.users.length) return inv;
+  if (kept.length === inv.users.length && kept.every((u, i) => u === inv.users[i])) return inv;
   return {
     ...inv,
     users: kept,

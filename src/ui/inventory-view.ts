@@ -1,6 +1,7 @@
 /** `vmigrate inventory` for a terminal: a summary, then one row per user. */
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { flagNames } from '../vpopmail/flags.js';
+import { rowsByAlias } from '../vpopmail/valias-rows.js';
 import { formatBytes, renderTable } from './table.js';
 
 function catchAllText(inv: Inventory): string {
@@ -28,6 +29,9 @@ export function renderInventory(inv: Inventory): string {
     `  alias domains  ${inv.aliasDomains.join(', ') || 'none'}`,
     `  catch-all      ${catchAllText(inv)}`,
     `  .qmail files   ${[...roles].map(([r, n]) => `${n} ${r}`).join(', ') || 'none'}`,
+    ...(inv.valias
+      ? [`  valias table   ${rowsByAlias(inv.valias).size} alias(es), ${inv.valias.length} row(s)`]
+      : []),
     `  limits         ${inv.limits.source === 'domain' ? 'own .qmailadmin-limits' : 'server defaults'}`,
     `  other files    ${inv.extra.length}`,
     `  users          ${inv.totals.users}, ${inv.totals.messages} messages, ${formatBytes(inv.totals.bytes)}`,

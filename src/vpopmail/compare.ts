@@ -5,6 +5,7 @@
  */
 import type { Inventory, TreeEntry } from './inventory-types.js';
 import { comparableLimits } from './limits.js';
+import { rowsByAlias } from './valias-rows.js';
 import { PathMap, type PathMapping } from './path-map.js';
 
 /** Where a program that .qmail files call lives on one side, by name. */
@@ -46,6 +47,8 @@ export function comparableView(inv: Inventory, programs?: ProgramPaths): Map<str
     v.set(`file ${q.file}`, value);
   }
   for (const e of inv.extra) v.set(`file ${e.path}`, entryView(e, map));
+  for (const [alias, lines] of rowsByAlias(inv.valias ?? []))
+    v.set(`valias ${alias}`, JSON.stringify(lines.map((l) => map.rewrite(l))));
   for (const u of inv.users) {
     const k = `user ${u.name}`;
     v.set(`${k} password`, u.password.value);

@@ -3,7 +3,14 @@ import { PreconditionError, VmigrateError } from '../errors.js';
 import { Buffer } from 'node:buffer';
 import { Secret } from '../remote/quote.js';
 import { parseCatchAll, parseDotQmail, roleOf } from './dot-qmail.js';
-import type { DomainDotQmail, FolderStats, Inventory, InventoryUser, TreeEntry } from './inventory-types.js';
+import type {
+  DomainDotQmail,
+  FolderStats,
+  Inventory,
+  InventoryUser,
+  TreeEntry,
+  ValiasRow,
+} from './inventory-types.js';
 
 /** Files vpopmail itself keeps in a domain directory: never copied, always recreated. */
 const VPOPMAIL_OWN =
@@ -289,6 +296,17 @@ export function parseInventory(
   dotQmail.sort((a, b) => (a.file < b.file ? -1 : 1));
   extra.sort((a, b) => (a.path < b.path ? -1 : 1));
   const limits = s.get('limits') ?? [];
+  if (limits[0] === 'error')
+    throw new VmigrateError(
+      `reading the limits table of ${o.domain} on ${o.host} failed: ${
+        limits
+          .slice(1)
+          .filter((l) => l !== '' && !l.startsWith('@@status '))
+          .join(' ')
+          .slice(0, 300) || 'no answer'
+      }`,
+      { host: o.host, hint: "vmigrate reads it with vpopmail's own login from etc/vpopmail.mysql" },
+    );
   if (limits[0] === 'own' && statusOf(limits) !== 0)
     throw new VmigrateError(
       `vmoddomlimits -S ${o.domain} on ${o.host} did not finish (${limits.at(-1) ?? 'no output'})`,
@@ -297,6 +315,7 @@ export function parseInventory(
       },
     );
   const marker = (s.get('marker') ?? []).join('\n').trim();
+  const valias = parseValias(s, o);
   return {
     schema: 1,
     host: o.host,
@@ -310,6 +329,7 @@ export function parseInventory(
     aliasDomains,
     catchAll: parseCatchAll(contents.get(`${dir}/.qmail-default`)),
     dotQmail,
+    valias,
     limits:
       limits[0] === 'own'
         ? {
@@ -330,4 +350,34 @@ export function parseInventory(
       bytes: users.reduce((n, u) => n + u.bytes, 0),
     },
   };
+}
+
+const VALIAS_ROW = /^([0-9A-F]*)\t([0-9A-F]*)$/;
+
+/** The valias section: rows as hex pairs, then mysql's status; anything else is mysql's words. */
+function parseValias(s: Map<string, string[]>, o: { host: string; domain: string }): ValiasRow[] | undefined {
+  if (s.has('nomysql'))
+    throw new PreconditionError(
+      `${o.host} keeps aliases or limits in vpopmail's MySQL tables, and has no mysql client to read them with`,
+      {
+        host: o.host,
+        hint: "install the MySQL or MariaDB client on that server (vpopmail's own login is used)",
+      },
+    );
+  const lines = s.get('valias');
+  if (lines === undefined || lines.length === 0) return undefined;
+  const status = statusOf(lines);
+  const words = lines.filter((l) => l !== '' && !l.startsWith('@@status ') && !VALIAS_ROW.test(l));
+  // vpopmail creates the table on first use: none yet is no alias yet.
+  if (status !== 0 && words.some((l) => /^ERROR 1146\b/.test(l))) return [];
+  if (status !== 0)
+    throw new VmigrateError(
+      `reading the valias table of ${o.domain} on ${o.host} failed${Number.isNaN(status) ? ' (cut off)' : ''}: ${words.join(' ').slice(0, 300) || `exit ${status}`}`,
+      { host: o.host, hint: "vmigrate reads it with vpopmail's own login from etc/vpopmail.mysql" },
+    );
+  const hex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
+  return lines.flatMap((l) => {
+    const m = VALIAS_ROW.exec(l);
+    return m ? [{ alias: hex(m[1] ?? ''), line: hex(m[2] ?? '') }] : [];
+  });
 }

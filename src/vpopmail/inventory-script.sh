@@ -1,5 +1,7 @@
 # vmigrate inventory: read-only, POSIX sh + GNU find, one round trip whatever the number of
-# users. $1 = vpopmail directory, $2 = domain (validated by the caller), $3 = qmail directory.
+# users. $1 = vpopmail directory, $2 = domain (validated by the caller), $3 = qmail directory,
+# $4 = the tables of vpopmail's own to read with mysql: "valias" (--enable-valias), "limits"
+# (--enable-mysql-limits), both ("valias,limits") or "none".
 # Sections start with "@@"; file contents travel as od hex, so any byte survives.
 #
 # Where the domain lives comes from qmail's users/assign, as vpopmail itself looks it up:
@@ -8,6 +10,7 @@
 vd=$1
 d=$2
 q=$3
+tables=${4:-none}
 bin=$vd/bin
 echo '@@vmigrate-inventory 1'
 echo '@@assign'
@@ -42,11 +45,58 @@ printf '%s\n' "$info"
 echo '@@vpasswd'
 [ -f "$ddir/vpasswd" ] && LC_ALL=C awk -F: 'NF > 1 { n++ } length($0) > 255 { print "long\t" $1 "\t" length($0) }
   END { print "users\t" n + 0 }' "$ddir/vpasswd"
+# vpopmail's own tables, for what no vpopmail command lists as stored: through the host's
+# mysql client with vpopmail's own login from etc/vpopmail.mysql (its first line, `|` runs
+# counting as one separator as vpopmail's strtok reads them, a second field starting with / a
+# socket). The login reaches mysql as an option file on its stdin: never an argument (ps
+# shows those), never a file. Prints the rows, then "@@status N".
+vsql() {
+  query=$1
+  awk '/^#/ || /^$/ { next } { n = split($0, f, "|"); for (i = 1; i <= n; i++) if (f[i] != "") print f[i]; exit }' \
+    "$vd/etc/vpopmail.mysql" | {
+    IFS= read -r host; IFS= read -r port; IFS= read -r user; IFS= read -r pw; IFS= read -r db
+    set -- -h "$host"
+    case $port in /*) set -- "$@" -S "$port" ;; 0 | '') ;; *) set -- "$@" -P "$port" ;; esac
+    esc() { printf '%s' "$1" | sed 's/[\\"]/\\&/g'; }
+    printf '[client]\nuser="%s"\npassword="%s"\n' "$(esc "$user")" "$(esc "$pw")" |
+      mysql --defaults-file=/dev/stdin "$@" -N -B -e "$query" "$db" 2>&1
+    echo "@@status $?"
+  }
+}
+if [ "$tables" != none ] && ! command -v mysql >/dev/null 2>&1; then
+  echo '@@nomysql'
+  tables=none
+fi
+real=$(awk -F: -v key="+$d-" '$1 == key { print $2; exit }' "$q/users/assign")
+dhex=$(printf %s "$real" | od -An -v -tx1 | tr -d ' \n')
+echo '@@valias'
+# The rows vdelivermail reads, in the order it reads them (valias -s splits long lines).
+case $tables in *valias*)
+  vsql "SELECT HEX(CONVERT(alias USING latin1)), HEX(CONVERT(valias_line USING latin1)) FROM valias WHERE domain = _latin1 X'$dhex'" ;;
+esac
 echo '@@limits'
-if [ -f "$ddir/.qmailadmin-limits" ]; then
+# Own limits: a .qmailadmin-limits file, or with --enable-mysql-limits a row of the limits
+# table (vmoddomlimits -S shows the server's defaults for a domain with neither).
+own=no
+case $tables in
+  *limits*)
+    rows=$(vsql "SELECT COUNT(*) FROM limits WHERE domain = _latin1 X'$dhex'")
+    case $rows in
+      "1
+@@status 0") own=yes ;;
+      "0
+@@status 0" | *"ERROR 1146"*) ;;
+      *) own=error ;;
+    esac ;;
+  *) [ -f "$ddir/.qmailadmin-limits" ] && own=yes ;;
+esac
+if [ "$own" = yes ]; then
   echo own
   "$bin/vmoddomlimits" -S "$d"
   echo "@@status $?"
+elif [ "$own" = error ]; then
+  echo error
+  printf '%s\n' "$rows"
 else
   echo default
 fi

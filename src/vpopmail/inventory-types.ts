@@ -61,6 +61,12 @@ export interface DomainDotQmail {
   lines: DeliveryLine[];
 }
 
+/** One row of vpopmail's valias table (--enable-valias): one delivery line of an alias. */
+export interface ValiasRow {
+  alias: string;
+  line: string;
+}
+
 export interface Inventory {
   schema: 1;
   host: string;
@@ -75,6 +81,11 @@ export interface Inventory {
   aliasDomains: string[];
   catchAll: CatchAll;
   dotQmail: DomainDotQmail[];
+  /**
+   * The domain's rows of the valias table, in the order vdelivermail reads them, on a build
+   * with --enable-valias; undefined where aliases are .qmail files only.
+   */
+  valias: ValiasRow[] | undefined;
   limits: { source: 'domain' | 'default'; show: string | undefined };
   users: InventoryUser[];
   /** Files and directories of the domain that are neither vpopmail's own nor a mailbox (lists, autoresponders, messages texts). */

@@ -8,6 +8,18 @@ import type { Inventory } from './inventory-types.js';
 
 const SCRIPT = readFileSync(new URL('./inventory-script.sh', import.meta.url), 'utf8');
 
+/**
+ * vpopmail's own tables the inventory reads with mysql: valias on a MySQL build with
+ * --enable-valias, limits with --enable-mysql-limits; on a MySQL build whose options are
+ * unknown (no vpopmail_config.h), the valias table too (its rows, if any, are then named).
+ */
+export function tablesToRead(caps: Capabilities): string {
+  const vp = caps.vpopmail;
+  if (vp?.backend !== 'mysql') return 'none';
+  const tables = [...(vp.valias !== false ? ['valias'] : []), ...(vp.mysqlLimits === true ? ['limits'] : [])];
+  return tables.join(',') || 'none';
+}
+
 export async function readInventory(remote: Remote, caps: Capabilities, domain: string): Promise<Inventory> {
   const vp = caps.vpopmail;
   if (!vp?.bin)
@@ -16,7 +28,10 @@ export async function readInventory(remote: Remote, caps: Capabilities, domain: 
       hint: 'run `vmigrate hosts check` for what the host offers',
     });
   const r = await remote
-    .run(['sh', '-s', vp.dir, domain, caps.qmail.dir], { stdin: SCRIPT, timeoutMs: 30 * 60_000 })
+    .run(['sh', '-s', vp.dir, domain, caps.qmail.dir, tablesToRead(caps)], {
+      stdin: SCRIPT,
+      timeoutMs: 30 * 60_000,
+    })
     .catch((error: unknown) => {
       if (!(error instanceof RemoteCommandError)) throw error;
       throw new VmigrateError(`reading ${domain} on ${remote.label} failed: ${error.message}`, {

@@ -17,6 +17,7 @@ import { comparableLimits, limitsArgs } from './limits.js';
 import type { PathMap } from './path-map.js';
 import { kindOf } from '../maildir/delta.js';
 import { linksOutsideDomain, type OutsideLink } from './tree-links.js';
+import { valiasSteps } from './valias-rows.js';
 
 export type ProvisionMode = 'create' | 'converge' | 'merge';
 
@@ -376,6 +377,11 @@ export function fileSteps(input: FileInput): FilePlan {
       }
     }
   }
+
+  if (source.valias)
+    out.steps.push(
+      ...valiasSteps(source.valias, dest.valias ?? [], { bin, domain, map, mode, notes: out.notes }),
+    );
 
   for (const alias of source.aliasDomains)
     if (!dest.aliasDomains.includes(alias))

@@ -19,6 +19,8 @@ export function inventoryScriptOutput(
     vuserinfoStatus?: string | null;
     vpasswd?: string[];
     limits?: string[];
+    /** The valias section's lines (absent: not a valias build). */
+    valias?: string[];
     end?: boolean;
   } = {},
 ): string {
@@ -42,6 +44,8 @@ export function inventoryScriptOutput(
     ...(over.vuserinfoStatus === null ? [] : [over.vuserinfoStatus ?? '@@status 0']),
     '@@vpasswd',
     ...(over.vpasswd ?? ['users\t3']),
+    '@@valias',
+    ...(over.valias ?? []),
     '@@limits',
     ...(over.limits ?? ['default']),
     '@@tree',

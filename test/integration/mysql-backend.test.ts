@@ -101,6 +101,7 @@ describe('vpopmail on MySQL, on either side', () => {
     await h.old.vp('vadduser', '-e', SHA512, `sha@wide.example`);
     await h.old.vp('vadduser', 'plain@wide.example', 'pw-plain-123');
     await h.old.vp('vadduser', 'longclear@wide.example', 'a-clear-password-of-26-ch');
+    await h.old.vp('vadduser', '-q', '104857600000S,100000C', 'bigquota@wide.example', 'pw-quota-123');
     const state = freshStateDir();
     const planned = runLabCli(['plan', 'wide.example', '--from', 'old', '--to', 'newsql'], { state });
     expect(planned.stdout).toContain(
@@ -108,6 +109,9 @@ describe('vpopmail on MySQL, on either side', () => {
     );
     expect(planned.stdout).toContain(
       "longclear@wide.example cannot be stored on newsql: its clear-text password is 25 characters; vpopmail's MySQL column (pw_clear_passwd) holds 16",
+    );
+    expect(planned.stdout).toContain(
+      `bigquota@wide.example cannot be stored on newsql: its quota "104857600000S,100000C" is 21 characters; vpopmail's MySQL column (pw_shell) holds 20`,
     );
     expect(planned.stdout + planned.stderr).not.toContain(SHA512);
 
@@ -122,9 +126,16 @@ describe('vpopmail on MySQL, on either side', () => {
     );
     expect(skipped.code, skipped.stdout + skipped.stderr).toBe(0);
     expect(skipped.stdout).toContain('sha@wide.example left out (--skip-unrepresentable)');
-    expect(skipped.stdout).toContain('longclear@wide.example left out (--skip-unrepresentable)');
+    expect(skipped.stdout).toContain('bigquota@wide.example left out (--skip-unrepresentable)');
+    // Only its clear-text copy does not fit: the account moves with its hash, without it.
+    expect(skipped.stdout).toContain(
+      'longclear@wide.example moved without its clear-text password (--skip-unrepresentable)',
+    );
     const names = (await h.newsql.vp('vuserinfo', '-n', '-D', 'wide.example')).stdout;
-    expect(names).toBe('plain\npostmaster\n');
+    expect(names).toBe('longclear\nplain\npostmaster\n');
+    const longclear = await h.newsql.vp('vuserinfo', '-p', '-C', 'longclear@wide.example');
+    const hashOnOld = (await h.old.vp('vuserinfo', '-p', 'longclear@wide.example')).stdout;
+    expect(longclear.stdout).toBe(hashOnOld + '\n');
   });
 
   /** Moves these fixture domains with --list, then verifies every message by checksum. */
@@ -138,6 +149,22 @@ describe('vpopmail on MySQL, on either side', () => {
     const v = runLabCli(['verify', ...pair, '--checksum'], { state });
     expect(v.code, v.stdout.slice(-3000)).toBe(0);
   };
+
+  it('cdb to MySQL: the whole standard fixture, every message checked', async () => {
+    await drop(h.newsql, FIXTURE_DOMAINS);
+    const list = join(freshStateDir(), 'domains.txt');
+    writeFileSync(list, FIXTURE_DOMAINS.join('\n') + '\n');
+    const state = freshStateDir();
+    const pair = ['--list', list, '--from', 'old', '--to', 'newsql'];
+    // The filler domains' postmasters have clear-text passwords longer than the column: they
+    // move with their hashes, and each is named.
+    const moved = runLabCli(['move', ...pair, '--skip-unrepresentable'], { state });
+    expect(moved.code, moved.stdout.slice(-3000) + moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(/postmaster@filler\d+\.example moved without its clear-text password/);
+    const v = runLabCli(['verify', ...pair, '--checksum'], { state });
+    expect(v.code, v.stdout.slice(-3000)).toBe(0);
+    expect(await sqlUsers(h.newsql, 'example.com')).toBe(await listedUsers(h.old, 'example.com'));
+  });
 
   it('MySQL to cdb: the whole standard fixture, every message checked', async () => {
     // Other tests may have left a fixture domain on new (from old, with old's content).

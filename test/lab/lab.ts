@@ -239,6 +239,7 @@ async function startHost(
       qmailDir: def.qmailDir,
       outside,
       backend: def.sql ? 'mysql' : 'cdb',
+      valias: def.sql?.valias === true,
     });
     if (def.sql)
       daemons.push(

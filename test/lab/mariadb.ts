@@ -68,7 +68,9 @@ export function prepareMariadb(host: MariadbHost): string[] {
   );
   const data = host.outside(MARIADB_DATA);
   mkdirSync(dirname(data), { recursive: true, mode: 0o755 });
-  mkdirSync(data, { mode: 0o750 });
+  // Searchable by all, as Debian's /run/mysqld is: vdelivermail reaches the socket as the
+  // domain's user, not as root.
+  mkdirSync(data, { mode: 0o755 });
   chownSync(data, owner.uid, owner.gid);
   sh('mariadb-install-db', [
     '--no-defaults',
@@ -92,8 +94,12 @@ export function prepareMariadb(host: MariadbHost): string[] {
   chownSync(host.outside(INIT), owner.uid, owner.gid);
   const etc = join(host.outside(host.vpopmail.home), 'etc');
   mkdirSync(etc, { recursive: true, mode: 0o755 });
-  // vpopmail's own file: host|port|user|password|database, for reads (and writes: one line).
-  writeFileSync(join(etc, 'vpopmail.mysql'), `localhost|0|vpopmail|${password}|vpopmail\n`, { mode: 0o600 });
+  // vpopmail's own file: host|port or socket|user|password|database, for reads (and writes:
+  // one line). Its C client reads no my.cnf, so a socket elsewhere than the built-in one is
+  // named here, as on a real installation with one.
+  writeFileSync(join(etc, 'vpopmail.mysql'), `localhost|${SOCKET}|vpopmail|${password}|vpopmail\n`, {
+    mode: 0o600,
+  });
   chownSync(join(etc, 'vpopmail.mysql'), host.vpopmail.uid, host.vpopmail.gid);
   return [
     `mariadbd --user=mysql >>${MARIADB_DATA}/error.log 2>&1 </dev/null &`,

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessPreflight, type PreflightFacts } from '../../src/migration/preflight.js';
 import { buildPlan } from '../../src/migration/plan.js';
+import { Secret } from '../../src/remote/quote.js';
 import { aHost, aUser, anInventory, capabilities } from '../helpers/builders.js';
 
 const SRC = '/home/vpopmail/domains/ex.com';
@@ -127,6 +128,41 @@ describe('assessPreflight', () => {
     expect(pf.problems).toEqual([
       expect.stringMatching(/alice@ex\.com: its vpasswd line would be about \d+ bytes/),
     ]);
+  });
+
+  it('names what a MySQL destination cannot store; skipping leaves the user out, or only its clear-text copy', () => {
+    const dest = aHost('new', capabilities({ vpopmailDir: '/var/vpopmail' }));
+    if (dest.caps.vpopmail) dest.caps.vpopmail.backend = 'mysql';
+    const users = [
+      aUser('postmaster', SRC),
+      aUser('bigquota', SRC, { quota: '104857600000S,100000C' }),
+      aUser('clear', SRC, { clearPassword: new Secret('a-clear-password-of-24'), hasClearPassword: true }),
+    ];
+    const f = facts({ dest, sourceInventory: anInventory({ users }) });
+    expect(assessPreflight(f, { merge: false }).problems).toEqual([
+      expect.stringMatching(
+        /^bigquota@ex\.com cannot be stored on new: its quota "104857600000S,100000C" is 21 characters; vpopmail's MySQL column \(pw_shell\) holds 20 \(--skip-unrepresentable leaves such users out\)$/,
+      ),
+      expect.stringMatching(
+        /^clear@ex\.com cannot be stored on new: its clear-text password is 22 characters; .* \(--skip-unrepresentable moves it without the clear-text copy\)$/,
+      ),
+    ]);
+    const skipped = assessPreflight(f, { merge: false, skipUnrepresentable: true });
+    expect(skipped.problems).toEqual([]);
+    expect(skipped.sourceInventory.users.map((u) => [u.name, u.hasClearPassword])).toEqual([
+      ['postmaster', false],
+      ['clear', false],
+    ]);
+    expect(skipped.warnings).toEqual([
+      expect.stringMatching(/^bigquota@ex\.com left out \(--skip-unrepresentable\)/),
+      expect.stringMatching(
+        /^clear@ex\.com moved without its clear-text password \(--skip-unrepresentable\): .*logs in with its password hash$/,
+      ),
+    ]);
+    // Not a MySQL destination: nothing of this applies.
+    expect(
+      assessPreflight(facts({ sourceInventory: anInventory({ users }) }), { merge: false }).problems,
+    ).toEqual([]);
   });
 
   it('changes nothing: the facts are left as they were', () => {

@@ -41,6 +41,27 @@ export interface EmulatedHost {
   outside: (hostPath: string) => string;
   /** Where users live: vpasswd files (cdb, the default build) or MariaDB (spec 11). */
   backend: 'cdb' | 'mysql';
+  /** --enable-valias (MySQL only): aliases in the valias table. */
+  valias?: boolean;
+}
+
+/**
+ * ~vpopmail/include/vpopmail_config.h, the build's config.h as `make install` copies it: the
+ * defines other software (chkuser, qmailadmin) and vmigrate read a build's options from. Only
+ * those the lab's options change, with configure's own values.
+ */
+export function vpopmailConfigHeader(o: {
+  backend: 'cdb' | 'mysql';
+  valias?: boolean | undefined;
+  manyDomains?: boolean | undefined;
+  mysqlLimits?: boolean | undefined;
+}): string {
+  const lines = ['/* config.h.  Generated from config.h.in by configure.  */', '#define CLEAR_PASS 1'];
+  if (o.backend === 'mysql' && o.manyDomains !== false) lines.push('#define MANY_DOMAINS 1');
+  if (o.valias) lines.push('#define VALIAS 1');
+  if (o.mysqlLimits) lines.push('#define ENABLE_MYSQL_LIMITS 1');
+  lines.push('#define VERSION "5.4.33"');
+  return `${lines.join('\n')}\n`;
 }
 
 function chownTree(path: string, uid: number, gid: number) {
@@ -73,6 +94,7 @@ export function installEmulator(host: EmulatedHost): void {
         version: '5.4.33',
         node: process.execPath,
         backend: host.backend,
+        valias: host.valias === true,
       },
       null,
       2,
@@ -87,6 +109,8 @@ export function installEmulator(host: EmulatedHost): void {
   mkdirSync(join(vhome, 'etc'), { recursive: true, mode: 0o755 });
   cpSync(join(HERE, 'assets', 'vlimits.default'), join(vhome, 'etc', 'vlimits.default'));
   chmodSync(join(vhome, 'etc', 'vlimits.default'), 0o644);
+  mkdirSync(join(vhome, 'include'), { recursive: true, mode: 0o755 });
+  writeFileSync(join(vhome, 'include', 'vpopmail_config.h'), vpopmailConfigHeader(host), { mode: 0o444 });
   chownTree(join(vhome, 'bin'), uid, gid);
   chownTree(join(vhome, 'etc'), uid, gid);
   chownTree(join(vhome, 'lib'), uid, gid);

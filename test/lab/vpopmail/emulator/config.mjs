@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const file =
   process.env.VPOPMAIL_EMULATOR_CONFIG ?? join(dirname(fileURLToPath(import.meta.url)), 'emulator.json');
 
-/** @type {{ vpopmailDir: string, uid: number, gid: number, qmailDir: string, version: string, node: string, backend?: 'cdb' | 'mysql' }} */
+/** @type {{ vpopmailDir: string, uid: number, gid: number, qmailDir: string, version: string, node: string, backend?: 'cdb' | 'mysql', valias?: boolean, manyDomains?: boolean, mysqlLimits?: boolean }} */
 export const config = JSON.parse(readFileSync(file, 'utf8'));
 
 export const domainsDir = () => join(config.vpopmailDir, 'domains');

@@ -1,8 +1,10 @@
-// Domain limits: <domaindir>/.qmailadmin-limits, else ~vpopmail/etc/vlimits.default (spec 9).
+// Domain limits: <domaindir>/.qmailadmin-limits, else ~vpopmail/etc/vlimits.default (spec 9);
+// on a MySQL build with --enable-mysql-limits, a row of the `limits` table instead of the file.
 import { join } from 'node:path';
 import { config } from './config.mjs';
 import { chown, readText } from './files.mjs';
 import { statSync, chmodSync } from 'node:fs';
+import { lit, sql, usesMysql } from './mysql.mjs';
 
 export const FLAG_KEYWORDS = [
   // [keyword, gid bit, vmoddomlimits -g letter, -S name], in the writer's order
@@ -96,11 +98,101 @@ export function parseLimits(text, base = defaults()) {
   return l;
 }
 
+/** --enable-mysql-limits: a domain's own limits are a row of the limits table. */
+export const usesMysqlLimits = () => usesMysql() && config.mysqlLimits === true;
+
+/** vmysql.c's limits columns and the fields they hold, in vset_limits' order. */
+const LIMIT_NUMBERS = [
+  'maxpopaccounts',
+  'maxaliases',
+  'maxforwards',
+  'maxautoresponders',
+  'maxmailinglists',
+  'diskquota',
+  'maxmsgcount',
+  'defaultquota',
+  'defaultmaxmsgcount',
+];
+const LIMIT_FLAGS = [
+  ['disable_pop', 'disable_pop'],
+  ['disable_imap', 'disable_imap'],
+  ['disable_dialup', 'disable_dialup'],
+  ['disable_passwordchanging', 'disable_password_changing'],
+  ['disable_webmail', 'disable_webmail'],
+  ['disable_relay', 'disable_external_relay'],
+  ['disable_smtp', 'disable_smtp'],
+  ['disable_spamassassin', 'disable_spamassassin'],
+  ['delete_spam', 'delete_spam'],
+  ['disable_maildrop', 'disable_maildrop'],
+];
+const LIMIT_PERMS = [
+  ['perm_account', 'permAccount'],
+  ['perm_alias', 'permAlias'],
+  ['perm_forward', 'permForward'],
+  ['perm_autoresponder', 'permAutoresponder'],
+];
+const LIMIT_COLUMNS = [
+  ...LIMIT_NUMBERS,
+  ...LIMIT_FLAGS.map((f) => f[0]),
+  ...LIMIT_PERMS.map((p) => p[0]),
+  'perm_maillist',
+  'perm_quota',
+  'perm_defaultquota',
+];
+
+/** vget_limits: the domain's row, or undefined when it has none. */
+function limitsRow(domainName) {
+  const [row] = sql([
+    `SELECT ${LIMIT_COLUMNS.map((c) => `HEX(CAST(${c} AS CHAR))`).join(', ')} FROM limits WHERE domain = ${lit(domainName)}`,
+  ]);
+  if (!row) return undefined;
+  const v = new Map(LIMIT_COLUMNS.map((c, i) => [c, Number(row[i] ?? 0)]));
+  const l = defaults();
+  for (const n of LIMIT_NUMBERS) l[n] = v.get(n);
+  for (const [col, key] of LIMIT_FLAGS) if (v.get(col)) l.flags.add(key);
+  for (const [col, key] of LIMIT_PERMS) l[key] = v.get(col);
+  // The table keeps the three list permissions together, as qmailadmin reads them.
+  const list = v.get('perm_maillist');
+  l.permMaillist = list & 7;
+  l.permMaillistUsers = (list >> 3) & 7;
+  l.permMaillistModerators = (list >> 6) & 7;
+  l.permQuota = v.get('perm_quota');
+  l.permDefaultquota = v.get('perm_defaultquota');
+  return l;
+}
+
+/** vset_limits: REPLACE INTO limits, as vpopmail writes it. */
+export function writeLimitsRow(domainName, l) {
+  const values = [
+    domainName,
+    ...LIMIT_NUMBERS.map((n) => l[n]),
+    ...LIMIT_FLAGS.map(([, key]) => (l.flags.has(key) ? 1 : 0)),
+    ...LIMIT_PERMS.map(([, key]) => l[key]),
+    l.permMaillist | (l.permMaillistUsers << 3) | (l.permMaillistModerators << 6),
+    l.permQuota,
+    l.permDefaultquota,
+  ];
+  sql([`REPLACE INTO limits (domain, ${LIMIT_COLUMNS.join(', ')}) VALUES (${values.map(lit).join(', ')})`], {
+    write: true,
+  });
+}
+
+/** vdel_limits. */
+export function deleteLimitsRow(domainName) {
+  sql([`DELETE FROM limits WHERE domain = ${lit(domainName)}`], { write: true });
+}
+
 /**
  * The domain's limits, or the defaults file, or undefined when neither exists. A limits file
  * written by root is handed to the domain (uid:gid, 0600) on its next read (spec 1).
  */
 export function readDomainLimits(domain) {
+  if (usesMysqlLimits()) {
+    const row = limitsRow(domain.real);
+    if (row) return row;
+    const def = readText(defaultLimitsFile());
+    return def === undefined ? undefined : parseLimits(def);
+  }
   const file = limitsFile(domain.dir);
   const own = readText(file);
   if (own !== undefined) {

@@ -16,6 +16,9 @@ import { E, VError } from './errors.mjs';
 import { err } from './io.mjs';
 
 export const usesMysql = () => config.backend === 'mysql';
+/** --enable-valias: aliases are rows of the valias table (spec 11), not .qmail files. */
+export const usesValiasTable = () => usesMysql() && config.valias === true;
+const usesLimitsTable = () => usesMysql() && config.mysqlLimits === true;
 
 /** vmysql.h's layouts (5.4.33), --enable-many-domains: one table for every domain. */
 const TABLES = [
@@ -25,15 +28,40 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS lastauth (user char(32) not null, domain char(96) not null,
     remote_ip char(18) not null, timestamp bigint default 0 not null, primary key (user, domain))`,
 ];
+/** vmysql.h 5.4.33: no key of its own; rows come back in the order they went in. */
+const VALIAS_TABLE = `CREATE TABLE IF NOT EXISTS valias (alias char(32) not null, domain char(96) not null,
+    valias_line text not null, index (alias, domain))`;
+/** vmysql.h 5.4.33, --enable-mysql-limits. */
+const LIMITS_TABLE = `CREATE TABLE IF NOT EXISTS limits (domain CHAR(96) PRIMARY KEY,
+    maxpopaccounts INT(10) NOT NULL DEFAULT -1, maxaliases INT(10) NOT NULL DEFAULT -1,
+    maxforwards INT(10) NOT NULL DEFAULT -1, maxautoresponders INT(10) NOT NULL DEFAULT -1,
+    maxmailinglists INT(10) NOT NULL DEFAULT -1, diskquota BIGINT UNSIGNED NOT NULL DEFAULT 0,
+    maxmsgcount BIGINT UNSIGNED NOT NULL DEFAULT 0, defaultquota BIGINT UNSIGNED NOT NULL DEFAULT 0,
+    defaultmaxmsgcount BIGINT UNSIGNED NOT NULL DEFAULT 0, disable_pop TINYINT(1) NOT NULL DEFAULT 0,
+    disable_imap TINYINT(1) NOT NULL DEFAULT 0, disable_dialup TINYINT(1) NOT NULL DEFAULT 0,
+    disable_passwordchanging TINYINT(1) NOT NULL DEFAULT 0, disable_webmail TINYINT(1) NOT NULL DEFAULT 0,
+    disable_relay TINYINT(1) NOT NULL DEFAULT 0, disable_smtp TINYINT(1) NOT NULL DEFAULT 0,
+    disable_spamassassin TINYINT(1) NOT NULL DEFAULT 0, delete_spam TINYINT(1) NOT NULL DEFAULT 0,
+    disable_maildrop TINYINT(1) NOT NULL DEFAULT 0, perm_account TINYINT(2) NOT NULL DEFAULT 0,
+    perm_alias TINYINT(2) NOT NULL DEFAULT 0, perm_forward TINYINT(2) NOT NULL DEFAULT 0,
+    perm_autoresponder TINYINT(2) NOT NULL DEFAULT 0, perm_maillist TINYINT(4) NOT NULL DEFAULT 0,
+    perm_quota TINYINT(2) NOT NULL DEFAULT 0, perm_defaultquota TINYINT(2) NOT NULL DEFAULT 0)`;
 
+/**
+ * load_connection_info (vmysql.c): the first non-comment line for reads, the next for writes;
+ * fields split as strtok splits them (a run of `|` is one separator); a second field that
+ * starts with / is a socket, else a port.
+ */
 function connection(write) {
   const lines = readFileSync(join(config.vpopmailDir, 'etc', 'vpopmail.mysql'), 'utf8')
     .split('\n')
-    .map((l) => l.replace(/#.*/, '').trim())
-    .filter(Boolean);
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const line = (write ? lines[1] : undefined) ?? lines[0] ?? '';
-  const [host = 'localhost', port = '0', user = '', password = '', database = ''] = line.split('|');
-  return { host, port, user, password, database };
+  const [host = 'localhost', second = '0', user = '', password = '', database = ''] = line
+    .split('|')
+    .filter(Boolean);
+  const socket = second.startsWith('/') ? second : undefined;
+  return { host, port: socket ? '0' : second, socket, user, password, database };
 }
 
 /** A value as an SQL literal: NULL, a number, or the bytes of a string as hex. */
@@ -52,9 +80,18 @@ export function lit(v) {
 export function sql(statements, { write = false } = {}) {
   const c = connection(write);
   const args = ['--batch', '--skip-column-names', '--default-character-set=latin1', '-u', c.user, c.database];
-  if (c.host !== 'localhost') args.push('-h', c.host, '-P', c.port);
+  args.push('-h', c.host);
+  if (c.socket) args.push('-S', c.socket);
+  else if (c.port !== '0') args.push('-P', c.port);
   const r = spawnSync('mysql', args, {
-    input: [...TABLES, ...statements].map((s) => `${s};\n`).join(''),
+    input: [
+      ...TABLES,
+      ...(usesValiasTable() ? [VALIAS_TABLE] : []),
+      ...(usesLimitsTable() ? [LIMITS_TABLE] : []),
+      ...statements,
+    ]
+      .map((s) => `${s};\n`)
+      .join(''),
     env: { ...process.env, MYSQL_PWD: c.password },
     encoding: 'utf8',
   });

@@ -4,8 +4,11 @@
 import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { config } from './config.mjs';
 import { replaceFile } from './files.mjs';
-import { lit, sql, usesMysql } from './mysql.mjs';
+import { lit, sql, usesMysql, usesValiasTable } from './mysql.mjs';
+import { deleteDomainRows } from './valias-table.mjs';
+import { deleteLimitsRow, usesMysqlLimits } from './limits.mjs';
 import * as cdb from './vpasswd.mjs';
 
 const COLUMNS = [
@@ -19,7 +22,28 @@ const COLUMNS = [
   'pw_clear_passwd',
 ];
 // Through CAST: HEX() of a number is the number in hexadecimal, not its digits' bytes.
-const SELECT = `SELECT ${COLUMNS.map((c) => `HEX(CONVERT(CAST(${c} AS CHAR) USING latin1))`).join(', ')} FROM vpopmail`;
+const SELECT = `SELECT ${COLUMNS.map((c) => `HEX(CONVERT(CAST(${c} AS CHAR) USING latin1))`).join(', ')}`;
+
+/**
+ * Where a domain's users are: the one `vpopmail` table (--enable-many-domains, the default),
+ * or, built with --disable-many-domains, a table per domain named as vauth_munch_domain names
+ * it (`.` and `-` become `_`), created by vadddomain, without a pw_domain column.
+ */
+const manyDomains = () => config.manyDomains !== false;
+const tableOf = (domain) => (manyDomains() ? 'vpopmail' : `\`${domain.real.replace(/[.-]/g, '_')}\``);
+/** The rows of the domain, and more conditions: `WHERE …`. */
+const whereDomain = (domain, ...more) => {
+  const conds = [...(manyDomains() ? [`pw_domain = ${lit(domain.real)}`] : []), ...more];
+  return conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
+};
+const PER_DOMAIN_LAYOUT = `(pw_name char(32) not null, pw_passwd char(40), pw_uid int, pw_gid int,
+  pw_gecos char(48), pw_dir char(160), pw_shell char(20), pw_clear_passwd char(16), primary key (pw_name))`;
+
+/** vauth_adddomain: the domain's own table, on a build with one per domain. */
+export function createDomainTable(domain) {
+  if (usesMysql() && !manyDomains())
+    sql([`CREATE TABLE IF NOT EXISTS ${tableOf(domain)} ${PER_DOMAIN_LAYOUT}`], { write: true });
+}
 
 function fromRow([
   name = '',
@@ -35,22 +59,33 @@ function fromRow([
 }
 
 /** The columns `values` fills, in its order. */
-const ROW = '(pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, pw_clear_passwd)';
+const row = () =>
+  `(pw_name, ${manyDomains() ? 'pw_domain, ' : ''}pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, pw_clear_passwd)`;
 const values = (domain, p) =>
-  [p.name, domain.real, p.passwd, Number(p.uid) || 0, p.gid, p.gecos, p.dir, p.quota, p.clear]
+  [
+    p.name,
+    ...(manyDomains() ? [domain.real] : []),
+    p.passwd,
+    Number(p.uid) || 0,
+    p.gid,
+    p.gecos,
+    p.dir,
+    p.quota,
+    p.clear,
+  ]
     .map(lit)
     .join(', ');
 
 /** Every user of the domain: vpasswd's file order, or pw_name order from the table. */
 export function listUsers(domain) {
   if (!usesMysql()) return cdb.listUsers(domain.dir);
-  return sql([`${SELECT} WHERE pw_domain = ${lit(domain.real)} ORDER BY pw_name`]).map(fromRow);
+  return sql([`${SELECT} FROM ${tableOf(domain)} ${whereDomain(domain)} ORDER BY pw_name`]).map(fromRow);
 }
 
 export function lookupUser(domain, name) {
   if (!usesMysql()) return cdb.lookupUser(domain.dir, name, domain.uid, domain.gid);
-  const [row] = sql([`${SELECT} WHERE pw_domain = ${lit(domain.real)} AND pw_name = ${lit(name)}`]);
-  return row ? fromRow(row) : undefined;
+  const [found] = sql([`${SELECT} FROM ${tableOf(domain)} ${whereDomain(domain, `pw_name = ${lit(name)}`)}`]);
+  return found ? fromRow(found) : undefined;
 }
 
 /** The domain's users become exactly these (cdb: vpasswd rewritten, the cdb rebuilt unless told). */
@@ -62,10 +97,10 @@ export function writeUsers(domain, users, { rebuild = true } = {}) {
     const was = now.get(p.name);
     now.delete(p.name);
     if (was && JSON.stringify(was) === JSON.stringify({ ...p, uid: String(p.uid) })) continue;
-    statements.push(`REPLACE INTO vpopmail ${ROW} VALUES (${values(domain, p)})`);
+    statements.push(`REPLACE INTO ${tableOf(domain)} ${row()} VALUES (${values(domain, p)})`);
   }
   for (const name of now.keys())
-    statements.push(`DELETE FROM vpopmail WHERE pw_domain = ${lit(domain.real)} AND pw_name = ${lit(name)}`);
+    statements.push(`DELETE FROM ${tableOf(domain)} ${whereDomain(domain, `pw_name = ${lit(name)}`)}`);
   if (statements.length > 0) sql(statements, { write: true });
 }
 
@@ -74,11 +109,15 @@ export function forgetDomain(domain) {
   if (!usesMysql()) return;
   sql(
     [
-      `DELETE FROM vpopmail WHERE pw_domain = ${lit(domain.real)}`,
+      manyDomains()
+        ? `DELETE FROM vpopmail WHERE pw_domain = ${lit(domain.real)}`
+        : `DROP TABLE IF EXISTS ${tableOf(domain)}`,
       `DELETE FROM lastauth WHERE domain = ${lit(domain.real)}`,
     ],
     { write: true },
   );
+  if (usesValiasTable()) deleteDomainRows(domain.real);
+  if (usesMysqlLimits()) deleteLimitsRow(domain.real);
 }
 
 /** vuserinfo -D reads vpasswd through a 300-byte buffer: an overlong line ends the listing (outputs §23). */
@@ -104,7 +143,7 @@ export function addUserRecord(domain, pw) {
   const created = [pw.name, domain.real, '0.0.0.0', Math.floor(Date.now() / 1000)].map(lit).join(', ');
   sql(
     [
-      `INSERT INTO vpopmail ${ROW} VALUES (${values(domain, pw)})`,
+      `INSERT INTO ${tableOf(domain)} ${row()} VALUES (${values(domain, pw)})`,
       `REPLACE INTO lastauth (user, domain, remote_ip, timestamp) VALUES (${created})`,
     ],
     { write: true },

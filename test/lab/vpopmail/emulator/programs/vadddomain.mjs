@@ -20,6 +20,7 @@ import {
   removeFromLocals,
 } from '../qmail-files.mjs';
 import { parseQuota } from '../quota.mjs';
+import { createDomainTable } from '../userdb.mjs';
 import { addUser } from '../users.mjs';
 
 function passwdEntry(match) {
@@ -104,6 +105,7 @@ export default function vadddomain(argv) {
   if (!optimize) hupQmailSend('vadddomain');
 
   try {
+    createDomainTable({ real: domain });
     addUser({ real: domain, uid, gid, dir }, { name: 'postmaster', password, gecos: 'Postmaster', quota });
   } catch (e) {
     if (!(e instanceof VError)) throw e;

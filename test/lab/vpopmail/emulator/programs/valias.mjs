@@ -7,7 +7,10 @@ import { lookupDomain } from '../domains.mjs';
 import { chown } from '../files.mjs';
 import { getopt } from '../getopt.mjs';
 import { err, exit, out, outRaw } from '../io.mjs';
+import { usesValiasTable } from '../mysql.mjs';
 import { USAGE } from '../usage.mjs';
+import * as table from '../valias-table.mjs';
+import { VError } from '../errors.mjs';
 
 /** valias reads and writes through a 160-byte buffer (spec 5.11). */
 const CHUNK = 159;
@@ -79,6 +82,7 @@ export default function valias(argv) {
     exit(255);
   }
   const a = isAddress ? parseEmail(target) : { user: '', domain: lower(target) };
+  if (usesValiasTable()) return sqlValias(mode, a, isAddress, line);
   const domain = lookupDomain(a.domain);
   if (!domain) {
     out(INVALID);
@@ -131,4 +135,43 @@ export default function valias(argv) {
     }
   }
   if (printed === 0) exit(255);
+}
+
+/** AliasLine[MAX_BUFF] (300) in valias.c: snprintf keeps 299 characters. */
+const SQL_LINE = 299;
+
+/**
+ * valias on --enable-valias (valias.c with vmysql.c, 5.4.33): rows of the valias table, keyed
+ * by the domain as written (no users/assign lookup), listed by alias. A failed insert is
+ * reported by vmysql on stderr and valias still exits 0, as the real one ignores it.
+ */
+function sqlValias(mode, a, isAddress, line) {
+  if (mode === 'i') {
+    const wanted = line.slice(0, SQL_LINE);
+    if (table.aliasLines(a.user, a.domain).includes(wanted)) {
+      err(`Error: alias ${a.user}@${a.domain} -> ${wanted} already exists.`);
+      exit(255);
+    }
+    try {
+      table.insertLine(a.user, a.domain, wanted);
+    } catch (e) {
+      if (!(e instanceof VError)) throw e;
+    }
+    return;
+  }
+  if (mode === 'd') {
+    table.deleteAlias(a.user, a.domain);
+    return;
+  }
+  if (mode === 'n') {
+    const names = table.aliasNames(a.domain);
+    if (names.length === 0) exit(255);
+    for (const n of names) out(n);
+    return;
+  }
+  const rows = isAddress
+    ? table.aliasLines(a.user, a.domain).map((l) => ({ alias: a.user, line: l }))
+    : table.domainRows(a.domain);
+  if (rows.length === 0) exit(255);
+  for (const r of rows) out(`${r.alias}@${a.domain} -> ${r.line}`);
 }

@@ -9,10 +9,12 @@ import { qmailPath, domainsDir } from '../config.mjs';
 import { lookupDomain } from '../domains.mjs';
 import { readText } from '../files.mjs';
 import { GID } from '../flags.mjs';
-import { exit, out, readStdin } from '../io.mjs';
+import { exit, out, outRaw, readStdin } from '../io.mjs';
 import { deliverToMaildir, ensureMaildir } from '../maildir.mjs';
 import { overQuota } from '../quota.mjs';
+import { usesValiasTable } from '../mysql.mjs';
 import { lookupUser } from '../userdb.mjs';
+import { aliasLines } from '../valias-table.mjs';
 
 /** A custom bounce text from the domain, else the site, else the built-in one. */
 function message(domainDir, file, fallback) {
@@ -56,6 +58,34 @@ function runDotQmail(lines, msg) {
   }
 }
 
+/**
+ * process_valias (--enable-valias): the alias's rows, else the longest `<prefix>-default` row
+ * (DEFAULT set to the rest), each line through deliver_mail; true when there were any.
+ */
+function deliverValias(user, domain, msg) {
+  let lines = aliasLines(user, domain);
+  for (let i = user.length; lines.length === 0 && i > 0; i -= 1) {
+    if (user[i - 1] !== '-') continue;
+    const found = aliasLines(`${user.slice(0, i)}default`, domain);
+    if (found.length > 0) {
+      lines = found;
+      process.env.DEFAULT = user.slice(i);
+    }
+  }
+  for (const line of lines) {
+    if (line.startsWith('#')) continue;
+    if (line.startsWith('|')) runDotQmail([line], msg);
+    else if (line.startsWith('.') || line.startsWith('/')) {
+      if (!line.endsWith('/')) {
+        outRaw(`can't handle mbox delivery for ${line}`);
+        exit(111);
+      }
+      toMaildir(line, msg);
+    } else forward(line.replace(/^&/, ''), msg);
+  }
+  return lines.length > 0;
+}
+
 export default function vdelivermail(argv) {
   if (argv.length !== 2) {
     out('vdelivermail: invalid syntax in .qmail-default file');
@@ -81,6 +111,10 @@ export default function vdelivermail(argv) {
     exit(100);
   }
   const msg = Buffer.concat([Buffer.from(process.env.RPLINE ?? ''), Buffer.from(`${deliveredTo}\n`), body]);
+  if (usesValiasTable() && deliverValias(user, domain.real, msg)) {
+    out('vdelivermail: valiases processed');
+    return;
+  }
   const pw = lookupUser(domain, user);
   if (pw) {
     if (pw.gid & GID.BOUNCE_MAIL) {

@@ -13,6 +13,9 @@ import {
   limitsFile,
   parseLimits,
   readDomainLimits,
+  deleteLimitsRow,
+  usesMysqlLimits,
+  writeLimitsRow,
 } from '../limits.mjs';
 import { parseQuota } from '../quota.mjs';
 
@@ -96,7 +99,8 @@ export default function vmoddomlimits(argv) {
   if (!useDefault && !domain) return;
   const file = useDefault ? defaultLimitsFile() : limitsFile(domain.dir);
   if (del && !useDefault) {
-    removeFile(file);
+    if (usesMysqlLimits()) deleteLimitsRow(domain.real);
+    else removeFile(file);
     out('Limits deleted');
     return;
   }
@@ -173,6 +177,10 @@ export default function vmoddomlimits(argv) {
     }
   }
   if (!changed) return;
+  if (usesMysqlLimits() && !useDefault) {
+    writeLimitsRow(domain.real, l);
+    return;
+  }
   // Written by root under a 022 umask; the next read hands it to the domain (spec 1).
   process.umask(0o022);
   replaceFile(file, formatLimits(l));
