@@ -94,6 +94,8 @@ export function sql(statements, { write = false } = {}) {
       .join(''),
     env: { ...process.env, MYSQL_PWD: c.password },
     encoding: 'utf8',
+    // A domain of thousands of users is megabytes of hex (the default buffer is 1 MiB).
+    maxBuffer: 1 << 30,
   });
   if (r.status !== 0) {
     // The client's own line (ERROR nnnn …), as mysql_error() gives vpopmail; never the
