@@ -5,7 +5,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { Client as SshClient, ConnectConfig } from 'ssh2';
+import type { BaseAgent, Client as SshClient, ConnectConfig, ParsedKey } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 
 const { Client } = ssh2;
@@ -22,6 +22,11 @@ export interface ConnectOptions {
   acceptNewHostKeys: boolean;
   passphrase: PassphraseSource;
   log: Logger;
+  /**
+   * An agent this connection may forward to commands run with agent forwarding (the direct
+   * data path's run key); never used to log in here.
+   */
+  forwardAgent?: BaseAgent<ParsedKey>;
 }
 
 export interface SshLink {
@@ -153,6 +158,8 @@ function connectConfig(
     keepaliveCountMax: spec.keepaliveCountMax,
     algorithms: algorithmsFor({ legacy: spec.legacyAlgorithms, knownKeyTypes: knownTypesFor(spec) }),
     authHandler: authHandler(plan),
+    // Log-in goes through authHandler alone; ssh2 keeps this agent for forwarded channels.
+    ...(opts.forwardAgent ? { agent: opts.forwardAgent } : {}),
     hostVerifier: (key: Buffer) => {
       try {
         check.hostKey = verifyHostKey(spec, key, opts.acceptNewHostKeys);

@@ -21,6 +21,8 @@ import {
 export interface HostKeyOutcome {
   fingerprint: string;
   keyType: string;
+  /** `<type> <base64>`: the key accepted, as a known_hosts line names it. */
+  publicKey: string;
   /** The file a new key was written to under accept-new. */
   recordedIn?: string;
 }
@@ -58,7 +60,7 @@ export function verifyHostKey(spec: HostSpec, blob: Buffer, acceptNew: boolean):
   const fileOf = (entry: KnownHostEntry) => all.find((x) => x.e === entry)?.file ?? '?';
   switch (verdict.kind) {
     case 'match':
-      return { fingerprint: fp, keyType: type };
+      return { fingerprint: fp, keyType: type, publicKey: `${type} ${blob.toString('base64')}` };
     case 'revoked':
       throw new HostKeyError(
         `the ${type} host key of ${where} is marked @revoked in ${fileOf(verdict.entry)} line ${verdict.entry.lineNumber} (${fp}); refusing to connect`,
@@ -89,7 +91,12 @@ export function verifyHostKey(spec: HostSpec, blob: Buffer, acceptNew: boolean):
           mode: 0o600,
         });
         if (fresh) chmodSync(file, 0o600);
-        return { fingerprint: fp, keyType: type, recordedIn: file };
+        return {
+          fingerprint: fp,
+          keyType: type,
+          publicKey: `${type} ${blob.toString('base64')}`,
+          recordedIn: file,
+        };
       }
       const others =
         verdict.kind === 'other-types'

@@ -6,7 +6,9 @@ export function sshdConfig(host: LabHostDefinition, hostDir: string, authorizedK
     'Port 22',
     'ListenAddress 0.0.0.0',
     'PidFile none',
-    `AuthorizedKeysFile ${authorizedKeys}`,
+    // The lab's key, and the login's own file as on a real server (the direct data path adds
+    // its run's line there).
+    `AuthorizedKeysFile ${authorizedKeys} .ssh/authorized_keys`,
     'PermitRootLogin prohibit-password',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',

@@ -1,0 +1,35 @@
+# vmigrate's direct data path, run on the source: tar -c of the members named on stdin (NUL
+# separated), straight into the destination's sshd with the source's own ssh client, which
+# logs in with the run's key through the agent the controller forwards (nothing else is
+# offered, no config file of the source's is read) and checks the destination's host key
+# against the one the controller verified. POSIX sh.
+#
+# $1 = the destination's host key (`<type> <base64>`), $2 = the run's public key, $3 = host,
+# $4 = port, $5 = login, $6 = the stream's request (direct-grant.ts), then tar's arguments.
+#
+# The two tars' complaints come back apart: the source's as tar prints them, the destination's
+# prefixed `vmigrate-dest: `. The exit status is the destination's, or 200 + tar -c's when the
+# destination succeeded and tar -c did not (1: a live mailbox changed under it).
+hostkey=$1 runkey=$2 host=$3 port=$4 login=$5 request=$6
+shift 6
+# ssh refuses an identity file others could read, even one that holds only a public key.
+umask 077
+d=$(mktemp -d) || exit 2
+trap 'rm -rf -- "$d"' EXIT
+trap 'exit 143' HUP INT TERM
+printf 'vmigrate-dest %s\n' "$hostkey" >"$d/known_hosts"
+printf '%s\n' "$runkey" >"$d/run.pub"
+{
+  tar -c "$@"
+  echo $? >"$d/tar.status"
+} | ssh -F /dev/null -T -x -a -p "$port" -l "$login" \
+  -o BatchMode=yes -o HostKeyAlias=vmigrate-dest -o StrictHostKeyChecking=yes \
+  -o UserKnownHostsFile="$d/known_hosts" -o GlobalKnownHostsFile=/dev/null \
+  -o IdentitiesOnly=yes -o IdentityFile="$d/run.pub" -o PasswordAuthentication=no \
+  -o KbdInteractiveAuthentication=no -o ControlPath=none -o ServerAliveInterval=15 \
+  -o ServerAliveCountMax=4 "$host" "$request" 2>"$d/dest.err"
+st=$?
+[ -s "$d/dest.err" ] && sed 's/^/vmigrate-dest: /' "$d/dest.err" >&2
+t=$(cat "$d/tar.status" 2>/dev/null || echo 255)
+[ "$st" -eq 0 ] && [ "$t" -ne 0 ] && exit $((200 + t))
+exit "$st"

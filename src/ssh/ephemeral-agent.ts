@@ -1,0 +1,117 @@
+/**
+ * An ssh-agent inside the controller that holds one key, made in memory for one run and never
+ * written anywhere. Forwarded to the source over the controller's own connection, it lets the
+ * source's `ssh` log in to the destination for the direct data path without any lasting secret
+ * on either server: the private key never leaves this process, the agent answers only while the
+ * run's connection is open, and it signs with that key alone (it holds nothing else, so a
+ * forwarded socket on the source can reach nothing of the operator's).
+ */
+import ssh2 from 'ssh2';
+import type { AgentInboundRequest, ParsedKey } from 'ssh2';
+import { Duplex } from 'node:stream';
+
+const { AgentProtocol, BaseAgent, utils } = ssh2;
+
+function parsed(text: string): ParsedKey {
+  const k = utils.parseKey(text);
+  if (k instanceof Error) throw k;
+  return k;
+}
+
+export class EphemeralAgent extends BaseAgent<ParsedKey> {
+  readonly #key: ParsedKey;
+  /** `ssh-ed25519 AAAA…`, without a comment: what an authorized_keys line names. */
+  readonly publicKey: string;
+  /** How many signatures it has made: each is one login by the source's ssh. */
+  signatures = 0;
+
+  constructor() {
+    super();
+    const pair = utils.generateKeyPairSync('ed25519');
+    this.#key = parsed(pair.private);
+    const pub = parsed(pair.public);
+    this.publicKey = `${pub.type} ${pub.getPublicSSH().toString('base64')}`;
+  }
+
+  getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void): void {
+    cb(undefined, [this.#key]);
+  }
+
+  sign(
+    pubKey: ParsedKey,
+    data: Buffer,
+    options: { hash?: string } | ((err?: Error, sig?: Buffer) => void),
+    cb?: (err?: Error, sig?: Buffer) => void,
+  ): void {
+    const done = typeof options === 'function' ? options : cb;
+    const hash = typeof options === 'function' ? undefined : options.hash;
+    const sig = this.#signWith(pubKey, data, hash);
+    done?.(sig instanceof Error ? sig : undefined, sig instanceof Error ? undefined : sig);
+  }
+
+  /** The agent protocol for a forwarded channel: this key's identity and signatures, nothing else. */
+  override getStream(cb: (err: Error | undefined, stream?: Duplex) => void): void {
+    cb(undefined, onlyKnownRequests(this.#protocol()));
+  }
+
+  #protocol(): InstanceType<typeof AgentProtocol> {
+    const protocol = new AgentProtocol(false);
+    protocol.on('identities', (req: AgentInboundRequest) => protocol.getIdentitiesReply(req, [this.#key]));
+    protocol.on(
+      'sign',
+      (req: AgentInboundRequest, pubKey: ParsedKey, data: Buffer, flags: { hash?: string }) => {
+        const sig = this.#signWith(pubKey, data, flags.hash);
+        if (sig instanceof Error) protocol.failureReply(req);
+        else protocol.signReply(req, sig);
+      },
+    );
+    return protocol;
+  }
+
+  #signWith(pubKey: ParsedKey, data: Buffer, hash: string | undefined): Buffer | Error {
+    // By the public blob: ssh2's equals() of a private and a public key is false.
+    if (!this.#key.getPublicSSH().equals(pubKey.getPublicSSH()))
+      return new Error('the run key is the only key of this agent');
+    this.signatures += 1;
+    return this.#key.sign(data, hash);
+  }
+}
+
+const REQUEST_IDENTITIES = 11;
+const SIGN_REQUEST = 13;
+const FAILURE = Buffer.from([0, 0, 0, 1, 5]);
+
+/**
+ * The agent's side of a forwarded channel, answering FAILURE itself to every request but the
+ * two it serves. OpenSSH's ssh first asks an agent to bind to the session
+ * (session-bind@openssh.com, an extension); ssh2's AgentProtocol answers an unknown request
+ * without skipping its body and then misreads the next one, so such a request never reaches
+ * it. The agent client waits for each answer, so answers stay in order.
+ */
+function onlyKnownRequests(protocol: InstanceType<typeof AgentProtocol>): Duplex {
+  let pending = Buffer.alloc(0);
+  const outer: Duplex = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, done) {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 5) {
+        const length = pending.readUInt32BE(0);
+        if (pending.length < 4 + length) break;
+        const message = pending.subarray(0, 4 + length);
+        pending = pending.subarray(4 + length);
+        const type = message[4];
+        if (type === REQUEST_IDENTITIES || type === SIGN_REQUEST) protocol.write(message);
+        else outer.push(FAILURE);
+      }
+      done();
+    },
+    final(done) {
+      protocol.end();
+      done();
+    },
+  });
+  protocol.on('data', (d: Buffer) => outer.push(d));
+  protocol.on('end', () => outer.push(null));
+  protocol.on('error', (e: Error) => outer.destroy(e));
+  return outer;
+}

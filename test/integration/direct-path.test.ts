@@ -1,0 +1,173 @@
+/**
+ * The direct data path's parts over real sshd (issue 20, first part): the source's own ssh
+ * logs in to the destination with the run's key, which only the controller's in-process agent
+ * holds and forwards over the controller's connection to the source; the destination's
+ * authorized_keys line lets that key unpack a stream into the domain and nothing else. The
+ * stream goes from old to new over the lab bridge without passing through the controller.
+ */
+import { readFileSync } from 'node:fs';
+import type { ClientChannel, ExecOptions } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log/logger.js';
+import { grantLine, receiveRequest } from '../../src/migration/direct-grant.js';
+import { commandLine } from '../../src/remote/quote.js';
+import { openLink, type SshLink } from '../../src/ssh/connect.js';
+import { EphemeralAgent } from '../../src/ssh/ephemeral-agent.js';
+import { labHostSession } from '../lab/connect.js';
+import { lab } from '../helpers/lab-session.js';
+import { mailHost, type LabMailHost } from '../helpers/vpopmail.js';
+
+const SENDER = readFileSync(new URL('../../src/maildir/direct-sender.sh', import.meta.url), 'utf8');
+const EXTRACT = readFileSync(new URL('../../src/maildir/extract-script.sh', import.meta.url), 'utf8');
+const D = 'direct.example';
+const MARKER = 'vmigrate-direct test direct.example';
+
+/** Runs a command on the link with the agent forwarded; its output and status. */
+function execForwarding(
+  link: SshLink,
+  argv: string[],
+  stdin: Buffer,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // ssh2 takes agentForward per exec; its types do not list it.
+    const forwarding = { agentForward: true } as ExecOptions;
+    link.client.exec(commandLine(argv), forwarding, (err, ch: ClientChannel) => {
+      if (err) return reject(err);
+      let stdout = '';
+      let stderr = '';
+      let code: number | null = null;
+      ch.on('data', (d: Buffer) => (stdout += d.toString()));
+      ch.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      ch.on('exit', (c: number | null) => (code = c));
+      ch.on('close', () => resolve({ code, stdout, stderr }));
+      ch.end(stdin);
+    });
+  });
+}
+
+describe('the direct data path, parts', () => {
+  const agent = new EphemeralAgent();
+  const session = labHostSession(lab());
+  let old: LabMailHost;
+  let neu: LabMailHost;
+  let source: SshLink;
+  let destKey = '';
+  let destDir = '';
+  const drop = (h: LabMailHost) => h.sh(`${h.home}/bin/vdeldomain -f ${D} >/dev/null 2>&1; true`);
+
+  beforeAll(async () => {
+    old = await mailHost('old');
+    neu = await mailHost('new');
+    for (const h of [old, neu]) {
+      await drop(h);
+      expect((await h.vp('vadddomain', D, 'pw-direct-123')).code).toBe(0);
+      expect((await h.vp('vadduser', `ann@${D}`, 'pw-direct-123')).code).toBe(0);
+    }
+    const ann = (await old.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
+    await old.sh(
+      [1, 2, 3]
+        .map((i) => `printf 'Subject: %s\\n\\nbody %s\\n' ${i} ${i} > ${ann}/Maildir/cur/${i}.m:2,S`)
+        .join('\n'),
+    );
+    const opts = {
+      acceptNewHostKeys: false,
+      passphrase: () => Promise.resolve(undefined),
+      log: silentLogger(),
+    };
+    source = await openLink(await session.resolve('old'), { ...opts, forwardAgent: agent });
+    const probe = await openLink(await session.resolve('new'), opts);
+    destKey = probe.hostKey.publicKey;
+    probe.close();
+    destDir = (await neu.vp('vdominfo', '-d', D)).stdout.trim();
+    const line = grantLine({
+      publicKey: agent.publicKey,
+      from: [lab().hosts.old.address],
+      expires: new Date(Date.now() + 3600_000),
+      domainDir: destDir,
+      owner: `${neu.uid}:${neu.gid}`,
+      extractScript: EXTRACT,
+      sudo: false,
+      marker: MARKER,
+    });
+    const added = await neu.sh(
+      `umask 077; mkdir -p ~/.ssh; printf '%s\\n' '${line.replaceAll("'", "'\\''")}' >> ~/.ssh/authorized_keys`,
+    );
+    expect(added.code, added.stderr).toBe(0);
+  }, 60_000);
+
+  afterAll(async () => {
+    await neu.sh(`sed -i '/ ${MARKER}$/d' ~/.ssh/authorized_keys`);
+    source.close();
+    await session.close();
+    for (const h of [old, neu]) {
+      await drop(h);
+      await h.close();
+    }
+  });
+
+  const send = (request: string, members: string[], base: string) =>
+    execForwarding(
+      source,
+      [
+        'sh',
+        '-c',
+        SENDER,
+        'vmigrate-direct',
+        destKey,
+        agent.publicKey,
+        lab().hosts.new.address,
+        String(lab().hosts.new.port),
+        'root',
+        request,
+        `--owner=:${neu.uid}`,
+        `--group=:${neu.gid}`,
+        '--no-recursion',
+        '--null',
+        '-C',
+        base,
+        '-T',
+        '-',
+      ],
+      Buffer.from(members.map((m) => `${m}\0`).join('')),
+    );
+
+  it('streams a mailbox from the source straight into the destination, owned there', async () => {
+    const from = (await old.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
+    const to = (await neu.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
+    const members = ['cur', 'cur/1.m:2,S', 'cur/2.m:2,S', 'cur/3.m:2,S'];
+    const r = await send(
+      receiveRequest({ base: `${to}/Maildir`, compress: undefined, transform: '' }),
+      members,
+      `${from}/Maildir`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const arrived = await neu.sh(`cd ${to}/Maildir/cur && stat -c '%n %u:%g' * && cat 2.m:2,S`);
+    expect(arrived.stdout).toBe(
+      [1, 2, 3].map((i) => `${i}.m:2,S ${neu.uid}:${neu.gid}`).join('\n') + '\nSubject: 2\n\nbody 2\n',
+    );
+    expect(agent.signatures).toBeGreaterThanOrEqual(1);
+  });
+
+  it('is refused by the destination for anything but a stream into the domain', async () => {
+    const from = (await old.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
+    const r = await send(
+      receiveRequest({ base: '/root', compress: undefined, transform: '' }),
+      ['cur'],
+      `${from}/Maildir`,
+    );
+    expect(r.code).toBe(126);
+    expect(r.stderr).toContain('vmigrate-dest: vmigrate: refused: base outside the domain');
+    const rootFiles = await neu.sh('ls -a /root');
+    expect(rootFiles.stdout).not.toContain('cur');
+  });
+
+  it('leaves no key and no file of its own on the source', async () => {
+    const base64 = agent.publicKey.split(' ')[1]!;
+    const left = await old.sh(
+      // The sender's temporary directory held the public half: gone with it.
+      `grep -rlF -- '${base64}' /tmp /root /home 2>/dev/null; true`,
+    );
+    expect(left.stdout).toBe('');
+  });
+});
