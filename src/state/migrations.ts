@@ -143,4 +143,18 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (cutover_id, seq)
   );
   `,
+  // 7: the direct data path's authorized_keys lines on destinations, recorded before each is
+  // written, so that a run killed at any point, a resume or cleanup finds and removes them.
+  `
+  CREATE TABLE direct_grants (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    destination TEXT NOT NULL,
+    login       TEXT NOT NULL,
+    marker      TEXT NOT NULL,
+    file        TEXT,
+    added_at    TEXT NOT NULL,
+    removed_at  TEXT,
+    PRIMARY KEY (run_id, destination, marker)
+  );
+  `,
 ];

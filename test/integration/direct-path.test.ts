@@ -10,6 +10,7 @@ import type { ClientChannel, ExecOptions } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { grantLine, receiveRequest } from '../../src/migration/direct-grant.js';
+import { grantMarker, installGrant, removeGrant } from '../../src/migration/direct-grant-remote.js';
 import { commandLine } from '../../src/remote/quote.js';
 import { openLink, type SshLink } from '../../src/ssh/connect.js';
 import { EphemeralAgent } from '../../src/ssh/ephemeral-agent.js';
@@ -20,7 +21,7 @@ import { mailHost, type LabMailHost } from '../helpers/vpopmail.js';
 const SENDER = readFileSync(new URL('../../src/maildir/direct-sender.sh', import.meta.url), 'utf8');
 const EXTRACT = readFileSync(new URL('../../src/maildir/extract-script.sh', import.meta.url), 'utf8');
 const D = 'direct.example';
-const MARKER = 'vmigrate-direct test direct.example';
+const MARKER = grantMarker(1, D);
 
 /** Runs a command on the link with the agent forwarded; its output and status. */
 function execForwarding(
@@ -53,6 +54,7 @@ describe('the direct data path, parts', () => {
   let source: SshLink;
   let destKey = '';
   let destDir = '';
+  let grantFile = '';
   const drop = (h: LabMailHost) => h.sh(`${h.home}/bin/vdeldomain -f ${D} >/dev/null 2>&1; true`);
 
   beforeAll(async () => {
@@ -89,14 +91,15 @@ describe('the direct data path, parts', () => {
       sudo: false,
       marker: MARKER,
     });
-    const added = await neu.sh(
-      `umask 077; mkdir -p ~/.ssh; printf '%s\\n' '${line.replaceAll("'", "'\\''")}' >> ~/.ssh/authorized_keys`,
-    );
-    expect(added.code, added.stderr).toBe(0);
+    grantFile = await installGrant(neu.remote, {
+      login: 'root',
+      sourceAddress: lab().hosts.old.address,
+      line,
+    });
   }, 60_000);
 
   afterAll(async () => {
-    await neu.sh(`sed -i '/ ${MARKER}$/d' ~/.ssh/authorized_keys`);
+    await removeGrant(neu.remote, grantFile, MARKER);
     source.close();
     await session.close();
     for (const h of [old, neu]) {
@@ -169,5 +172,31 @@ describe('the direct data path, parts', () => {
       `grep -rlF -- '${base64}' /tmp /root /home 2>/dev/null; true`,
     );
     expect(left.stdout).toBe('');
+  });
+
+  it("comes off the destination by its marker, the file's other lines and modes kept", async () => {
+    expect(grantFile).toBe('/root/.ssh/authorized_keys');
+    await neu.sh(`printf 'ssh-ed25519 AAAAother operator@laptop' >> ${grantFile}`);
+    const line2 = await installGrant(neu.remote, {
+      login: 'root',
+      sourceAddress: '10.9.9.9',
+      line: `x ${MARKER}`,
+    });
+    expect(line2).toBe(grantFile);
+    const before = (await neu.sh(`stat -c '%i %a %U' ${grantFile}; wc -l < ${grantFile}`)).stdout;
+    expect(await removeGrant(neu.remote, grantFile, MARKER)).toBe(2);
+    const after = await neu.sh(`stat -c '%i %a %U' ${grantFile}; cat ${grantFile}`);
+    expect(after.stdout).toBe(`${before.split('\n')[0]}\nssh-ed25519 AAAAother operator@laptop\n`);
+    expect(await removeGrant(neu.remote, grantFile, MARKER)).toBe(0);
+    // Without the line the run's key is refused by sshd itself.
+    const from = (await old.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
+    const to = (await neu.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
+    const r = await send(
+      receiveRequest({ base: `${to}/Maildir`, compress: undefined, transform: '' }),
+      ['cur'],
+      `${from}/Maildir`,
+    );
+    expect(r.code).toBe(255);
+    expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
   });
 });

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/state/migrations.js';
 import { CopiedMessages } from '../../src/state/copied-messages.js';
+import { DirectGrants } from '../../src/state/direct-grants.js';
 import { STORE_FILE, StateStore } from '../../src/state/store.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'store-'));
@@ -78,5 +79,26 @@ describe('StateStore', () => {
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     db.close();
     expect(() => StateStore.open(dir)).toThrow(/newer than this vmigrate knows/);
+  });
+});
+
+describe('DirectGrants', () => {
+  it('keeps a grant open from before its line is written until it is removed', () => {
+    const s = StateStore.open(scratch());
+    s.db
+      .prepare(
+        "INSERT INTO runs (command, args, source, destination, started_at) VALUES ('move', '[]', 'old', 'new', 'now')",
+      )
+      .run();
+    const grants = new DirectGrants(s);
+    const g = { runId: 1, destination: 'new', login: 'root', marker: 'vmigrate-direct 1 ex.com' };
+    grants.record(g);
+    expect(grants.open()).toEqual([{ ...g, file: undefined }]);
+    grants.placed(g, '/root/.ssh/authorized_keys');
+    expect(grants.open('new')).toEqual([{ ...g, file: '/root/.ssh/authorized_keys' }]);
+    expect(grants.open('other')).toEqual([]);
+    grants.removed(g);
+    expect(grants.open()).toEqual([]);
+    s.close();
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * Putting the direct path's grant line (direct-grant.ts) on the destination and taking it off
+ * again. The line goes into the first file the destination's sshd reads keys from for the
+ * login (`sshd -T` for that login and the source's address; `.ssh/authorized_keys` where sshd
+ * cannot be asked), created with the modes StrictModes wants; removal rewrites the file in
+ * place (same inode, owner and mode) without the lines that end with the run's marker.
+ */
+import type { Remote } from '../remote/remote.js';
+
+const INSTALL = `
+u=$1 addr=$2
+home=$(getent passwd "$u" 2>/dev/null | cut -d: -f6)
+[ -n "$home" ] || home=$(awk -F: -v u="$u" '$1 == u { print $6; exit }' /etc/passwd)
+[ -n "$home" ] || { echo "vmigrate: $u has no home directory" >&2; exit 3; }
+sshd=$(command -v sshd || echo /usr/sbin/sshd)
+files=$("$sshd" -T -C "user=$u,host=vmigrate-direct,addr=$addr" 2>/dev/null |
+  awk '$1 == "authorizedkeysfile" { $1 = ""; print; exit }')
+set -f
+set -- $files
+set +f
+f=\${1:-.ssh/authorized_keys}
+case $f in none) echo "vmigrate: sshd reads no authorized_keys file for $u" >&2; exit 3 ;; esac
+f=$(printf '%s\\n' "$f" | awk -v h="$home" -v u="$u" '{ gsub(/%h/, h); gsub(/%u/, u); gsub(/%%/, "%"); print }')
+case $f in /*) ;; *) f=$home/$f ;; esac
+umask 077
+d=\${f%/*}
+[ -d "$d" ] || { mkdir -p "$d" && chown "$u" "$d"; } || exit 3
+[ -e "$f" ] || { : >"$f" && chown "$u" "$f"; } || exit 3
+line=$(cat)
+# A last line without its newline would swallow the grant.
+[ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ] && printf '\\n' >>"$f"
+printf '%s\\n' "$line" >>"$f" || exit 3
+printf '%s\\n' "$f"
+`;
+
+const REMOVE = `
+f=$1 m=" $2"
+[ -f "$f" ] || { echo 0; exit 0; }
+t=$f.vmigrate-direct.$$
+awk -v m="$m" 'length($0) >= length(m) && substr($0, length($0) - length(m) + 1) == m { n++; next }
+  { print } END { print n + 0 > "/dev/stderr" }' "$f" >"$t" 2>"$t.n" || { rm -f "$t" "$t.n"; exit 3; }
+cat "$t" >"$f" && cat "$t.n"
+st=$?
+rm -f "$t" "$t.n"
+exit $st
+`;
+
+const MARKER = /^vmigrate-direct [0-9]+ [a-z0-9.-]+$/;
+
+export function grantMarker(runId: number, domain: string): string {
+  const m = `vmigrate-direct ${runId} ${domain}`;
+  if (!MARKER.test(m)) throw new Error(`not a grant marker: ${m}`);
+  return m;
+}
+
+/** Adds the line for `login`; the file it went into. */
+export async function installGrant(
+  dest: Remote,
+  o: { login: string; sourceAddress: string; line: string },
+): Promise<string> {
+  const r = await dest.run(['sh', '-c', INSTALL, 'vmigrate-grant', o.login, o.sourceAddress], {
+    stdin: o.line,
+  });
+  return r.stdout.toString().trim();
+}
+
+/** Removes every line of `marker` from `file`; how many there were. */
+export async function removeGrant(dest: Remote, file: string, marker: string): Promise<number> {
+  if (!MARKER.test(marker)) throw new Error(`not a grant marker: ${marker}`);
+  const r = await dest.run(['sh', '-c', REMOVE, 'vmigrate-ungrant', file, marker]);
+  return Number(r.stdout.toString().trim()) || 0;
+}
