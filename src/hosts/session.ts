@@ -12,6 +12,7 @@ import type { HostSpec } from '../ssh/host-spec.js';
 import { ConnectionPool } from '../ssh/pool.js';
 import { resolveHost } from '../ssh/resolve-host.js';
 import { defaultResolver, type SshConfigResolver } from '../ssh/ssh-config.js';
+import type { BaseAgent, ParsedKey } from 'ssh2';
 
 export interface SessionOptions {
   configFile?: string | undefined;
@@ -23,6 +24,8 @@ export interface SessionOptions {
   log: Logger;
   /** Injected in tests; otherwise `ssh -G` or the library, whichever is available. */
   sshResolver?: SshConfigResolver;
+  /** The host (as named) whose connections carry this agent for forwarding (the direct path). */
+  forwardAgent?: { host: string; agent: BaseAgent<ParsedKey> };
 }
 
 export interface ConnectedHost {
@@ -55,10 +58,12 @@ export class HostSession {
     if (!entry) {
       entry = (async () => {
         const spec = await this.resolve(arg);
+        const fwd = this.opts.forwardAgent;
         const pool = new ConnectionPool(spec, {
           acceptNewHostKeys: this.opts.acceptNewHostKeys,
           passphrase: this.opts.passphrase,
           log: this.opts.log,
+          ...(fwd?.host === arg ? { forwardAgent: fwd.agent } : {}),
         });
         await pool.connect();
         return { spec, pool, remote: new SshRemote(pool, this.opts.log) };

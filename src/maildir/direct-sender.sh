@@ -8,8 +8,8 @@
 # $4 = port, $5 = login, $6 = the stream's request (direct-grant.ts), then tar's arguments.
 #
 # The two tars' complaints come back apart: the source's as tar prints them, the destination's
-# prefixed `vmigrate-dest: `. The exit status is the destination's, or 200 + tar -c's when the
-# destination succeeded and tar -c did not (1: a live mailbox changed under it).
+# prefixed `vmigrate-dest: `; the last line is `vmigrate-direct-status: <ssh's> <tar -c's>`
+# (ssh's is the destination's, or 255 for ssh itself). The exit status is ssh's.
 hostkey=$1 runkey=$2 host=$3 port=$4 login=$5 request=$6
 shift 6
 # ssh refuses an identity file others could read, even one that holds only a public key.
@@ -31,5 +31,5 @@ printf '%s\n' "$runkey" >"$d/run.pub"
 st=$?
 [ -s "$d/dest.err" ] && sed 's/^/vmigrate-dest: /' "$d/dest.err" >&2
 t=$(cat "$d/tar.status" 2>/dev/null || echo 255)
-[ "$st" -eq 0 ] && [ "$t" -ne 0 ] && exit $((200 + t))
+echo "vmigrate-direct-status: $st $t" >&2
 exit "$st"

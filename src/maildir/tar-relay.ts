@@ -141,7 +141,7 @@ const VANISHED =
   /^tar: .*(File removed before we read it|file changed as we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory|Warning: Cannot stat|Exiting with failure status due to previous errors)/;
 /** Of those, the ones that mean a file was not sent at all. */
 const NOT_SENT =
-  /^tar: (.*): (?:File removed before we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory)$/;
+  /^tar: (.*?): (?:Warning: )?(?:File removed before we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory)$/;
 
 const EXTRACT_SCRIPT = readFileSync(new URL('./extract-script.sh', import.meta.url), 'utf8');
 
@@ -202,9 +202,9 @@ function brokePipe(st: { code: number | null; signal: string | null; stderr: str
   return st.signal === 'PIPE' || st.signal === 'SIGPIPE' || st.code === 141 || /Broken pipe/.test(st.stderr);
 }
 
-export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<RelayResult> {
-  if (job.members.length === 0) return { vanished: 0, vanishedNames: [] };
-  const readerArgv = [
+/** The source's end of a stream: tar -c of the members named on stdin. */
+export function readerArgv(job: Pick<TreeRelay, 'sourceBase' | 'owner' | 'compress' | 'live'>): string[] {
+  return [
     'tar',
     '-c',
     `--owner=:${job.owner.uid}`,
@@ -219,10 +219,23 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
     '-T',
     '-',
   ];
+}
+
+/** Files tar -c named as gone before it read them (quoted as tar quotes). */
+export function notSentNames(stderr: string): string[] {
+  return stderr.split('\n').flatMap((l) => {
+    const m = NOT_SENT.exec(l);
+    return m?.[1] === undefined ? [] : [m[1]];
+  });
+}
+
+export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<RelayResult> {
+  if (job.members.length === 0) return { vanished: 0, vanishedNames: [] };
+  const readerArgs = readerArgv(job);
   const writerArgv = extractorArgv(job);
   // Both ends are opened at once: each costs a round trip or two, which on a slow link made
   // up a good part of a small slice's time.
-  const [r0, w0] = await Promise.allSettled([source.spawn(readerArgv), dest.spawn(writerArgv)]);
+  const [r0, w0] = await Promise.allSettled([source.spawn(readerArgs), dest.spawn(writerArgv)]);
   if (r0.status === 'rejected' || w0.status === 'rejected') {
     for (const end of [r0, w0]) if (end.status === 'fulfilled') abandon(end.value);
     throw r0.status === 'rejected' ? r0.reason : (w0 as PromiseRejectedResult).reason;
@@ -273,10 +286,6 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   }
   if (destFailed) throw streamFailure(dest, 'tar -x', writer.command, w.value);
   for (const x of [sent, moved, r, w]) if (x.status === 'rejected') throw x.reason;
-  const stderr = r.status === 'fulfilled' ? r.value.stderr : '';
-  const vanishedNames = stderr.split('\n').flatMap((l) => {
-    const m = NOT_SENT.exec(l);
-    return m?.[1] === undefined ? [] : [m[1]];
-  });
+  const vanishedNames = notSentNames(r.status === 'fulfilled' ? r.value.stderr : '');
   return { vanished: vanishedNames.length, vanishedNames };
 }

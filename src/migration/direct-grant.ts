@@ -14,6 +14,8 @@
  */
 import { quote } from '../remote/quote.js';
 
+export { encodeArg, receiveRequest } from '../maildir/direct-request.js';
+
 export interface GrantInput {
   /** `ssh-ed25519 AAAA…` of the run's key. */
   publicKey: string;
@@ -39,21 +41,6 @@ const DECOMPRESSORS: Record<string, string> = { '-': '', gzip: 'gzip', zstd: 'zs
 function expiryTime(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}Z`;
-}
-
-/** One argument of a stream's request: `-` for empty, else every byte as `\0NNN`. */
-export function encodeArg(value: string): string {
-  if (value === '') return '-';
-  return [...Buffer.from(value)].map((b) => `\\0${b.toString(8).padStart(3, '0')}`).join('');
-}
-
-/** What the source's ssh sends for one stream (SSH_ORIGINAL_COMMAND on the destination). */
-export function receiveRequest(o: {
-  base: string;
-  compress: 'gzip' | 'zstd' | undefined;
-  transform: string;
-}): string {
-  return ['vmigrate-receive', encodeArg(o.base), o.compress ?? '-', encodeArg(o.transform)].join(' ');
 }
 
 /** The gatekeeper run as the forced command: checks the request, then runs the extractor. */

@@ -30,6 +30,14 @@ export interface ExecOptions {
   maxStdout?: number;
 }
 
+export interface SpawnOptions {
+  /**
+   * Give the command the agent its connection forwards (the direct data path's run key);
+   * an error where the connection has none.
+   */
+  forwardAgent?: boolean;
+}
+
 export interface RemoteProcess {
   readonly stdin: Writable;
   readonly stdout: Readable;
@@ -56,7 +64,7 @@ export interface Remote {
   exec(argv: readonly Arg[], options?: ExecOptions): Promise<ExecResult>;
   /** exec, throwing RemoteCommandError unless the exit status is 0. */
   run(argv: readonly Arg[], options?: ExecOptions): Promise<ExecResult>;
-  spawn(argv: readonly Arg[]): Promise<RemoteProcess>;
+  spawn(argv: readonly Arg[], options?: SpawnOptions): Promise<RemoteProcess>;
   /** A TCP connection opened by the server to host:port (absent where there is no server). */
   connectFrom?(host: string, port: number): Promise<Duplex>;
   /**

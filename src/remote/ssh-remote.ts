@@ -6,7 +6,15 @@ import type { Logger } from '../log/logger.js';
 import type { ConnectionPool } from '../ssh/pool.js';
 import { connectionLost } from './stream-lines.js';
 import { commandLine, displayCommand, type Arg } from './quote.js';
-import type { ExecOptions, ExecResult, ExitStatus, FileRead, Remote, RemoteProcess } from './remote.js';
+import type {
+  ExecOptions,
+  ExecResult,
+  ExitStatus,
+  FileRead,
+  Remote,
+  RemoteProcess,
+  SpawnOptions,
+} from './remote.js';
 
 const STDERR_CAP = 64 * 1024;
 const DEFAULT_MAX_STDOUT = 64 * 1024 * 1024;
@@ -186,11 +194,13 @@ export class SshRemote implements Remote {
     return reaping;
   }
 
-  async spawn(argv: readonly Arg[]): Promise<RemoteProcess> {
+  async spawn(argv: readonly Arg[], options: SpawnOptions = {}): Promise<RemoteProcess> {
     await this.reapOrphans();
     const full = this.wrap(argv);
     const shown = displayCommand(argv);
-    const { channel, closed } = await this.pool.exec(commandLine(full));
+    const { channel, closed } = await this.pool.exec(commandLine(full), {
+      forwardAgent: options.forwardAgent === true,
+    });
     // The channel is both stdin and stdout: a relay pipes into and out of it at once.
     channel.setMaxListeners(32);
     const stderr = new StderrSink();

@@ -8,7 +8,12 @@
  * unauthenticated connections (MaxStartups).
  */
 import type { Duplex } from 'node:stream';
-import type { ClientChannel } from 'ssh2';
+import type { ClientChannel, ExecOptions } from 'ssh2';
+
+export interface ChannelOptions {
+  /** Forward the connection's agent (ConnectOptions.forwardAgent) to this command. */
+  forwardAgent?: boolean;
+}
 import { ConnectionError } from '../errors.js';
 import { openLink, openSftp, type ConnectOptions, type SftpLink, type SshLink } from './connect.js';
 import type { HostSpec } from './host-spec.js';
@@ -155,10 +160,12 @@ export class ConnectionPool {
     this.waiters.shift()?.();
   }
 
-  private tryExec(conn: PooledConnection, command: string): Promise<OpenChannel> {
+  private tryExec(conn: PooledConnection, command: string, opts: ChannelOptions): Promise<OpenChannel> {
+    // ssh2 takes agentForward per exec; its types do not list it.
+    const execOpts = (opts.forwardAgent ? { agentForward: true } : {}) as ExecOptions;
     return new Promise((resolve, reject) => {
       try {
-        conn.link.client.exec(command, (err, channel) => {
+        conn.link.client.exec(command, execOpts, (err, channel) => {
           if (err) return reject(err);
           // ssh2 may parse the exit status and the close from the same packet batch before any
           // promise continuation runs: listen now, synchronously, or those events are lost.
@@ -184,7 +191,7 @@ export class ConnectionPool {
   }
 
   /** Open an exec channel running `command`; the slot is released when the channel closes. */
-  async exec(command: string): Promise<OpenChannel> {
+  async exec(command: string, opts: ChannelOptions = {}): Promise<OpenChannel> {
     for (let attempts = 0; ; attempts++) {
       if (this.closed)
         throw new ConnectionError('the connection pool is closed', {
@@ -205,7 +212,7 @@ export class ConnectionPool {
       this.inFlightTotal++;
       this.stats_.peakChannels = Math.max(this.stats_.peakChannels, this.inFlightTotal);
       try {
-        return await this.tryExec(conn, command);
+        return await this.tryExec(conn, command, opts);
       } catch (err) {
         this.release(conn);
         const e = err as Error;

@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { grantLine, receiveRequest } from '../../src/migration/direct-grant.js';
 import { grantMarker, installGrant, removeGrant } from '../../src/migration/direct-grant-remote.js';
+import { probeReach } from '../../src/migration/direct-reach.js';
+import { directTree } from '../../src/maildir/direct-tree.js';
+import { HostSession } from '../../src/hosts/session.js';
 import { commandLine } from '../../src/remote/quote.js';
 import { openLink, type SshLink } from '../../src/ssh/connect.js';
 import { EphemeralAgent } from '../../src/ssh/ephemeral-agent.js';
@@ -55,6 +58,7 @@ describe('the direct data path, parts', () => {
   let destKey = '';
   let destDir = '';
   let grantFile = '';
+  let line = '';
   const drop = (h: LabMailHost) => h.sh(`${h.home}/bin/vdeldomain -f ${D} >/dev/null 2>&1; true`);
 
   beforeAll(async () => {
@@ -81,7 +85,7 @@ describe('the direct data path, parts', () => {
     destKey = probe.hostKey.publicKey;
     probe.close();
     destDir = (await neu.vp('vdominfo', '-d', D)).stdout.trim();
-    const line = grantLine({
+    line = grantLine({
       publicKey: agent.publicKey,
       from: [lab().hosts.old.address],
       expires: new Date(Date.now() + 3600_000),
@@ -144,7 +148,7 @@ describe('the direct data path, parts', () => {
       `${from}/Maildir`,
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe('vmigrate-direct-status: 0 0\n');
     const arrived = await neu.sh(`cd ${to}/Maildir/cur && stat -c '%n %u:%g' * && cat 2.m:2,S`);
     expect(arrived.stdout).toBe(
       [1, 2, 3].map((i) => `${i}.m:2,S ${neu.uid}:${neu.gid}`).join('\n') + '\nSubject: 2\n\nbody 2\n',
@@ -198,5 +202,83 @@ describe('the direct data path, parts', () => {
     );
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
+  });
+
+  it('tells, from the source, whether the destination is reachable and is the destination', async () => {
+    const to = { hostKey: destKey, host: lab().hosts.new.address, port: lab().hosts.new.port, login: 'root' };
+    const ok = await probeReach(old.remote, to);
+    expect(ok).toEqual({ ok: true, client: expect.stringMatching(/^OpenSSH_/) });
+    expect(await probeReach(old.remote, { ...to, port: 2 })).toEqual({
+      ok: false,
+      why: expect.stringMatching(/^the source cannot reach 10\.213\.\d+\.12:2: .*Connection refused/),
+    });
+    const oldKey = lab().hosts.old.hostKeys.find((k) => k.type === 'ssh-ed25519')?.publicKey ?? '';
+    expect(await probeReach(old.remote, { ...to, hostKey: oldKey })).toEqual({
+      ok: false,
+      why: expect.stringMatching(/is not the destination \(another host key\)/),
+    });
+  });
+
+  it('moves a tree through the Remote API, forwarding the agent, and names what vanished on the way', async () => {
+    const forwarding = new HostSession({
+      configFile: lab().client.vmigrateConfig,
+      sshConfigFile: lab().client.sshConfig,
+      acceptNewHostKeys: false,
+      legacyAlgorithms: false,
+      passphrase: () => Promise.resolve(undefined),
+      log: silentLogger(),
+      forwardAgent: { host: 'old', agent },
+    });
+    // The test before took the grant off.
+    await installGrant(neu.remote, { login: 'root', sourceAddress: lab().hosts.old.address, line });
+    try {
+      const { remote } = await forwarding.open('old');
+      const from = (await old.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
+      const to = (await neu.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
+      await old.sh(`printf 'Subject: 4\\n\\nbody 4\\n' > ${from}/Maildir/new/4.m`);
+      const r = await directTree(
+        remote,
+        {
+          sourceBase: `${from}/Maildir`,
+          destBase: `${to}/Maildir`,
+          members: ['new', 'new/4.m', 'new/gone.m'],
+          owner: { uid: neu.uid, gid: neu.gid },
+          live: true,
+        },
+        {
+          hostKey: destKey,
+          runKey: agent.publicKey,
+          host: lab().hosts.new.address,
+          port: lab().hosts.new.port,
+          login: 'root',
+        },
+      );
+      expect(r).toEqual({ vanished: 1, vanishedNames: ['new/gone.m'] });
+      expect((await neu.sh(`cat ${to}/Maildir/new/4.m`)).stdout).toBe('Subject: 4\n\nbody 4\n');
+      // Without the agent the source's ssh has nothing to log in with.
+      const { remote: plain } = await session.open('old');
+      await expect(
+        directTree(
+          plain,
+          {
+            sourceBase: `${from}/Maildir`,
+            destBase: `${to}/Maildir`,
+            members: ['new'],
+            owner: { uid: neu.uid, gid: neu.gid },
+          },
+          {
+            hostKey: destKey,
+            runKey: agent.publicKey,
+            host: lab().hosts.new.address,
+            port: lab().hosts.new.port,
+            login: 'root',
+          },
+        ),
+      ).rejects.toThrow(
+        /the direct stream from old into 10\.213\.\d+\.12 failed \(exit 255\): .*Permission denied/,
+      );
+    } finally {
+      await forwarding.close();
+    }
   });
 });

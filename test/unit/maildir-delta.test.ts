@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { messageIdentity, messageKey, planDelta } from '../../src/maildir/delta.js';
 import { parseListingRecord, type MaildirEntry } from '../../src/maildir/listing.js';
-import { tarCreateOk } from '../../src/maildir/tar-relay.js';
+import { notSentNames, tarCreateOk } from '../../src/maildir/tar-relay.js';
 import { compareMailbox } from '../../src/maildir/verify.js';
 
 const f = (path: string, size = 100, mtime = 1): MaildirEntry => ({
@@ -194,5 +194,20 @@ describe('tarCreateOk', () => {
     expect(tarCreateOk(1, 'tar: Maildir/cur/2.a: file changed as we read it\n', false)).toBe(false);
     expect(tarCreateOk(2, 'tar: Maildir/cur: Cannot open: Permission denied\n', true)).toBe(false);
     expect(tarCreateOk(1, '', true)).toBe(false);
+  });
+});
+
+describe('notSentNames', () => {
+  it('names each file tar -c could not send, with or without --ignore-failed-read', () => {
+    expect(
+      notSentNames(
+        [
+          'tar: Maildir/new/1.a: Warning: Cannot stat: No such file or directory',
+          'tar: Maildir/cur/2.a:2,S: File removed before we read it',
+          'tar: Maildir/cur/3.a: file changed as we read it',
+          'tar: Exiting with failure status due to previous errors',
+        ].join('\n'),
+      ),
+    ).toEqual(['Maildir/new/1.a', 'Maildir/cur/2.a:2,S']);
   });
 });
