@@ -206,17 +206,15 @@ describe('the direct data path, parts', () => {
 
   it('tells, from the source, whether the destination is reachable and is the destination', async () => {
     const to = { hostKey: destKey, host: lab().hosts.new.address, port: lab().hosts.new.port, login: 'root' };
-    const ok = await probeReach(old.remote, to);
-    expect(ok).toEqual({ ok: true, client: expect.stringMatching(/^OpenSSH_/) });
-    expect(await probeReach(old.remote, { ...to, port: 2 })).toEqual({
-      ok: false,
-      why: expect.stringMatching(/^the source cannot reach 10\.213\.\d+\.12:2: .*Connection refused/),
-    });
+    const why = (r: Awaited<ReturnType<typeof probeReach>>) => (r.ok ? `ok: ${r.client}` : r.why);
+    expect(why(await probeReach(old.remote, to))).toMatch(/^ok: OpenSSH_/);
+    expect(why(await probeReach(old.remote, { ...to, port: 2 }))).toMatch(
+      /^the source cannot reach 10\.213\.\d+\.12:2: .*Connection refused/,
+    );
     const oldKey = lab().hosts.old.hostKeys.find((k) => k.type === 'ssh-ed25519')?.publicKey ?? '';
-    expect(await probeReach(old.remote, { ...to, hostKey: oldKey })).toEqual({
-      ok: false,
-      why: expect.stringMatching(/is not the destination \(another host key\)/),
-    });
+    expect(why(await probeReach(old.remote, { ...to, hostKey: oldKey }))).toMatch(
+      /is not the destination \(another host key\)/,
+    );
   });
 
   it('moves a tree through the Remote API, forwarding the agent, and names what vanished on the way', async () => {
