@@ -6,6 +6,7 @@
  * place (same inode, owner and mode) without the lines that end with the run's marker.
  */
 import type { Remote } from '../remote/remote.js';
+import { GRANT_MARKER } from './direct-grant.js';
 
 const INSTALL = `
 u=$1 addr=$2
@@ -37,21 +38,13 @@ const REMOVE = `
 f=$1 m=" $2"
 [ -f "$f" ] || { echo 0; exit 0; }
 t=$f.vmigrate-direct.$$
-awk -v m="$m" 'length($0) >= length(m) && substr($0, length($0) - length(m) + 1) == m { n++; next }
-  { print } END { print n + 0 > "/dev/stderr" }' "$f" >"$t" 2>"$t.n" || { rm -f "$t" "$t.n"; exit 3; }
-cat "$t" >"$f" && cat "$t.n"
+: >"$t" || exit 3
+awk -v m="$m" -v t="$t" 'length($0) >= length(m) && substr($0, length($0) - length(m) + 1) == m { n++; next }
+  { print > t } END { print n + 0 }' "$f" && cat "$t" >"$f"
 st=$?
-rm -f "$t" "$t.n"
+rm -f "$t"
 exit $st
 `;
-
-const MARKER = /^vmigrate-direct [0-9]+ [a-z0-9.-]+$/;
-
-export function grantMarker(runId: number, domain: string): string {
-  const m = `vmigrate-direct ${runId} ${domain}`;
-  if (!MARKER.test(m)) throw new Error(`not a grant marker: ${m}`);
-  return m;
-}
 
 /** Adds the line for `login`; the file it went into. */
 export async function installGrant(
@@ -66,7 +59,7 @@ export async function installGrant(
 
 /** Removes every line of `marker` from `file`; how many there were. */
 export async function removeGrant(dest: Remote, file: string, marker: string): Promise<number> {
-  if (!MARKER.test(marker)) throw new Error(`not a grant marker: ${marker}`);
+  if (!GRANT_MARKER.test(marker)) throw new Error(`not a grant marker: ${marker}`);
   const r = await dest.run(['sh', '-c', REMOVE, 'vmigrate-ungrant', file, marker]);
   return Number(r.stdout.toString().trim()) || 0;
 }

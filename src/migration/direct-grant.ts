@@ -14,7 +14,14 @@
  */
 import { quote } from '../remote/quote.js';
 
-export { encodeArg, receiveRequest } from '../maildir/direct-request.js';
+/** What names a grant line: `vmigrate-direct <run> <domain>`, its last words. */
+export const GRANT_MARKER = /^vmigrate-direct [0-9]+ [a-z0-9.-]+$/;
+
+export function grantMarker(runId: number, domain: string): string {
+  const m = `vmigrate-direct ${runId} ${domain}`;
+  if (!GRANT_MARKER.test(m)) throw new Error(`not a grant marker: ${m}`);
+  return m;
+}
 
 export interface GrantInput {
   /** `ssh-ed25519 AAAA…` of the run's key. */
@@ -89,8 +96,8 @@ export function withoutComments(script: string): string {
  * the gatekeeper with printf %b and runs it; sshd reads `\"` in an option's value as `"`.
  */
 export function grantLine(g: GrantInput): string {
-  if (/[\s]/.test(g.marker.replaceAll(' ', '')) || /[\n\r]/.test(g.publicKey))
-    throw new Error('a marker and a key are one line each');
+  if (!GRANT_MARKER.test(g.marker) || /[\n\r]/.test(g.publicKey))
+    throw new Error('a grant line needs a grant marker and a one-line key');
   const keeper = gatekeeper({ ...g, extractScript: withoutComments(g.extractScript) });
   const command = `exec sh -c "$(printf '%b' ${quote(oneLine(keeper))})"`;
   const options = [

@@ -247,9 +247,15 @@ export function assessPreflight(
   checkNames(facts.sourceInventory);
   const destVp = dest.caps.vpopmail.dir;
   const destBackend = dest.caps.vpopmail.backend;
+  // Where each user lives on the destination: read back where the domain exists, else predicted.
+  const layout = destLayout(facts.sourceInventory, destInventory, destVp);
   let sourceInventory = withoutUnrepresentable(
     facts.sourceInventory,
-    { backend: destBackend, dir: destVp, label: dest.label },
+    {
+      backend: destBackend,
+      dirOf: (u) => layout.userDirs.get(u.name) ?? `${layout.dir}/${u.name}`,
+      label: dest.label,
+    },
     {
       skip: options.skipUnrepresentable === true,
       problems,
@@ -266,7 +272,6 @@ export function assessPreflight(
   }
 
   // Programs: where the destination has what the domain's files run.
-  const layout = destLayout(sourceInventory, destInventory, destVp);
   const located = facts.locatedPrograms;
   const programMappings: PathMapping[] = [];
   const missing = located.filter((l) => l.found === undefined).map((l) => l.wanted);
@@ -384,12 +389,12 @@ export function assessPreflight(
  */
 function withoutUnrepresentable(
   inv: Inventory,
-  dest: { backend: VpopmailBackend | undefined; dir: string; label: string },
+  dest: { backend: VpopmailBackend | undefined; dirOf: (u: InventoryUser) => string; label: string },
   o: { skip: boolean; problems: string[]; warnings: string[] },
 ): Inventory {
   const kept: InventoryUser[] = [];
   for (const u of inv.users) {
-    const misfits = unrepresentable(u, dest.backend, `${dest.dir}/domains/${inv.domain}/${u.name}`);
+    const misfits = unrepresentable(u, dest.backend, dest.dirOf(u));
     const why = misfits.map((m) => m.why).join('; ');
     const whole = misfits.some((m) => m.part === 'user');
     if (misfits.length === 0) kept.push(u);

@@ -22,7 +22,8 @@ export function aliasStoreOf(caps: Capabilities): AliasStore {
   return caps.vpopmail?.backend === 'mysql' && caps.vpopmail.valias === true ? 'table' : 'files';
 }
 
-const fileOf = (alias: string) => `.qmail-${alias.replaceAll('.', ':')}`;
+/** The part after `.qmail-`: qmail-local maps `.` in an address to `:`. */
+const filePart = (alias: string) => alias.replaceAll('.', ':');
 
 /** Why an alias's lines cannot become a .qmail file that delivers the same; empty when they can. */
 function unfitAsFile(alias: string, lines: readonly string[]): string[] {
@@ -103,7 +104,7 @@ export function placeValiasRows(
   const files = new Set(inv.dotQmail.map((q) => q.file));
   const added: DomainDotQmail[] = [];
   for (const [alias, lines] of by) {
-    const file = fileOf(alias);
+    const file = `.qmail-${filePart(alias)}`;
     if (files.has(file)) {
       out.notes.push(
         `alias ${at(alias)}: its valias rows are never read on ${o.source.label}, where ${file} takes precedence; that file is moved, the rows are not`,
@@ -120,7 +121,7 @@ export function placeValiasRows(
     added.push({
       name: alias,
       file,
-      role: roleOf(alias.replaceAll('.', ':'), parsed, undefined),
+      role: roleOf(filePart(alias), parsed, undefined),
       symlinkTarget: undefined,
       content,
       lines: parsed,

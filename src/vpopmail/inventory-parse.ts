@@ -298,14 +298,8 @@ export function parseInventory(
   const limits = s.get('limits') ?? [];
   if (limits[0] === 'error')
     throw new VmigrateError(
-      `reading the limits table of ${o.domain} on ${o.host} failed: ${
-        limits
-          .slice(1)
-          .filter((l) => l !== '' && !l.startsWith('@@status '))
-          .join(' ')
-          .slice(0, 300) || 'no answer'
-      }`,
-      { host: o.host, hint: "vmigrate reads it with vpopmail's own login from etc/vpopmail.mysql" },
+      `reading the limits table of ${o.domain} on ${o.host} failed: ${mysqlSaid(limits.slice(1)) || 'no answer'}`,
+      { host: o.host, hint: VSQL_HINT },
     );
   if (limits[0] === 'own' && statusOf(limits) !== 0)
     throw new VmigrateError(
@@ -353,6 +347,15 @@ export function parseInventory(
 }
 
 const VALIAS_ROW = /^([0-9A-F]*)\t([0-9A-F]*)$/;
+const VSQL_HINT = "vmigrate reads it with vpopmail's own login from etc/vpopmail.mysql";
+
+/** What mysql said in a section of the script's vsql: every line but rows and the status. */
+function mysqlSaid(lines: readonly string[]): string {
+  return lines
+    .filter((l) => l !== '' && !l.startsWith('@@status ') && !VALIAS_ROW.test(l))
+    .join(' ')
+    .slice(0, 300);
+}
 
 /** The valias section: rows as hex pairs, then mysql's status; anything else is mysql's words. */
 function parseValias(s: Map<string, string[]>, o: { host: string; domain: string }): ValiasRow[] | undefined {
@@ -367,13 +370,13 @@ function parseValias(s: Map<string, string[]>, o: { host: string; domain: string
   const lines = s.get('valias');
   if (lines === undefined || lines.length === 0) return undefined;
   const status = statusOf(lines);
-  const words = lines.filter((l) => l !== '' && !l.startsWith('@@status ') && !VALIAS_ROW.test(l));
+  const said = mysqlSaid(lines);
   // vpopmail creates the table on first use: none yet is no alias yet.
-  if (status !== 0 && words.some((l) => /^ERROR 1146\b/.test(l))) return [];
+  if (status !== 0 && /(^| )ERROR 1146\b/.test(said)) return [];
   if (status !== 0)
     throw new VmigrateError(
-      `reading the valias table of ${o.domain} on ${o.host} failed${Number.isNaN(status) ? ' (cut off)' : ''}: ${words.join(' ').slice(0, 300) || `exit ${status}`}`,
-      { host: o.host, hint: "vmigrate reads it with vpopmail's own login from etc/vpopmail.mysql" },
+      `reading the valias table of ${o.domain} on ${o.host} failed${Number.isNaN(status) ? ' (cut off)' : ''}: ${said || `exit ${status}`}`,
+      { host: o.host, hint: VSQL_HINT },
     );
   const hex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
   return lines.flatMap((l) => {

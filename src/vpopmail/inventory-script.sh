@@ -63,12 +63,16 @@ vsql() {
     echo "@@status $?"
   }
 }
-if [ "$tables" != none ] && ! command -v mysql >/dev/null 2>&1; then
-  echo '@@nomysql'
-  tables=none
+if [ "$tables" != none ]; then
+  if command -v mysql >/dev/null 2>&1; then
+    # Rows are keyed by the real domain, as hex: no quoting reaches the query.
+    real=$(awk -F: -v key="+$d-" '$1 == key { print $2; exit }' "$q/users/assign")
+    dhex=$(printf %s "$real" | od -An -v -tx1 | tr -d ' \n')
+  else
+    echo '@@nomysql'
+    tables=none
+  fi
 fi
-real=$(awk -F: -v key="+$d-" '$1 == key { print $2; exit }' "$q/users/assign")
-dhex=$(printf %s "$real" | od -An -v -tx1 | tr -d ' \n')
 echo '@@valias'
 # The rows vdelivermail reads, in the order it reads them (valias -s splits long lines).
 case $tables in *valias*)

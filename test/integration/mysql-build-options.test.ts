@@ -76,6 +76,13 @@ async function arrived(
   return out;
 }
 
+/** The domain's directory on the host (a hash bucket once the host has many domains). */
+async function domainDir(h: LabMailHost, domain = D): Promise<string> {
+  const r = await h.vp('vdominfo', '-d', domain);
+  expect(r.code, r.stdout).toBe(0);
+  return r.stdout.trim();
+}
+
 /** Every file under a directory, as text, for a search for a secret. */
 function allText(dir: string): string {
   const parts: string[] = [];
@@ -130,7 +137,7 @@ describe('aliases in the valias table', () => {
       ['new', false],
     ]);
     expect(await rows(h.oldsql)).toHaveLength(6);
-    const files = await h.oldsql.sh(`ls -a ${h.oldsql.home}/domains/${D} | grep -c '^.qmail-' ; true`);
+    const files = await h.oldsql.sh(`ls -a ${await domainDir(h.oldsql)} | grep -c '^.qmail-' ; true`);
     expect(files.stdout.trim()).toBe('1'); // .qmail-default only
   });
 
@@ -152,7 +159,7 @@ describe('aliases in the valias table', () => {
       });
       expect(skipped.code, skipped.stdout + skipped.stderr).toBe(0);
       expect(skipped.stdout).toContain('alias mbox@va.example left out (--skip-unrepresentable)');
-      const mboxFile = await h.new.sh(`test -e ${h.new.home}/domains/${D}/.qmail-mbox; echo $?`);
+      const mboxFile = await h.new.sh(`test -e ${await domainDir(h.new)}/.qmail-mbox; echo $?`);
       expect(mboxFile.stdout.trim()).toBe('1');
     } finally {
       await h.oldsql.vp('valias', '-d', `mbox@${D}`);
@@ -169,7 +176,7 @@ describe('aliases in the valias table', () => {
     expect(planned.stdout).toContain('are written as .qmail-<alias> files');
     const moved = runLabCli(['move', D, '--from', 'oldsql', '--to', 'new', '--checksum'], { state });
     expect(moved.code, moved.stdout + moved.stderr).toBe(0);
-    const dir = `${h.new.home}/domains/${D}`;
+    const dir = await domainDir(h.new);
     const alice = (await h.new.vp('vuserinfo', '-d', `alice@${D}`)).stdout.trim();
     const files = await h.new.sh(
       `cd ${dir} && for f in .qmail-info .qmail-sales .qmail-old-sales .qmail-dot:name .qmail-team-default; do printf '%s=' "$f"; cat "$f"; done`,
@@ -207,7 +214,7 @@ describe('aliases in the valias table', () => {
     const aliceOld = (await h.oldsql.vp('vuserinfo', '-d', `alice@${D}`)).stdout.trim();
     const aliceNew = (await h.newsql.vp('vuserinfo', '-d', `alice@${D}`)).stdout.trim();
     expect(await rows(h.newsql)).toEqual((await rows(h.oldsql)).map((r) => r.replace(aliceOld, aliceNew)));
-    const files = await h.newsql.sh(`ls -a ${h.newsql.home}/domains/${D} | grep -c '^.qmail-' ; true`);
+    const files = await h.newsql.sh(`ls -a ${await domainDir(h.newsql)} | grep -c '^.qmail-' ; true`);
     expect(files.stdout.trim()).toBe('1');
     await deliver(h.newsql, `team-y@${D}`, 'va-sql-1');
     await deliver(h.newsql, `info@${D}`, 'va-sql-2');
@@ -265,7 +272,7 @@ describe('aliases in the valias table', () => {
       const to = runLabCli(['move', L, '--from', 'new', '--to', 'newsql'], { state: freshStateDir() });
       expect(to.code, to.stdout + to.stderr).toBe(0);
       const row = await h.newsql.sh(
-        `mysql -N -B vpopmail -e "SELECT maxpopaccounts, maxaliases, disable_pop, disable_imap FROM limits WHERE domain = '${L}'"; ls -a ${h.newsql.home}/domains/${L}`,
+        `mysql -N -B vpopmail -e "SELECT maxpopaccounts, maxaliases, disable_pop, disable_imap FROM limits WHERE domain = '${L}'"; ls -a ${await domainDir(h.newsql, L)}`,
       );
       expect(row.stdout).toMatch(/^7\t3\t1\t1\n/);
       expect(row.stdout).not.toContain('.qmailadmin-limits');
@@ -275,7 +282,7 @@ describe('aliases in the valias table', () => {
       const back = runLabCli(['move', L, '--from', 'newsql', '--to', 'new'], { state: freshStateDir() });
       expect(back.code, back.stdout + back.stderr).toBe(0);
       expect(await shown(h.new)).toBe(limitsOnNew);
-      const file = await h.new.sh(`cat ${h.new.home}/domains/${L}/.qmailadmin-limits`);
+      const file = await h.new.sh(`cat ${await domainDir(h.new, L)}/.qmailadmin-limits`);
       expect(file.stdout).toContain('maxpopaccounts: 7');
     } finally {
       await rebuild(h.newsql, { valias: false, manyDomains: true });

@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { EphemeralAgent } from '../../src/ssh/ephemeral-agent.js';
-import { encodeArg, grantLine, receiveRequest } from '../../src/migration/direct-grant.js';
+import { grantLine } from '../../src/migration/direct-grant.js';
+import { encodeArg, receiveRequest } from '../../src/maildir/direct-request.js';
 
 const D = '/var/vpopmail/domains/ex.com';
 const ECHO = '# an extractor that prints its arguments\nprintf "[%s]\\n" "$@"\n';

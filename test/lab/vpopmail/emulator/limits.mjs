@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { config } from './config.mjs';
 import { chown, readText } from './files.mjs';
 import { statSync, chmodSync } from 'node:fs';
-import { lit, sql, usesMysql } from './mysql.mjs';
+import { hexOf, lit, sql, usesMysql } from './mysql.mjs';
 
 export const FLAG_KEYWORDS = [
   // [keyword, gid bit, vmoddomlimits -g letter, -S name], in the writer's order
@@ -143,7 +143,7 @@ const LIMIT_COLUMNS = [
 /** vget_limits: the domain's row, or undefined when it has none. */
 function limitsRow(domainName) {
   const [row] = sql([
-    `SELECT ${LIMIT_COLUMNS.map((c) => `HEX(CAST(${c} AS CHAR))`).join(', ')} FROM limits WHERE domain = ${lit(domainName)}`,
+    `SELECT ${LIMIT_COLUMNS.map(hexOf).join(', ')} FROM limits WHERE domain = ${lit(domainName)}`,
   ]);
   if (!row) return undefined;
   const v = new Map(LIMIT_COLUMNS.map((c, i) => [c, Number(row[i] ?? 0)]));

@@ -64,6 +64,12 @@ function connection(write) {
   return { host, port: socket ? '0' : second, socket, user, password, database };
 }
 
+/**
+ * A column as sql() reads it back: its bytes in the connection's latin1, as hex. Through CAST:
+ * HEX() of a number is the number in hexadecimal, not its digits' bytes.
+ */
+export const hexOf = (column) => `HEX(CONVERT(CAST(${column} AS CHAR) USING latin1))`;
+
 /** A value as an SQL literal: NULL, a number, or the bytes of a string as hex. */
 export function lit(v) {
   if (v === null || v === undefined) return 'NULL';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { config } from './config.mjs';
 import { replaceFile } from './files.mjs';
-import { lit, sql, usesMysql, usesValiasTable } from './mysql.mjs';
+import { hexOf, lit, sql, usesMysql, usesValiasTable } from './mysql.mjs';
 import { deleteDomainRows } from './valias-table.mjs';
 import { deleteLimitsRow, usesMysqlLimits } from './limits.mjs';
 import * as cdb from './vpasswd.mjs';
@@ -21,8 +21,7 @@ const COLUMNS = [
   'pw_shell',
   'pw_clear_passwd',
 ];
-// Through CAST: HEX() of a number is the number in hexadecimal, not its digits' bytes.
-const SELECT = `SELECT ${COLUMNS.map((c) => `HEX(CONVERT(CAST(${c} AS CHAR) USING latin1))`).join(', ')}`;
+const SELECT = `SELECT ${COLUMNS.map(hexOf).join(', ')}`;
 
 /**
  * Where a domain's users are: the one `vpopmail` table (--enable-many-domains, the default),
@@ -158,7 +157,7 @@ export function lastAuth(domain, pw) {
     return { ip: readFileSync(file, 'utf8').trim(), time: statSync(file).mtime };
   }
   const [row] = sql([
-    `SELECT HEX(CONVERT(remote_ip USING latin1)), HEX(CAST(timestamp AS CHAR)) FROM lastauth WHERE user = ${lit(pw.name)} AND domain = ${lit(domain.real)}`,
+    `SELECT ${hexOf('remote_ip')}, ${hexOf('timestamp')} FROM lastauth WHERE user = ${lit(pw.name)} AND domain = ${lit(domain.real)}`,
   ]);
   if (!row) return undefined;
   return { ip: row[0] ?? '', time: new Date(Number(row[1]) * 1000) };

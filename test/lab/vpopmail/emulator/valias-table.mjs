@@ -1,9 +1,7 @@
 // The valias table of a build with --enable-valias (spec 11; vmysql.c 5.4.33): what valias and
 // vdelivermail read and write there instead of .qmail files. Queries as vpopmail words them,
 // without an ORDER BY where it has none: a delivery takes the lines in the order they went in.
-import { lit, sql } from './mysql.mjs';
-
-const hex = (c) => `HEX(CONVERT(${c} USING latin1))`;
+import { hexOf as hex, lit, sql } from './mysql.mjs';
 
 /** valias_select: the lines of one alias. */
 export function aliasLines(alias, domain) {
