@@ -1,15 +1,17 @@
 import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
+import { dataPathFlags, pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
 import { RunCommand } from '../src/cli/run-command.js';
 import type { CommandResult } from '../src/cli/base-command.js';
 import { UsageError } from '../src/errors.js';
 import {
+  forwardTo,
   planMoves,
   startMove,
   type DomainChoice,
   type DryRunResult,
 } from '../src/migration/move-lifecycle.js';
+import type { DataPathAsk } from '../src/migration/direct-path.js';
 import type { MoveRunResult } from '../src/migration/run-move.js';
 import type { RunRecord } from '../src/state/run-journal.js';
 import { renderPlans } from '../src/ui/plan-view.js';
@@ -40,6 +42,7 @@ export default class Move extends RunCommand<MoveData> {
   static override flags = {
     ...pairFlags,
     ...transferFlags,
+    ...dataPathFlags,
     ...runFlags,
     list: Flags.string({ description: 'a file naming the domains to move, one per line (# comments)' }),
     all: Flags.boolean({
@@ -68,7 +71,9 @@ export default class Move extends RunCommand<MoveData> {
         : flags.list !== undefined
           ? { listFile: flags.list }
           : { all: true };
-    const session = this.openSession(flags);
+    const dataPath = flags['data-path'] as DataPathAsk;
+    const directAddress = flags['direct-address'];
+    const session = this.openSession(flags, forwardTo({ dataPath, from: flags.from }));
     if (flags['dry-run']) {
       const plans = await planMoves(
         {
@@ -77,6 +82,8 @@ export default class Move extends RunCommand<MoveData> {
           to: flags.to,
           merge: flags.merge,
           skipUnrepresentable: flags['skip-unrepresentable'],
+          dataPath,
+          directAddress,
         },
         session,
       );
@@ -96,6 +103,8 @@ export default class Move extends RunCommand<MoveData> {
         domainsConcurrency: flags['domains-concurrency'],
         failFast: flags['fail-fast'],
         deleteCopied: flags.delete,
+        dataPath,
+        ...(directAddress === undefined ? {} : { directAddress }),
         configFile: flags.config && resolve(flags.config),
         sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
       },

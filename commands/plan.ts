@@ -1,7 +1,8 @@
 import type { CommandResult } from '../src/cli/base-command.js';
 import { VmigrateCommand } from '../src/cli/base-command.js';
-import { domainArg, pairFlags } from '../src/cli/flags.js';
-import { planMoves, type DryRunResult } from '../src/migration/move-lifecycle.js';
+import { dataPathFlags, domainArg, pairFlags } from '../src/cli/flags.js';
+import type { DataPathAsk } from '../src/migration/direct-path.js';
+import { forwardTo, planMoves, type DryRunResult } from '../src/migration/move-lifecycle.js';
 import { renderPlans } from '../src/ui/plan-view.js';
 
 export default class Plan extends VmigrateCommand<DryRunResult> {
@@ -16,11 +17,12 @@ export default class Plan extends VmigrateCommand<DryRunResult> {
     '<%= config.bin %> plan example.com --from old --to new --json',
   ];
   static override args = domainArg;
-  static override flags = { ...pairFlags };
+  static override flags = { ...pairFlags, ...dataPathFlags };
 
   protected async execute(): Promise<CommandResult<DryRunResult>> {
     const { args, flags } = await this.parse(Plan);
-    const session = this.openSession(flags);
+    const dataPath = flags['data-path'] as DataPathAsk;
+    const session = this.openSession(flags, forwardTo({ dataPath, from: flags.from }));
     const plans = await planMoves(
       {
         choice: { domain: args.domain },
@@ -28,6 +30,8 @@ export default class Plan extends VmigrateCommand<DryRunResult> {
         to: flags.to,
         merge: flags.merge,
         skipUnrepresentable: flags['skip-unrepresentable'],
+        dataPath,
+        directAddress: flags['direct-address'],
       },
       session,
     );

@@ -34,11 +34,14 @@ export default class Resume extends RunCommand<MoveRunResult> {
       },
       // The hosts as the run knew them, unless other configuration files are named now.
       openSession: (files) =>
-        this.openSession({
-          ...flags,
-          config: flags.config ?? files.configFile,
-          'ssh-config': flags['ssh-config'] ?? files.sshConfigFile,
-        }),
+        this.openSession(
+          {
+            ...flags,
+            config: flags.config ?? files.configFile,
+            'ssh-config': flags['ssh-config'] ?? files.sshConfigFile,
+          },
+          files.forwardTo,
+        ),
     });
     this.sayHowToContinue(result, this.target);
     return { outcome: result.outcome, data: result };

@@ -18,6 +18,7 @@ import {
 } from '../errors.js';
 import { openRunLog, type RunLog } from '../log/logger.js';
 import { scrubText } from '../log/redact.js';
+import { EphemeralAgent } from '../ssh/ephemeral-agent.js';
 import { HostSession } from '../hosts/session.js';
 import { defaultStateDir } from '../paths.js';
 import { STORE_FILE } from '../state/store.js';
@@ -173,7 +174,11 @@ export abstract class VmigrateCommand<D = unknown> extends Command {
     else process.stdout.write(text + '\n');
   }
 
-  protected openSession(flags: GlobalFlags): HostSession {
+  /**
+   * `forwardTo`: the source of a run on the direct data path, whose connections offer the
+   * run's agent (a key made now, in memory, for this run alone) to the commands that ask.
+   */
+  protected openSession(flags: GlobalFlags, forwardTo?: string): HostSession {
     this.openLog(flags);
     if (!nativeCryptoLoaded()) {
       process.stderr.write(
@@ -187,6 +192,7 @@ export abstract class VmigrateCommand<D = unknown> extends Command {
       legacyAlgorithms: flags['legacy-algorithms'],
       passphrase: defaultPassphraseSource(promptHidden),
       log: this.runLog!.logger,
+      ...(forwardTo === undefined ? {} : { forwardAgent: { host: forwardTo, agent: new EphemeralAgent() } }),
     });
     return this.session;
   }

@@ -1,5 +1,6 @@
 /** Arguments and flags that several commands share. */
 import { Args, Flags } from '@oclif/core';
+import { DATA_PATHS, DEFAULT_DATA_PATH } from '../migration/direct-path.js';
 import { DEFAULT_CONCURRENCY } from '../migration/transfer.js';
 
 export const domainArg = {
@@ -44,5 +45,19 @@ export const runFlags = {
   'break-lock': Flags.boolean({
     description:
       "take over a domain's lock on the destination left by another vmigrate that is gone for good (its machine died)",
+  }),
+};
+
+/** Which way the mail travels (move, plan). */
+export const dataPathFlags = {
+  'data-path': Flags.string({
+    description:
+      "relay: through this machine; direct: from the source's tar straight into the destination's sshd, the source logging in with a key made for the run and held only here; auto: direct when the source reaches the destination, else the relay",
+    options: [...DATA_PATHS],
+    default: DEFAULT_DATA_PATH,
+  }),
+  'direct-address': Flags.string({
+    description:
+      "how the source reaches the destination's sshd on the direct path, HOST[:PORT] (default: the profile's directAddress, else as vmigrate reaches it)",
   }),
 };

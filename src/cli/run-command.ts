@@ -60,6 +60,10 @@ export abstract class RunCommand<D = unknown> extends VmigrateCommand<D> {
           shared,
           emit: (e) => this.emit(e),
         }),
+      notice: (text) => {
+        this.emit({ event: 'notice', text });
+        if (!this.jsonEnabled()) this.say(text);
+      },
       provisioned: (report) => {
         if (!this.jsonEnabled()) this.say(renderProvisionReport(report));
       },

@@ -28,6 +28,16 @@ export const hostProfileSchema = z.strictObject({
   /** Channels per SSH connection before another connection is opened (sshd's MaxSessions). */
   maxSessions: z.number().int().min(1).max(100).optional(),
   maxConnections: z.number().int().min(1).max(32).optional(),
+  /**
+   * The direct data path (`--data-path direct|auto`): how a source reaches this host's sshd,
+   * `host[:port]`, when not as vmigrate does (another network, a jump host in between).
+   */
+  directAddress: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/, 'must be host[:port]')
+    .optional(),
+  /** As a source on the direct path: the addresses this host's connections come from (NAT). */
+  directFrom: oneOrMany.optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -12,7 +12,7 @@ import type { HostSpec } from '../ssh/host-spec.js';
 import { ConnectionPool } from '../ssh/pool.js';
 import { resolveHost } from '../ssh/resolve-host.js';
 import { defaultResolver, type SshConfigResolver } from '../ssh/ssh-config.js';
-import type { BaseAgent, ParsedKey } from 'ssh2';
+import type { EphemeralAgent } from '../ssh/ephemeral-agent.js';
 
 export interface SessionOptions {
   configFile?: string | undefined;
@@ -25,7 +25,7 @@ export interface SessionOptions {
   /** Injected in tests; otherwise `ssh -G` or the library, whichever is available. */
   sshResolver?: SshConfigResolver;
   /** The host (as named) whose connections carry this agent for forwarding (the direct path). */
-  forwardAgent?: { host: string; agent: BaseAgent<ParsedKey> };
+  forwardAgent?: { host: string; agent: EphemeralAgent };
 }
 
 export interface ConnectedHost {
@@ -73,6 +73,12 @@ export class HostSession {
       entry.catch(() => this.hosts.delete(arg));
     }
     return entry;
+  }
+
+  /** The run agent the connections to `host` forward, if they do. */
+  forwarded(host: string): EphemeralAgent | undefined {
+    const fwd = this.opts.forwardAgent;
+    return fwd?.host === host ? fwd.agent : undefined;
   }
 
   /** Cut every connection (what runs on them dies); hosts stay open for what comes next. */

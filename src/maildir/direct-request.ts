@@ -18,3 +18,6 @@ export function receiveRequest(o: {
 }): string {
   return ['vmigrate-receive', encodeArg(o.base), o.compress ?? '-', encodeArg(o.transform)].join(' ');
 }
+
+/** Asks the gatekeeper only to say where it sees the source connect from: the grant's check. */
+export const HELLO_REQUEST = 'vmigrate-hello';

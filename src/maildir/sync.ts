@@ -11,7 +11,7 @@ import { fromBytes, nulList, showName, tarQuoted } from './byte-names.js';
 import { kindOf, messageKey, planDelta, type Delta, type DeltaOptions, type MessageKey } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildirs, type MaildirEntry } from './listing.js';
-import { combinedTrees, placesOf, relayTree, type Compressor } from './tar-relay.js';
+import { combinedTrees, placesOf, relayTree, type Compressor, type TreeStream } from './tar-relay.js';
 import { streamRecords } from '../remote/stream-lines.js';
 
 export interface Mailbox {
@@ -130,6 +130,8 @@ export interface SyncOptions {
    * are dropped, renames and deletions done.
    */
   planned?: (() => void) | undefined;
+  /** How each tree travels (default relayTree: through the controller). */
+  tree?: TreeStream | undefined;
 }
 
 /** SyncOptions.together where there is no state store to batch for: the burst as it comes. */
@@ -450,12 +452,13 @@ function relayWith(
     ...(options.compress ? { compress: options.compress } : {}),
   };
   let streams = 0;
+  const tree = options.tree ?? relayTree;
   return {
     streams: () => streams,
     /** One mailbox's members, relative to its own directories. */
     async alone(p: BoxPass, members: string[], extract?: 'direct'): Promise<void> {
       streams += 1;
-      const r = await relayTree(source, dest, {
+      const r = await tree(source, dest, {
         ...common,
         sourceBase: p.box.sourceDir,
         destBase: p.box.destDir,
@@ -488,7 +491,7 @@ function relayWith(
       const shares = ps.map((p) => tarSize(p.delta.copy, (x) => p.listed.get(x)?.size ?? 0));
       let at = 0;
       streams += 1;
-      const r = await relayTree(source, dest, {
+      const r = await tree(source, dest, {
         ...common,
         ...trees,
         owner: first.box.owner,

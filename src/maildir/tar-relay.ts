@@ -143,7 +143,7 @@ const VANISHED =
 const NOT_SENT =
   /^tar: (.*?): (?:Warning: )?(?:File removed before we read it|Cannot stat: No such file or directory|Cannot open: No such file or directory)$/;
 
-const EXTRACT_SCRIPT = readFileSync(new URL('./extract-script.sh', import.meta.url), 'utf8');
+export const EXTRACT_SCRIPT = readFileSync(new URL('./extract-script.sh', import.meta.url), 'utf8');
 
 export interface RelayResult {
   /** Files listed but gone from the source when tar came to them (a live mailbox): not sent. */
@@ -151,6 +151,9 @@ export interface RelayResult {
   /** Their names as tar printed them (quoted as tar quotes), relative to sourceBase. */
   vanishedNames: string[];
 }
+
+/** How a tree gets from source to destination: relayTree, or the direct data path's streams. */
+export type TreeStream = (source: Remote, dest: Remote, job: TreeRelay) => Promise<RelayResult>;
 
 /** tar -c's status, accepting exit 1 when every complaint is about a file that moved away. */
 export function tarCreateOk(code: number | null, stderr: string, live: boolean): boolean {

@@ -8,7 +8,8 @@
 import type { Remote } from '../remote/remote.js';
 import { GRANT_MARKER } from './direct-grant.js';
 
-const INSTALL = `
+// The first file sshd reads keys from for the login: $f.
+const LOCATE = `
 u=$1 addr=$2
 home=$(getent passwd "$u" 2>/dev/null | cut -d: -f6)
 [ -n "$home" ] || home=$(awk -F: -v u="$u" '$1 == u { print $6; exit }' /etc/passwd)
@@ -23,6 +24,9 @@ f=\${1:-.ssh/authorized_keys}
 case $f in none) echo "vmigrate: sshd reads no authorized_keys file for $u" >&2; exit 3 ;; esac
 f=$(printf '%s\\n' "$f" | awk -v h="$home" -v u="$u" '{ gsub(/%h/, h); gsub(/%u/, u); gsub(/%%/, "%"); print }')
 case $f in /*) ;; *) f=$home/$f ;; esac
+`;
+
+const INSTALL = `${LOCATE}
 umask 077
 d=\${f%/*}
 [ -d "$d" ] || { mkdir -p "$d" && chown "$u" "$d"; } || exit 3
@@ -54,6 +58,19 @@ export async function installGrant(
   const r = await dest.run(['sh', '-c', INSTALL, 'vmigrate-grant', o.login, o.sourceAddress], {
     stdin: o.line,
   });
+  return r.stdout.toString().trim();
+}
+
+/** The file a grant for `login` goes into (a grant journaled before its file was known). */
+export async function grantFileFor(dest: Remote, login: string): Promise<string> {
+  const r = await dest.run([
+    'sh',
+    '-c',
+    `${LOCATE}\nprintf '%s\\n' "$f"`,
+    'vmigrate-grant',
+    login,
+    '127.0.0.1',
+  ]);
   return r.stdout.toString().trim();
 }
 

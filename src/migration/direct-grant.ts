@@ -60,6 +60,8 @@ export function gatekeeper(g: Pick<GrantInput, 'domainDir' | 'owner' | 'extractS
     "IFS=' '",
     'set -- $SSH_ORIGINAL_COMMAND',
     'no() { echo "vmigrate: refused: $1" >&2; exit 126; }',
+    // The run's check of its grant: the line works, and from where the destination sees the source.
+    '[ "$*" = vmigrate-hello ] && { echo "vmigrate-hello ${SSH_CONNECTION%% *}"; exit 0; }',
     '[ $# -eq 4 ] && [ "$1" = vmigrate-receive ] || no "not a vmigrate stream"',
     // Only backslashes and octal digits, decoded by printf %b; a trailing x keeps a final newline.
     'dec() { case $1 in -) ;; *[!\\\\0-7]*) return 1 ;; *) printf \'%b\' "$1" ;; esac; printf x; }',
@@ -74,7 +76,8 @@ export function gatekeeper(g: Pick<GrantInput, 'domainDir' | 'owner' | 'extractS
     // vmigrate's transforms: s,^<place>/,.p/<place>/,S joined by ; (tar-relay.ts).
     // In a pattern `;` must be escaped: the shell reads it before the bracket expression does.
     'case $t in *[!-A-Za-z0-9._/,^\\\\\\;S@+=]*) no "transform" ;; esac',
-    `exec ${g.sudo ? 'sudo -n ' : ''}sh -c ${quote(g.extractScript)} vmigrate-extract "$b" ${quote(g.owner)} "$z" "$t"`,
+    // In English whatever sshd's environment says: the controller reads a full disk from its words.
+    `exec ${g.sudo ? 'sudo -n ' : ''}env LC_ALL=C sh -c ${quote(g.extractScript)} vmigrate-extract "$b" ${quote(g.owner)} "$z" "$t"`,
   ].join('\n');
 }
 

@@ -12,7 +12,7 @@ const SCRIPT = `
 hostkey=$1 host=$2 port=$3 login=$4
 command -v ssh >/dev/null 2>&1 || { echo 'vmigrate-reach: no ssh client'; exit 0; }
 umask 077
-d=$(mktemp -d) || exit 2
+d=$(mktemp -d "\${TMPDIR:-/tmp}/vmigrate-direct.XXXXXX") || exit 2
 trap 'rm -rf -- "$d"' EXIT
 printf 'vmigrate-dest %s\\n' "$hostkey" >"$d/known_hosts"
 ssh -V 2>&1 | sed 's/^/vmigrate-reach-version: /'

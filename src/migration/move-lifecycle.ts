@@ -17,6 +17,7 @@ import type { HostSession } from '../hosts/session.js';
 import type { Records } from '../state/records.js';
 import type { MoveRequest, RunRecord } from '../state/run-journal.js';
 import { allDomains, namedDomains, type DomainChoice } from './domain-choice.js';
+import { chooseDataPath, type DataPath, type DataPathAsk } from './direct-path.js';
 import { buildPlan, type Plan } from './plan.js';
 import { preflight } from './preflight.js';
 import { runMove, type MoveRunContext, type MoveRunResult } from './run-move.js';
@@ -55,6 +56,11 @@ export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResu
   return runMove(run, env, hosts, earlier !== undefined);
 }
 
+/** The source that gets the run's agent: only on the direct path. */
+export function forwardTo(req: Pick<MoveRequest, 'dataPath' | 'from'>): string | undefined {
+  return (req.dataPath ?? 'relay') === 'relay' ? undefined : req.from;
+}
+
 /** The run `resume` continues: the one named, or the newest move that did not finish. */
 function runToResume(records: Records, id: number | undefined): RunRecord {
   const run = id === undefined ? records.runs.latestUnfinished() : records.runs.get(id);
@@ -82,9 +88,11 @@ function runToResume(records: Records, id: number | undefined): RunRecord {
 export async function resumeMove(
   id: number | undefined,
   env: Omit<MoveEnv, 'session'> & {
+    /** The request's configuration files, and its source when the run's agent must be forwarded there. */
     openSession: (files: {
       configFile?: string | undefined;
       sshConfigFile?: string | undefined;
+      forwardTo: string | undefined;
     }) => HostSession;
   },
 ): Promise<MoveRunResult> {
@@ -97,8 +105,9 @@ export async function resumeMove(
       status: 'done',
       outcomes: [],
       alreadyDone: run.request.domains,
+      dataPath: undefined,
     };
-  const session = env.openSession(run.request);
+  const session = env.openSession({ ...run.request, forwardTo: forwardTo(run.request) });
   const adopted = env.records.runs.adopt(run.id);
   env.started?.(adopted, true);
   return runMove(adopted, { ...env, session }, undefined, true);
@@ -114,6 +123,8 @@ export interface DomainPlan {
 export interface DryRunResult {
   outcome: Outcome;
   plans: DomainPlan[];
+  /** Which way the mail would go, and why. */
+  dataPath: Pick<DataPath, 'kind' | 'why'>;
 }
 
 /**
@@ -121,11 +132,24 @@ export interface DryRunResult {
  * is reported with its plan's place and the others are still planned, as the real batch would.
  */
 export async function planMoves(
-  ask: { choice: DomainChoice; from: string; to: string; merge: boolean; skipUnrepresentable?: boolean },
+  ask: {
+    choice: DomainChoice;
+    from: string;
+    to: string;
+    merge: boolean;
+    skipUnrepresentable?: boolean;
+    dataPath?: DataPathAsk | undefined;
+    directAddress?: string | undefined;
+  },
   session: HostSession,
 ): Promise<DryRunResult> {
   const named = namedDomains(ask.choice);
   const hosts = await openPair(session, ask.from, ask.to);
+  const path = await chooseDataPath(
+    { asked: ask.dataPath ?? 'relay', from: ask.from, to: ask.to, directAddress: ask.directAddress },
+    hosts,
+    session,
+  );
   const plans: DomainPlan[] = [];
   for (const domain of named ?? (await allDomains(hosts))) {
     try {
@@ -140,5 +164,9 @@ export async function planMoves(
       plans.push({ domain, outcome: outcomeOf(error), error: describeError(error) });
     }
   }
-  return { outcome: combinedOutcome(plans.map((p) => p.outcome)), plans };
+  return {
+    outcome: combinedOutcome(plans.map((p) => p.outcome)),
+    plans,
+    dataPath: { kind: path.kind, why: path.why },
+  };
 }

@@ -23,6 +23,13 @@ import type { Records } from '../state/records.js';
 import { isStoreFailure, storeFailure } from '../state/store-failure.js';
 import type { DomainPhase, RunJournal, RunRecord, RunStatus } from '../state/run-journal.js';
 import { copyLedger, forgetAbsentMailboxes } from './copy-ledger.js';
+import {
+  chooseDataPath,
+  openDirectStreams,
+  sweepGrants,
+  type DataPath,
+  type DomainStreams,
+} from './direct-path.js';
 import { fanOut } from './fan-out.js';
 import { lockDomain, type DomainLock } from './domain-lock.js';
 import { preflight, requireFitHosts } from './preflight.js';
@@ -59,6 +66,8 @@ export interface MoveRunResult {
   outcomes: DomainOutcome[];
   /** Domains an earlier attempt of this run had already finished. */
   alreadyDone: string[];
+  /** Which way the mail went, and why (undefined when the hosts were never reached). */
+  dataPath: Pick<DataPath, 'kind' | 'why'> | undefined;
 }
 
 export interface MoveRunContext {
@@ -75,6 +84,8 @@ export interface MoveRunContext {
   provisioned?: (report: ProvisionReport) => void;
   /** Each domain as it ends, for the command to print. */
   domainEnded?: (outcome: DomainOutcome) => void;
+  /** What the operator should read as the run goes (the data path, a leftover grant removed). */
+  notice?: (text: string) => void;
 }
 
 /**
@@ -102,6 +113,7 @@ async function moveDomain(
   hosts: HostPair,
   ctx: MoveRunContext,
   compress: ReturnType<typeof chooseCompressor> | undefined,
+  path: DataPath,
 ): Promise<DomainOutcome> {
   const started = Date.now();
   const { log, signal } = ctx;
@@ -133,6 +145,7 @@ async function moveDomain(
   const ledgerPlace = { source: run.source, destination: run.destination, domain };
   const ledger = copyLedger(ctx.records, ledgerPlace);
   let lock: DomainLock | undefined;
+  let direct: DomainStreams | undefined;
   try {
     requireFitHosts(hosts);
     lock = await withRetry(
@@ -188,6 +201,19 @@ async function moveDomain(
     claims.close(hosts.dest.label, domain);
     out.provisioned = provisioned;
     ctx.provisioned?.(provisioned);
+    direct = await openDirectStreams(
+      path,
+      {
+        runId: run.id,
+        domain,
+        domainDir: provisioned.destInventory.dir,
+        owner: { uid: provisioned.destInventory.uid, gid: provisioned.destInventory.gid },
+      },
+      hosts,
+      ctx.records,
+      log,
+    );
+    log.info({ domain, dataPath: direct ? 'direct' : 'relay' }, 'transfer');
     const transferStarted = Date.now();
     const progress = ctx.progress(domain, pf.sourceInventory.users.length);
     const transfer = await stage('transferring', 'transfer', () =>
@@ -202,6 +228,7 @@ async function moveDomain(
         deleteCopied: req.deleteCopied === true,
         retry: ctx.retry,
         together: ctx.records.together,
+        tree: direct?.tree,
       }),
     ).finally(() => progress.stop());
     out.transfer = transfer;
@@ -247,6 +274,8 @@ async function moveDomain(
       log.error({ domain, phase: out.phase, err: err.message }, 'domain failed');
     }
   } finally {
+    // The grant first: it needs no lock, and a lost lock must not keep it.
+    await direct?.close();
     await lock
       ?.release()
       .catch((e: Error) => log.warn({ domain, err: e.message }, 'could not release the lock'));
@@ -288,9 +317,19 @@ export async function runMove(
   const alreadyDone = all.filter((d) => d.phase === 'done').map((d) => d.domain);
   const todo = all.filter((d) => d.phase !== 'done').map((d) => d.domain);
   let outcomes: DomainOutcome[];
+  let dataPath: MoveRunResult['dataPath'];
   try {
     const hosts = opened ?? (await openPair(ctx.session, req.from, req.to));
     const compress = req.compress ? chooseCompressor(hosts) : undefined;
+    for (const said of await sweepGrants(hosts.dest, ctx.records, ctx.log, run.id)) ctx.notice?.(said);
+    const path = await chooseDataPath(
+      { asked: req.dataPath ?? 'relay', from: req.from, to: req.to, directAddress: req.directAddress },
+      hosts,
+      ctx.session,
+    );
+    dataPath = { kind: path.kind, why: path.why };
+    ctx.log.info({ dataPath: path.kind, why: path.why, from: path.from }, 'data path');
+    ctx.notice?.(`data path: ${path.why}`);
     const limit = pLimit(Math.max(1, req.domainsConcurrency));
     let failFastStop = false;
     let storeLost = false;
@@ -300,7 +339,7 @@ export async function runMove(
           if (ctx.signal.aborted) return notStarted(domain, 'the run was stopped');
           if (failFastStop) return notStarted(domain, 'an earlier domain failed (--fail-fast)');
           if (storeLost) return notStarted(domain, 'the state store failed');
-          const o = await moveDomain(domain, run, hosts, ctx, compress).catch((error: unknown) => {
+          const o = await moveDomain(domain, run, hosts, ctx, compress, path).catch((error: unknown) => {
             storeLost = true;
             throw error;
           });
@@ -334,5 +373,5 @@ export async function runMove(
     status === 'interrupted'
       ? 'interrupted'
       : combinedOutcome(outcomes.filter((o) => o.status !== 'not started').map((o) => o.outcome));
-  return { run: run.id, continued, outcome, status, outcomes, alreadyDone };
+  return { run: run.id, continued, outcome, status, outcomes, alreadyDone, dataPath };
 }

@@ -19,7 +19,7 @@ import {
   type SyncEvents,
   type WrittenKey,
 } from '../maildir/sync.js';
-import type { Compressor } from '../maildir/tar-relay.js';
+import type { Compressor, TreeStream } from '../maildir/tar-relay.js';
 import { fencedError, type Fence } from '../remote/batch.js';
 import { fanOut } from './fan-out.js';
 import { isTransient, withRetry, type RetryPolicy } from '../retry.js';
@@ -124,6 +124,8 @@ export async function transferDomain(
     retry?: RetryPolicy | undefined;
     /** A burst of records as one transaction of the state store (SyncOptions.together). */
     together?: (<T>(burst: () => T) => T) | undefined;
+    /** How each tree travels (SyncOptions.tree): the relay by default, or the direct data path. */
+    tree?: TreeStream | undefined;
   },
 ): Promise<TransferReport> {
   const together = options.together ?? oneByOne;
@@ -221,6 +223,7 @@ export async function transferDomain(
               bases: { source: source.dir, dest: dest.dir },
               together,
               planned,
+              tree: options.tree,
             });
           } catch (error) {
             // The listing itself failed: every mailbox of the attempt with it.

@@ -14,6 +14,10 @@ export interface HostSpec {
   sudo: boolean;
   vpopmailDir: string | undefined;
   qmailDir: string | undefined;
+  /** Where a source reaches this host on the direct data path (profile directAddress). */
+  directAddress?: string | undefined;
+  /** The addresses this host connects from as a source of the direct path (profile directFrom). */
+  directFrom?: string[] | undefined;
   legacyAlgorithms: boolean;
   knownHostsFiles: string[];
   hashKnownHosts: boolean;

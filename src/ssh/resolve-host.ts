@@ -86,6 +86,8 @@ export async function resolveHost(arg: string, ctx: ResolveContext, depth = 0): 
     sudo: profile?.sudo ?? false,
     vpopmailDir: profile?.vpopmailDir,
     qmailDir: profile?.qmailDir,
+    directAddress: profile?.directAddress,
+    directFrom: profile?.directFrom,
     legacyAlgorithms: profile?.legacyAlgorithms ?? false,
     knownHostsFiles: profile?.knownHostsFile ? [expandHome(profile.knownHostsFile)] : ssh.userKnownHostsFiles,
     hashKnownHosts: ssh.hashKnownHosts,

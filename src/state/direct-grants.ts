@@ -11,6 +11,8 @@ export interface OpenGrant {
   login: string;
   marker: string;
   file: string | undefined;
+  /** ISO time after which sshd no longer accepts the line. */
+  expiresAt: string | undefined;
 }
 
 const now = () => new Date().toISOString();
@@ -22,10 +24,11 @@ export class DirectGrants {
   record(g: Omit<OpenGrant, 'file'>): void {
     this.store.db
       .prepare(
-        `INSERT INTO direct_grants (run_id, destination, login, marker, added_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (run_id, destination, marker) DO UPDATE SET removed_at = NULL`,
+        `INSERT INTO direct_grants (run_id, destination, login, marker, added_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, destination, marker) DO UPDATE SET removed_at = NULL, expires_at = excluded.expires_at`,
       )
-      .run(g.runId, g.destination, g.login, g.marker, now());
+      .run(g.runId, g.destination, g.login, g.marker, now(), g.expiresAt ?? null);
   }
 
   /** The file the line went into, once known. */
@@ -45,12 +48,12 @@ export class DirectGrants {
   open(destination?: string): OpenGrant[] {
     const rows = this.store.db
       .prepare(
-        `SELECT run_id AS runId, destination, login, marker, file FROM direct_grants
+        `SELECT run_id AS runId, destination, login, marker, file, expires_at AS expiresAt FROM direct_grants
          WHERE removed_at IS NULL ${destination === undefined ? '' : 'AND destination = ?'} ORDER BY run_id`,
       )
       .all(...(destination === undefined ? [] : [destination])) as Array<
-      Omit<OpenGrant, 'file'> & { file: string | null }
+      Omit<OpenGrant, 'file' | 'expiresAt'> & { file: string | null; expiresAt: string | null }
     >;
-    return rows.map((r) => ({ ...r, file: r.file ?? undefined }));
+    return rows.map((r) => ({ ...r, file: r.file ?? undefined, expiresAt: r.expiresAt ?? undefined }));
   }
 }

@@ -157,4 +157,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, destination, marker)
   );
   `,
+  // 8: when each grant line stops working by itself: a leftover that could not be removed is
+  // reported with it (an expired line is harmless).
+  `ALTER TABLE direct_grants ADD COLUMN expires_at TEXT;`,
 ];

@@ -3,6 +3,7 @@ import { CopiedFiles } from './copied-files.js';
 import { CopiedMessages } from './copied-messages.js';
 import { CreateClaims } from './create-claims.js';
 import { Cutovers } from './cutovers.js';
+import { DirectGrants } from './direct-grants.js';
 import { LocalLocks } from './local-locks.js';
 import { RunJournal } from './run-journal.js';
 import { StateStore } from './store.js';
@@ -18,6 +19,8 @@ export interface Records {
   copiedFiles: CopiedFiles;
   locks: LocalLocks;
   cutovers: Cutovers;
+  /** The direct data path's authorized_keys lines, from before each is written until it is removed. */
+  grants: DirectGrants;
   /** Records written by `burst` commit together (or not at all), with one fsync. */
   together: <T>(burst: () => T) => T;
   close(): void;
@@ -33,6 +36,7 @@ export function recordsOf(store: StateStore): Records {
     copiedFiles: new CopiedFiles(store),
     locks: new LocalLocks(store),
     cutovers: new Cutovers(store),
+    grants: new DirectGrants(store),
     together: (burst) => store.db.transaction(burst)(),
     close: () => store.close(),
   };

@@ -29,6 +29,10 @@ export interface MoveRequest {
   failFast: boolean;
   /** --delete: remove on the destination what the source deleted since vmigrate copied it. */
   deleteCopied?: boolean;
+  /** --data-path (absent in older records: the relay, the only path they had). */
+  dataPath?: 'auto' | 'direct' | 'relay';
+  /** --direct-address, when given. */
+  directAddress?: string | undefined;
   /** The configuration files the run was started with (absolute), so `resume` finds the same hosts. */
   configFile?: string | undefined;
   sshConfigFile?: string | undefined;

@@ -60,11 +60,12 @@ export function renderPlan(p: Plan): string {
 
 /** Every domain's plan, or why it could not be made. */
 export function renderPlans(r: DryRunResult): string {
-  return r.plans
+  const plans = r.plans
     .map((p) => {
       if (p.plan) return renderPlan(p.plan);
       const e = p.error;
       return `${p.domain}: cannot be planned: ${e?.message ?? p.outcome}${e?.hint ? `\nhint: ${e.hint}` : ''}`;
     })
     .join('\n\n');
+  return `Data path: ${r.dataPath.why}\n\n${plans}`;
 }

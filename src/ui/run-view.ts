@@ -59,6 +59,7 @@ export function moveResultJson(r: MoveRunResult): Record<string, unknown> {
     continued: r.continued,
     status: r.status,
     alreadyDone: r.alreadyDone,
+    dataPath: r.dataPath ?? null,
     domains: r.outcomes.map(outcomeJson),
   };
 }

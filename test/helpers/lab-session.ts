@@ -81,3 +81,41 @@ export function proxiedConfig(port: number, host: 'old' | 'new', name: string): 
   );
   return config;
 }
+
+/**
+ * A vmigrate config whose profiles `oldp` and `newp` reach old and new through local ports
+ * (fault proxies: the controller's links alone), while the servers still reach each other over
+ * the lab bridge: `newp` names new's own address as its directAddress. Returns its path.
+ */
+export function proxiedPairConfig(ports: { old: number; new: number }): string {
+  const l = lab();
+  const { config, knownHosts } = scratchConfig('');
+  writeFileSync(
+    knownHosts,
+    (['old', 'new'] as const)
+      .map((h) => {
+        const [type, key] = l.hosts[h].hostKeys[0]!.publicKey.split(' ');
+        return `[127.0.0.1]:${ports[h]} ${type} ${key}\n`;
+      })
+      .join(''),
+  );
+  const profile = (h: 'old' | 'new') => [
+    `  ${h}p:`,
+    `    host: root@127.0.0.1:${ports[h]}`,
+    `    identityFile: ${l.client.key}`,
+    `    knownHostsFile: ${knownHosts}`,
+    `    vpopmailDir: ${l.hosts[h].vpopmail!.home}`,
+    `    qmailDir: ${l.hosts[h].qmailDir!}`,
+  ];
+  writeFileSync(
+    config,
+    [
+      'hosts:',
+      ...profile('old'),
+      ...profile('new'),
+      `    directAddress: ${l.hosts.new.address}:${l.hosts.new.port}`,
+      '',
+    ].join('\n'),
+  );
+  return config;
+}

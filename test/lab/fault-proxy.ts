@@ -67,6 +67,8 @@ export class FaultProxy {
   /** Connections that have been cut so far. */
   cuts = 0;
   connections = 0;
+  /** Bytes passed so far, both directions, every connection. */
+  bytes = 0;
 
   constructor(
     private readonly target: { host: string; port: number },
@@ -99,6 +101,7 @@ export class FaultProxy {
       }
       const count = (n: number) => {
         passed += n;
+        this.bytes += n;
         const limit = this.options.cutAfterBytes;
         if (limit !== undefined && passed >= limit) {
           this.cuts++;

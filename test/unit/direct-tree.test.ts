@@ -1,13 +1,15 @@
 /**
- * A direct stream's outcome from what the source's sender reports: its status (the
- * destination's, or 200 + tar -c's) and both sides' complaints, apart. No server.
+ * A direct stream's outcome from what the source's sender reports: tar -c's lines and
+ * checkpoints on stdout, the destination's lines and both statuses on stderr. No server.
  */
 import { describe, expect, it } from 'vitest';
-import { directTree, type DirectRoute } from '../../src/maildir/direct-tree.js';
+import { ConnectionError, DiskFullError } from '../../src/errors.js';
+import { directHello, directTree, type DirectRoute } from '../../src/maildir/direct-tree.js';
 import type { TreeRelay } from '../../src/maildir/tar-relay.js';
 import { FakeRemote } from '../helpers/fake-remote.js';
 
 const route: DirectRoute = {
+  label: 'new',
   hostKey: 'ssh-ed25519 AAAAdest',
   runKey: 'ssh-ed25519 AAAArun',
   host: '10.0.0.12',
@@ -22,12 +24,17 @@ const job = (o: Partial<TreeRelay> = {}): TreeRelay => ({
   live: true,
   ...o,
 });
-/** The sender's report: its stderr, then the status line it ends with. */
-const sending = (ssh: number, tar: number, stderr: string) =>
+/** The sender's report: tar's lines on stdout; the destination's lines, then both statuses, on stderr. */
+const sending = (ssh: number, tar: number, source: string, dest = '') =>
   new FakeRemote('old').answer({
     match: /vmigrate-direct/,
     code: ssh,
-    stderr: `${stderr}${stderr ? '\n' : ''}vmigrate-direct-status: ${ssh} ${tar}\n`,
+    stdout: source,
+    stderr: `${dest
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `vmigrate-dest: ${l}\n`)
+      .join('')}vmigrate-direct-status: ${ssh} ${tar}\n`,
   });
 
 describe('directTree', () => {
@@ -57,21 +64,46 @@ describe('directTree', () => {
       vanishedNames: ['new/2.m'],
     });
     await expect(directTree(sending(0, 1, gone), job({ live: false }), route)).rejects.toThrow(
-      /the direct stream from old into 10\.0\.0\.12 failed \(tar -c exit 1\): tar: new\/2\.m: Cannot stat/,
+      /the direct stream from old into new failed \(tar -c exit 1\): tar: new\/2\.m: Cannot stat/,
     );
     await expect(
-      directTree(
-        sending(2, 0, 'vmigrate-dest: tar: new/1.m: Cannot write: No space left on device'),
-        job(),
-        route,
-      ),
-    ).rejects.toThrow(/failed \(exit 2\): tar: new\/1\.m: Cannot write: No space left on device/);
+      directTree(sending(2, 0, '', 'tar: new/1.m: Cannot write: Input/output error'), job(), route),
+    ).rejects.toThrow(/failed \(exit 2\): tar: new\/1\.m: Cannot write: Input\/output error/);
   });
 
-  it('tells ssh failing from the destination failing', async () => {
+  it('stops the run on a full destination, and retries a login that failed', async () => {
+    const full = directTree(
+      sending(2, 0, '', 'tar: new/1.m: Cannot write: No space left on device'),
+      job(),
+      route,
+    );
+    await expect(full).rejects.toBeInstanceOf(DiskFullError);
+    await expect(full).rejects.toThrow(/tar -x on new: .*No space left on device/);
+    const refused = directTree(
+      sending(255, 0, '', 'root@10.0.0.12: Permission denied (publickey).'),
+      job(),
+      route,
+    );
+    await expect(refused).rejects.toBeInstanceOf(ConnectionError);
+    await expect(refused).rejects.toThrow(/old's ssh could not log in: root@10\.0\.0\.12: Permission denied/);
+  });
+
+  it("counts progress from tar's checkpoints and settles on its total", async () => {
+    const seen: number[] = [];
+    const src = sending(
+      0,
+      0,
+      'tar: vmigrate-records 32\ntar: vmigrate-records 64\nTotal bytes written: 706560 (690KiB, 1.2MiB/s)\n',
+    );
+    await directTree(src, job({ onBytes: (n) => seen.push(n) }), route);
+    expect(seen).toEqual([327_680, 327_680, 51_200]);
+  });
+
+  it('checks the grant with a hello that names the address the destination saw', async () => {
+    expect(await directHello(sending(0, 0, '', 'vmigrate-hello 10.0.0.11'), route)).toBe('10.0.0.11');
     await expect(
-      directTree(sending(255, 0, 'root@10.0.0.12: Permission denied (publickey).'), job(), route),
-    ).rejects.toThrow(/failed \(exit 255\): root@10\.0\.0\.12: Permission denied/);
+      directHello(sending(255, 0, '', 'root@10.0.0.12: Permission denied (publickey).'), route),
+    ).rejects.toThrow(/could not log in/);
   });
 
   it('refuses a job the gatekeeper would not run', async () => {

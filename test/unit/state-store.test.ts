@@ -91,7 +91,13 @@ describe('DirectGrants', () => {
       )
       .run();
     const grants = new DirectGrants(s);
-    const g = { runId: 1, destination: 'new', login: 'root', marker: 'vmigrate-direct 1 ex.com' };
+    const g = {
+      runId: 1,
+      destination: 'new',
+      login: 'root',
+      marker: 'vmigrate-direct 1 ex.com',
+      expiresAt: '2026-12-02T03:00:00.000Z',
+    };
     grants.record(g);
     expect(grants.open()).toEqual([{ ...g, file: undefined }]);
     grants.placed(g, '/root/.ssh/authorized_keys');

@@ -1,0 +1,181 @@
+/**
+ * Whole moves on the direct data path (issue 20), through the CLI over real sshd: the
+ * controller reaches both servers through fault proxies (its own links, counted, cut at will)
+ * while the servers reach each other over the lab bridge. A whole move, kill -9 and resume,
+ * Ctrl-C, cut connections: each verified by checksum, and after each no authorized_keys line
+ * of vmigrate is left on the destination and no file of the sender's on the source.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FaultProxy } from '../lab/fault-proxy.js';
+import { freshStateDir, resultOf, spawnLabCli, verifyChecksums } from '../helpers/lab-cli.js';
+import { lab, proxiedPairConfig } from '../helpers/lab-session.js';
+import { duplicateMessages, useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
+
+const DOMAIN = 'example.com';
+const PAIR = ['--from', 'oldp', '--to', 'newp'];
+/** The CLI through the proxies: a child process, so that the proxies in this process keep pumping. */
+const cli = (args: string[], state: string, config: string) => spawnLabCli(args, { state, config }).result;
+
+async function dropDomain(h: LabMailHost) {
+  await h.sh(`${h.home}/bin/vdeldomain -f ${DOMAIN} >/dev/null 2>&1; true`);
+}
+
+describe('moves on the direct data path', () => {
+  const hosts = useMailHosts();
+  const l = () => lab();
+  let oldProxy: FaultProxy;
+  let newProxy: FaultProxy;
+  let config = '';
+
+  beforeAll(async () => {
+    oldProxy = new FaultProxy({ host: l().hosts.old.address, port: l().hosts.old.port });
+    newProxy = new FaultProxy({ host: l().hosts.new.address, port: l().hosts.new.port });
+    config = proxiedPairConfig({ old: await oldProxy.listen(), new: await newProxy.listen() });
+  });
+  afterEach(async () => {
+    // Nothing of the run's is left on either server, whatever happened to it (then cleared,
+    // so that one failure does not fail the next test).
+    const lines = await grantLines();
+    const files = await hosts.old.sh('ls -d "${TMPDIR:-/tmp}"/vmigrate-direct.* 2>/dev/null; true');
+    await hosts.new.sh("sed -i '/ vmigrate-direct [0-9]/d' /root/.ssh/authorized_keys 2>/dev/null; true");
+    await hosts.old.sh('rm -rf "${TMPDIR:-/tmp}"/vmigrate-direct.*');
+    await dropDomain(hosts.new);
+    expect(lines, 'grant lines left on new').toBe(0);
+    expect(files.stdout, "the sender's files left on old").toBe('');
+  });
+  afterAll(async () => {
+    await oldProxy.close();
+    await newProxy.close();
+  });
+
+  const verified = async (state: string) => {
+    const v = await verifyChecksums(DOMAIN, { from: 'oldp', to: 'newp' }, { state, config });
+    expect(v.problems, v.out).toBe(0);
+    expect(await duplicateMessages(hosts.new, DOMAIN)).toBe('');
+  };
+  const grantLines = async () =>
+    Number(
+      (await hosts.new.sh('grep -c vmigrate-direct /root/.ssh/authorized_keys 2>/dev/null; true')).stdout,
+    );
+
+  it("moves a domain from server to server: the controller's links carry none of the mail", async () => {
+    const before = oldProxy.bytes + newProxy.bytes;
+    const state = freshStateDir();
+    const r = spawnLabCli(['move', DOMAIN, ...PAIR, '--data-path', 'direct', '--json'], { state, config });
+    const done = await r.result;
+    expect(done.code, `${done.stdout}\n${done.stderr}`).toBe(0);
+    const result = resultOf<{
+      dataPath: { kind: string; why: string };
+      domains: Array<{ transfer: { contentBytes: number; streamBytes: number } }>;
+    }>(done.stdout);
+    expect(result.dataPath.kind).toBe('direct');
+    expect(result.dataPath.why).toMatch(/^direct: oldp reaches [\d.]+:22 \(OpenSSH/);
+    expect(done.log).toMatch(/"msg":"direct data path granted"/);
+    const content = result.domains[0]!.transfer.contentBytes;
+    expect(content).toBeGreaterThan(15_000_000);
+    // Progress came from tar's checkpoints on the source: the whole stream counted.
+    expect(result.domains[0]!.transfer.streamBytes).toBeGreaterThanOrEqual(content);
+    // Inventories, listings and commands only: a small fraction of the mail moved.
+    const controller = oldProxy.bytes + newProxy.bytes - before;
+    expect(controller).toBeLessThan(content / 5);
+    await verified(state);
+  });
+
+  it('kill -9 in the middle of the transfer, then resume: the leftover grant is removed, the move completes', async () => {
+    const state = freshStateDir();
+    const child = spawnLabCli(
+      ['move', DOMAIN, ...PAIR, '--data-path', 'direct', '--json-events', '--concurrency', '1'],
+      { state, config },
+    );
+    let killed = false;
+    child.stdout.on('data', (d: string) => {
+      if (!killed && /"event":"mailbox-done"/.test(d)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    const first = await child.result;
+    expect(killed, first.stdout).toBe(true);
+    expect(first.code).toBe(null);
+    // Journaled before it was written, still on the destination: the run could not remove it.
+    expect(await grantLines()).toBe(1);
+    const r = await cli(['resume'], state, config);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(
+      /removed the direct grant of run 1 left in \/root\/\.ssh\/authorized_keys on newp/,
+    );
+    expect(r.stdout + r.stderr).toMatch(/data path: direct: oldp reaches/);
+    await verified(state);
+  });
+
+  it('Ctrl-C takes the grant off before it exits; resume finishes the move', async () => {
+    const state = freshStateDir();
+    const child = spawnLabCli(
+      ['move', DOMAIN, ...PAIR, '--data-path', 'direct', '--json-events', '--concurrency', '1'],
+      { state, config },
+    );
+    let stopped = false;
+    child.stdout.on('data', (d: string) => {
+      if (!stopped && /"event":"mailbox-done"/.test(d)) {
+        stopped = true;
+        child.kill('SIGINT');
+      }
+    });
+    const first = await child.result;
+    expect(first.code, first.stderr).toBe(130);
+    expect(await grantLines()).toBe(0);
+    const r = await cli(['resume'], state, config);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    await verified(state);
+  });
+
+  it("recovers when the controller's connections to both servers are cut mid-stream", async () => {
+    oldProxy.set({ bytesPerSecond: 400_000 });
+    try {
+      const state = freshStateDir();
+      const child = spawnLabCli(
+        ['move', DOMAIN, ...PAIR, '--data-path', 'direct', '--json-events', '--concurrency', '2'],
+        { state, config },
+      );
+      let cut = false;
+      child.stdout.on('data', (d: string) => {
+        if (!cut && /"event":"mailbox-plan"[^\n]*"bytes":[1-9]/.test(d)) {
+          cut = true;
+          setTimeout(() => {
+            oldProxy.cutAll();
+            newProxy.cutAll();
+          }, 200);
+        }
+      });
+      const r = await child.result;
+      expect(cut).toBe(true);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.log).toMatch(/transient failure; retrying/);
+      await verified(state);
+    } finally {
+      oldProxy.set({});
+    }
+  });
+
+  it('auto takes the relay when the source cannot reach the destination, and says why; direct refuses', async () => {
+    const state = freshStateDir();
+    const away = ['--direct-address', '127.0.0.1:9'];
+    const plan = await cli(['plan', DOMAIN, ...PAIR, '--data-path', 'auto', ...away], state, config);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(
+      /^Data path: the relay, because the source cannot reach 127\.0\.0\.1:9: .*refused/m,
+    );
+    const direct = await cli(['move', DOMAIN, ...PAIR, '--data-path', 'direct', ...away], state, config);
+    expect(direct.code).toBe(5);
+    expect(direct.stderr).toMatch(/--data-path direct: the source cannot reach 127\.0\.0\.1:9/);
+    expect(direct.stderr).toMatch(/hint: set directAddress in newp's profile or pass --direct-address/);
+    const moved = await cli(
+      ['move', DOMAIN, ...PAIR, '--data-path', 'auto', ...away, '--json'],
+      state,
+      config,
+    );
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(resultOf<{ dataPath: { kind: string } }>(moved.stdout).dataPath.kind).toBe('relay');
+    await verified(state);
+  });
+});
