@@ -81,22 +81,27 @@ describe('moves on the direct data path', () => {
     await verified(state);
   });
 
-  it('kill -9 in the middle of the transfer, then resume: the leftover grant is removed, the move completes', async () => {
-    const state = freshStateDir();
+  /** A direct move stopped by `signal` once its first mailbox is done; the stopped run's result. */
+  const stoppedMove = async (state: string, signal: NodeJS.Signals) => {
     const child = spawnLabCli(
       ['move', DOMAIN, ...PAIR, '--data-path', 'direct', '--json-events', '--concurrency', '1'],
       { state, config },
     );
-    let killed = false;
+    let sent = false;
     child.stdout.on('data', (d: string) => {
-      if (!killed && /"event":"mailbox-done"/.test(d)) {
-        killed = true;
-        child.kill('SIGKILL');
+      if (!sent && /"event":"mailbox-done"/.test(d)) {
+        sent = true;
+        child.kill(signal);
       }
     });
-    const first = await child.result;
-    expect(killed, first.stdout).toBe(true);
-    expect(first.code).toBe(null);
+    const r = await child.result;
+    expect(sent, r.stdout).toBe(true);
+    return r;
+  };
+
+  it('kill -9 in the middle of the transfer, then resume: the leftover grant is removed, the move completes', async () => {
+    const state = freshStateDir();
+    expect((await stoppedMove(state, 'SIGKILL')).code).toBe(null);
     // Journaled before it was written, still on the destination: the run could not remove it.
     expect(await grantLines()).toBe(1);
     const r = await cli(['resume'], state, config);
@@ -110,18 +115,7 @@ describe('moves on the direct data path', () => {
 
   it('Ctrl-C takes the grant off before it exits; resume finishes the move', async () => {
     const state = freshStateDir();
-    const child = spawnLabCli(
-      ['move', DOMAIN, ...PAIR, '--data-path', 'direct', '--json-events', '--concurrency', '1'],
-      { state, config },
-    );
-    let stopped = false;
-    child.stdout.on('data', (d: string) => {
-      if (!stopped && /"event":"mailbox-done"/.test(d)) {
-        stopped = true;
-        child.kill('SIGINT');
-      }
-    });
-    const first = await child.result;
+    const first = await stoppedMove(state, 'SIGINT');
     expect(first.code, first.stderr).toBe(130);
     expect(await grantLines()).toBe(0);
     const r = await cli(['resume'], state, config);
