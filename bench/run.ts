@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- --size MB --small N --users N --provision-users N --mailboxes N
- *   --mailboxes-from N --repeat N --no-wan --disk --only many-mailboxes|inventory]`
+ *   --mailboxes-from N --repeat N --no-wan --disk --only many-mailboxes|inventory|data-path]`
  *
  * Starts its own lab, generates reproducible corpora on old, and measures vmigrate against the
  * ways people move Maildirs without it, each run side by side in this same process and
  * repeated (median, min, max): the OpenSSH `ssh old tar -c | ssh new tar -x` pipeline (fastest
  * cipher; and multiplexed, as many at once as vmigrate), rsync over SSH driven from old, the
  * classic tarball method, and a local `tar | tar` on the same disk (the machine's limit). Then
- * the same over a WAN-like link (a proxy adding 20 ms each way), many small files, a delta
+ * the same over a WAN-like link (a proxy adding 20 ms each way), the direct data path against the
+ * relay and a hand-run server-to-server pipe with the controller's links throttled to 10 MB/s
+ * (and on the LAN), many small files, a delta
  * sync after 1% new mail and 5% flag changes, inventory and provisioning of a large domain (its
  * inventory from a cdb host and from a MySQL host, in round trips), and
  * a domain of thousands of small mailboxes (on plain hosts and on hosts whose shell is slow to
@@ -51,6 +53,8 @@ const { values: opt } = parseArgs({
 const REPEAT = Number(opt.repeat);
 const CONCURRENCY = Number(opt.concurrency);
 const CIPHER = '-c aes128-gcm@openssh.com';
+/** The controller's links in the throttled scenario: 10 MB/s each way (80 Mbit/s). */
+const THROTTLE = 10_000_000;
 
 interface Row {
   scenario: string;
@@ -161,46 +165,21 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
   const ssh = lab.client.sshConfig;
 
   // Links through delaying proxies: old-wan and new-wan, for OpenSSH and vmigrate alike.
-  const wanConfig = join(lab.dir, 'client', 'ssh_config_wan');
-  const wanProfiles = join(lab.dir, 'client', 'vmigrate-wan.yaml');
-  if (!opt['no-wan']) {
-    const blocks: string[] = [readFileSync(ssh, 'utf8')];
-    const profiles = ['hosts:'];
-    for (const name of ['old', 'new'] as const) {
-      const h = lab.hosts[name];
-      const p = new FaultProxy({ host: h.address, port: h.port }, { delayMs: 20 });
-      proxies.push(p);
-      const port = await p.listen();
-      blocks.push(
-        [
-          `Host ${name}-wan`,
-          '  HostName 127.0.0.1',
-          `  Port ${port}`,
-          `  HostKeyAlias ${h.address}`,
-          '  User root',
-          `  IdentityFile ${lab.client.key}`,
-          '  IdentitiesOnly yes',
-          `  UserKnownHostsFile ${lab.client.knownHosts}`,
-          '  StrictHostKeyChecking yes',
-        ].join('\n'),
-      );
-      profiles.push(
-        `  ${name}-wan:`,
-        `    host: ${name}-wan`,
-        `    vpopmailDir: ${h.vpopmail!.home}`,
-        '    qmailDir: /var/qmail',
-      );
-    }
-    writeFileSync(wanConfig, `${blocks.join('\n\n')}\n`, { mode: 0o600 });
-    writeFileSync(wanProfiles, `${profiles.join('\n')}\n`, { mode: 0o600 });
-  }
+  const wan = opt['no-wan'] ? undefined : await proxiedLinks(lab, 'wan', { delayMs: 20 }, proxies);
+  const wanConfig = wan?.sshConfig ?? ssh;
+  const wanProfiles = wan?.profiles ?? lab.client.vmigrateConfig;
+  // The controller's links alone throttled (an operator at home), the servers on their LAN.
+  const throttled = await proxiedLinks(lab, 'thr', { bytesPerSecond: THROTTLE }, proxies);
+  // The hand-run server-to-server pipe logs in to new from old with the operator's key,
+  // forwarded from an agent of the bench's own.
+  const agent = startAgent(lab.client.key);
 
   const vmigrate = (args: string, config = lab.client.vmigrateConfig, sshConfig = ssh, stateDir = state) =>
     `${quote(process.execPath)} ${quote(join(ROOT, 'bin/run.js'))} ${args} --config ${quote(config)} --ssh-config ${quote(sshConfig)} --state ${quote(stateDir)}`;
 
-  if (opt.only !== undefined && opt.only !== 'many-mailboxes' && opt.only !== 'inventory')
+  if (opt.only !== undefined && !['many-mailboxes', 'inventory', 'data-path'].includes(opt.only))
     throw new Error(`--only: unknown ${opt.only}`);
-  if (opt.only === undefined) await classicScenarios();
+  if (opt.only === undefined || opt.only === 'data-path') await classicScenarios(opt.only === 'data-path');
   if (opt.only === undefined || opt.only === 'inventory') await inventories();
   if (opt.only === undefined || opt.only === 'many-mailboxes')
     await manyMailboxes(lab, old, neu, vmigrate, runLogs);
@@ -215,13 +194,16 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
   say(`\nresults: ${file}`);
   return 0;
 
-  async function classicScenarios() {
-    say(`generating corpora on old: mixed (${opt.size} MB), small (${opt.small} files)`);
+  /** `dataPathOnly`: the mixed corpus on the LAN and behind a throttled controller, nothing else. */
+  async function classicScenarios(dataPathOnly: boolean) {
+    say(
+      `generating corpora on old: mixed (${opt.size} MB)${dataPathOnly ? '' : `, small (${opt.small} files)`}`,
+    );
     const mixed = await mixedCorpus(old.remote, lab.hosts.old, Number(opt.size));
-    const small = await smallCorpus(old.remote, lab.hosts.old, Number(opt.small));
+    const small = dataPathOnly ? undefined : await smallCorpus(old.remote, lab.hosts.old, Number(opt.small));
 
     const layouts: Layout[] = [];
-    for (const corpus of [mixed, small]) {
+    for (const corpus of small ? [mixed, small] : [mixed]) {
       say(
         `${corpus.domain}: ${corpus.messages} messages, ${(corpus.bytes / 1e6).toFixed(0)} MB, ${corpus.files} files; first move (provisions it on new)`,
       );
@@ -246,7 +228,7 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
         neu,
         logsTo: runLogs,
       });
-      if (!opt['no-wan'])
+      if (!opt['no-wan'] && !dataPathOnly)
         await compare(layout, 'wan', {
           ssh: wanConfig,
           vmigrate: (a, st) => vmigrate(a, wanProfiles, wanConfig, st),
@@ -256,6 +238,17 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
           logsTo: runLogs,
         });
     }
+    // The direct data path where it matters: the controller's links slow, the servers' fast.
+    await compare(layouts[0]!, 'throttled', {
+      ssh: throttled.sshConfig,
+      vmigrate: (a, st) => vmigrate(a, throttled.profiles, throttled.sshConfig, st),
+      hosts: ['old-thr', 'new-thr'],
+      lab,
+      neu,
+      logsTo: runLogs,
+      agent,
+    });
+    if (dataPathOnly) return;
 
     // Delta sync: 1% new messages and 5% flag changes on the source, after a full copy.
     const m = layouts[0]!;
@@ -395,6 +388,64 @@ async function manyMailboxes(
   }
 }
 
+/** The controller's link to each server through a fault proxy: OpenSSH hosts and vmigrate profiles `<host>-<suffix>`. */
+async function proxiedLinks(
+  lab: LabInfo,
+  suffix: string,
+  fault: ConstructorParameters<typeof FaultProxy>[1],
+  proxies: FaultProxy[],
+): Promise<{ sshConfig: string; profiles: string }> {
+  const sshConfig = join(lab.dir, 'client', `ssh_config_${suffix}`);
+  const profilesFile = join(lab.dir, 'client', `vmigrate-${suffix}.yaml`);
+  const blocks: string[] = [readFileSync(lab.client.sshConfig, 'utf8')];
+  const profiles = ['hosts:'];
+  for (const name of ['old', 'new'] as const) {
+    const h = lab.hosts[name];
+    const p = new FaultProxy({ host: h.address, port: h.port }, fault);
+    proxies.push(p);
+    const port = await p.listen();
+    blocks.push(
+      [
+        `Host ${name}-${suffix}`,
+        '  HostName 127.0.0.1',
+        `  Port ${port}`,
+        `  HostKeyAlias ${h.address}`,
+        '  User root',
+        `  IdentityFile ${lab.client.key}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${lab.client.knownHosts}`,
+        '  StrictHostKeyChecking yes',
+      ].join('\n'),
+    );
+    profiles.push(
+      `  ${name}-${suffix}:`,
+      `    host: ${name}-${suffix}`,
+      `    vpopmailDir: ${h.vpopmail!.home}`,
+      '    qmailDir: /var/qmail',
+      // The servers reach each other as they are, not through the controller's proxies.
+      ...(name === 'new' ? [`    directAddress: ${h.address}:${h.port}`] : []),
+    );
+  }
+  writeFileSync(sshConfig, `${blocks.join('\n\n')}\n`, { mode: 0o600 });
+  writeFileSync(profilesFile, `${profiles.join('\n')}\n`, { mode: 0o600 });
+  return { sshConfig, profiles: profilesFile };
+}
+
+/** An ssh-agent holding `key`, killed when the bench exits; its socket. */
+function startAgent(key: string): string {
+  const r = spawnSync('ssh-agent', ['-s'], { encoding: 'utf8' });
+  const sock = /SSH_AUTH_SOCK=([^;]+);/.exec(r.stdout)?.[1];
+  const pid = /SSH_AGENT_PID=(\d+);/.exec(r.stdout)?.[1];
+  if (!sock || !pid) throw new Error(`ssh-agent did not start: ${r.stderr}`);
+  process.on('exit', () => spawnSync('kill', [pid]));
+  const added = spawnSync('ssh-add', [key], {
+    env: { ...process.env, SSH_AUTH_SOCK: sock },
+    encoding: 'utf8',
+  });
+  if (added.status !== 0) throw new Error(`ssh-add: ${added.stderr}`);
+  return sock;
+}
+
 /** SSH exec channels the run opened, from its log (every remote command is one). */
 function roundTrips(s: Sample): number {
   const log = /log: (.+)$/m.exec(s.stderr)?.[1];
@@ -419,7 +470,7 @@ async function resetDest(neu: Side, l: Layout) {
 
 async function compare(
   l: Layout,
-  net: 'lan' | 'wan',
+  net: 'lan' | 'wan' | 'throttled',
   ctx: {
     ssh: string;
     /** vmigrate with these arguments and its state store in `stateDir`. */
@@ -431,12 +482,15 @@ async function compare(
     only?: 'many' | 'many slow-shell';
     /** Where vmigrate's run logs of each sample are kept (its scratch store goes with the lab). */
     logsTo: string;
+    /** An agent with the operator's key: the hand-run server-to-server pipe logs in with it. */
+    agent?: string;
   },
 ) {
   const [from, to] = ctx.hosts;
   const boxes = l.rel.map((r) => `${r}/Maildir`);
   const s = (host: string, extraOpts = '') => `ssh -F ${quote(ctx.ssh)} ${CIPHER} ${extraOpts} ${host}`;
-  const tarC = (paths: string[]) => quote(`tar -c -C ${quote(l.srcDomainDir)} ${paths.map(quote).join(' ')}`);
+  const tarCmd = (paths: string[]) => `tar -c -C ${quote(l.srcDomainDir)} ${paths.map(quote).join(' ')}`;
+  const tarC = (paths: string[]) => quote(tarCmd(paths));
   const tarX = quote(`tar -x -C ${quote(l.dstDomainDir)}`);
   const ctl = join(ctx.lab.dir, `ctl-${net}-%n`);
   const mux = `-o ControlPath=${quote(ctl)}`;
@@ -459,7 +513,10 @@ async function compare(
     // mail a user deleted there, and rightly not sent again).
     vmigrate: {
       before: fresh,
-      run: ctx.vmigrate(`sync ${l.corpus.domain} --from ${from} --to ${to} --json`, scratchState),
+      run: ctx.vmigrate(
+        `sync ${l.corpus.domain} --from ${from} --to ${to} --data-path relay --json`,
+        scratchState,
+      ),
     },
     'openssh pipeline': { run: `${s(from)} ${tarC(boxes)} | ${s(to)} ${tarX}` },
     [`openssh mux x${CONCURRENCY}`]: {
@@ -474,16 +531,36 @@ async function compare(
       masters: [from, to].map((h) => `${s(h, mux)} -O check`),
     },
   };
-  if (ctx.only) {
+  const direct = (extraArgs = '') => ({
+    before: fresh,
+    run: ctx.vmigrate(
+      `sync ${l.corpus.domain} --from ${from} --to ${to} --data-path direct ${extraArgs} --json`,
+      scratchState,
+    ),
+  });
+  if (net === 'throttled') {
+    const dest = ctx.lab.hosts.new;
+    // What an operator types to keep the mail off a slow link: old's own ssh into new.
+    const serverPipe = `${tarCmd(boxes)} | ssh ${CIPHER} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p ${dest.port} root@${dest.address} ${tarX}`;
+    for (const name of Object.keys(methods)) if (name !== 'vmigrate') delete methods[name];
+    methods['vmigrate direct'] = direct();
+    methods['vmigrate direct x1'] = direct('--concurrency 1');
+    methods['openssh old→new'] = {
+      run: `SSH_AUTH_SOCK=${quote(ctx.agent ?? '')} ${s(from, '-A')} ${quote(serverPipe)}`,
+    };
+  } else if (ctx.only) {
     // The first move of the domain again, from the destination as provisioning leaves it (each
     // Maildir with empty cur, new and tmp, the owner's) and an empty state store: provisioning
     // finds nothing to change; timed are the move's own transfer and verification phases.
     const owner = `${ctx.lab.hosts.new.vpopmail?.uid}:${ctx.lab.hosts.new.vpopmail?.gid}`;
     const emptyMaildirs = `cd ${quote(l.dstDomainDir)} && for m in ${boxes.map(quote).join(' ')}; do mkdir -m 700 "$m" "$m/cur" "$m/new" "$m/tmp" && chown -R ${owner} "$m" || exit 1; done`;
-    methods.vmigrate = {
+    const firstMove = (path: 'relay' | 'direct') => ({
       before: `${fresh} && ${s(to)} ${quote(emptyMaildirs)}`,
-      run: ctx.vmigrate(`move ${l.corpus.domain} --from ${from} --to ${to} --json`, scratchState),
-      phases: (out) => {
+      run: ctx.vmigrate(
+        `move ${l.corpus.domain} --from ${from} --to ${to} --data-path ${path} --json`,
+        scratchState,
+      ),
+      phases: (out: string) => {
         const d = (JSON.parse(out) as MoveJson).result.domains[0];
         if (!d || d.outcome !== 'ok' || d.provisioned?.changes !== 0)
           throw new Error(
@@ -491,10 +568,13 @@ async function compare(
           );
         return d.transferSeconds + d.verifySeconds;
       },
-    };
+    });
+    methods.vmigrate = firstMove('relay');
+    methods['vmigrate direct'] = firstMove('direct');
     for (const name of Object.keys(methods))
-      if (name !== 'vmigrate' && name !== 'openssh pipeline') delete methods[name];
+      if (!['vmigrate', 'vmigrate direct', 'openssh pipeline'].includes(name)) delete methods[name];
   } else if (net === 'lan') {
+    methods['vmigrate direct'] = direct();
     methods['rsync from old'] = {
       run: `${s(from)} ${quote(`cd ${quote(l.srcDomainDir)} && rsync -aR -e ${quote(`ssh -F ${ctx.ssh} ${CIPHER}`)} ${boxes.map(quote).join(' ')} ${to}:${quote(l.dstDomainDir)}/`)}`,
     };
@@ -614,6 +694,31 @@ function ratios(): Ratio[] {
     1.1,
   );
   add('LAN: vmigrate / local tar|tar', v('mixed lan', 'vmigrate'), v('mixed lan', 'local tar|tar'), 0.6);
+  add(
+    'LAN: vmigrate direct / OpenSSH pipeline',
+    v('mixed lan', 'vmigrate direct'),
+    v('mixed lan', 'openssh pipeline'),
+    1,
+  );
+  const mb = THROTTLE / 1e6;
+  add(
+    `${mb} MB/s controller: direct / relay`,
+    v('mixed throttled', 'vmigrate direct'),
+    v('mixed throttled', 'vmigrate'),
+    5,
+  );
+  add(
+    `${mb} MB/s controller: direct x1 / ssh old "tar|ssh new"`,
+    v('mixed throttled', 'vmigrate direct x1'),
+    v('mixed throttled', 'openssh old→new'),
+    0.9,
+  );
+  add(
+    `${mb} MB/s controller: direct / ssh old "tar|ssh new"`,
+    v('mixed throttled', 'vmigrate direct'),
+    v('mixed throttled', 'openssh old→new'),
+    1,
+  );
   add('WAN: vmigrate / OpenSSH pipeline', v('mixed wan', 'vmigrate'), v('mixed wan', 'openssh pipeline'), 2);
   add(
     `WAN: vmigrate / OpenSSH mux x${CONCURRENCY}`,

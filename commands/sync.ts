@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import type { CommandResult } from '../src/cli/base-command.js';
 import type { PerDomain } from '../src/cli/domain-batch.js';
 import { batchFlags, DomainsCommand, optionalDomainArg } from '../src/cli/domains-command.js';
-import { pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
+import { dataPathFlags, pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
+import { forwardTo } from '../src/migration/move-lifecycle.js';
+import type { DataPathAsk } from '../src/migration/direct-path.js';
 import { runSync, type SyncResult } from '../src/migration/sync-run.js';
 import { progressFor } from '../src/ui/progress.js';
 import { resumeHint } from '../src/ui/run-view.js';
@@ -27,12 +29,14 @@ export default class Sync extends DomainsCommand<SyncResult> {
     to: pairFlags.to,
     ...batchFlags,
     ...transferFlags,
+    ...dataPathFlags,
     ...runFlags,
   };
 
   protected async execute(): Promise<CommandResult<PerDomain<SyncResult>>> {
     const { args, flags } = await this.parse(Sync);
-    const session = this.openSession(flags);
+    const dataPath = flags['data-path'] as DataPathAsk;
+    const session = this.openSession(flags, forwardTo({ dataPath, from: flags.from }));
     const mode = this.progressMode();
     const one = async (domain: string): Promise<CommandResult<SyncResult>> => {
       const result = await runSync(
@@ -44,6 +48,8 @@ export default class Sync extends DomainsCommand<SyncResult> {
           compress: flags.compress,
           deleteCopied: flags.delete,
           breakLock: flags['break-lock'],
+          dataPath,
+          directAddress: flags['direct-address'],
           configFile: flags.config && resolve(flags.config),
           sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
         },
@@ -68,7 +74,7 @@ export default class Sync extends DomainsCommand<SyncResult> {
   }
 
   protected jsonOfOne(s: SyncResult): unknown {
-    return { run: s.run, seconds: s.seconds, ...s.report };
+    return { run: s.run, seconds: s.seconds, dataPath: s.dataPath, ...s.report };
   }
 
   protected renderOne(r: CommandResult<SyncResult>): string {

@@ -21,11 +21,22 @@ trap 'rm -rf -- "$d"' EXIT
 trap 'exit 143' HUP INT TERM PIPE
 printf 'vmigrate-dest %s\n' "$hostkey" >"$d/known_hosts"
 printf '%s\n' "$runkey" >"$d/run.pub"
+# AES-GCM first where both ends speak it (a fifth faster than OpenSSH's default chacha20 on
+# CPUs with AES instructions); a client too old to list its ciphers keeps its defaults.
+have=$(ssh -Q cipher 2>/dev/null)
+ciphers=
+for c in aes128-gcm@openssh.com aes256-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr aes256-ctr; do
+  case "
+$have
+" in *"
+$c
+"*) ciphers=${ciphers:+$ciphers,}$c ;; esac
+done
 exec 4>&1
 {
   tar -c --checkpoint=32 --checkpoint-action='echo=vmigrate-records %u' --totals "$@" 2>&4
   echo $? >"$d/tar.status"
-} | ssh -F /dev/null -T -x -a -p "$port" -l "$login" \
+} | ssh -F /dev/null -T -x -a ${ciphers:+-c "$ciphers"} -p "$port" -l "$login" \
   -o BatchMode=yes -o HostKeyAlias=vmigrate-dest -o StrictHostKeyChecking=yes \
   -o UserKnownHostsFile="$d/known_hosts" -o GlobalKnownHostsFile=/dev/null \
   -o IdentitiesOnly=yes -o IdentityFile="$d/run.pub" -o PasswordAuthentication=no \

@@ -5,6 +5,7 @@
  * cannot be asked), created with the modes StrictModes wants; removal rewrites the file in
  * place (same inode, owner and mode) without the lines that end with the run's marker.
  */
+import { ConnectionError, VmigrateError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
 import { GRANT_MARKER } from './direct-grant.js';
 
@@ -50,15 +51,33 @@ rm -f "$t"
 exit $st
 `;
 
+/** Runs a grant script; its stdout, or an error that says what it could not do, and why. */
+async function grantScript(dest: Remote, what: string, argv: string[], stdin?: string): Promise<string> {
+  const r = await dest.exec(['sh', '-c', ...argv], stdin === undefined ? {} : { stdin });
+  // A lost connection is worth another try (the retry policy's); anything else is said as is.
+  if (r.lost)
+    throw new ConnectionError(`cannot ${what} on ${dest.label}: the connection was lost`, {
+      host: dest.label,
+    });
+  if (r.code !== 0)
+    throw new VmigrateError(
+      `cannot ${what} on ${dest.label}: ${r.stderr.trim().split('\n').pop() || `exit status ${r.code ?? r.signal}`}`,
+      { host: dest.label },
+    );
+  return r.stdout.toString().trim();
+}
+
 /** Adds the line for `login`; the file it went into. */
 export async function installGrant(
   dest: Remote,
   o: { login: string; sourceAddress: string; line: string },
 ): Promise<string> {
-  const r = await dest.run(['sh', '-c', INSTALL, 'vmigrate-grant', o.login, o.sourceAddress], {
-    stdin: o.line,
-  });
-  return r.stdout.toString().trim();
+  return grantScript(
+    dest,
+    `add the direct grant for ${o.login}`,
+    [INSTALL, 'vmigrate-grant', o.login, o.sourceAddress],
+    o.line,
+  );
 }
 
 /** The file a grant for `login` goes into (a grant journaled before its file was known). */
@@ -77,6 +96,14 @@ export async function grantFileFor(dest: Remote, login: string): Promise<string>
 /** Removes every line of `marker` from `file`; how many there were. */
 export async function removeGrant(dest: Remote, file: string, marker: string): Promise<number> {
   if (!GRANT_MARKER.test(marker)) throw new Error(`not a grant marker: ${marker}`);
-  const r = await dest.run(['sh', '-c', REMOVE, 'vmigrate-ungrant', file, marker]);
-  return Number(r.stdout.toString().trim()) || 0;
+  return (
+    Number(
+      await grantScript(dest, `remove the direct grant from ${file}`, [
+        REMOVE,
+        'vmigrate-ungrant',
+        file,
+        marker,
+      ]),
+    ) || 0
+  );
 }

@@ -42,6 +42,15 @@ export interface DataPath {
   from?: string[];
   /** The destination's login is not root: the extractor runs through sudo -n. */
   sudo?: boolean;
+  /** The run's agent (forwarded to the source): a key of its own for each grant. */
+  agent?: RunKeys;
+}
+
+/** What the direct path asks of the run's agent (src/ssh/ephemeral-agent.ts). */
+export interface RunKeys {
+  addKey(): string;
+  dropKey(publicKey: string): void;
+  readonly publicKey: string;
 }
 
 /** `host[:port]`, `[v6]:port` or a bare IPv6 address. */
@@ -78,15 +87,31 @@ export interface DataPathAskFor {
   directAddress?: string | undefined;
 }
 
+const chosen = new WeakMap<HostSession, Map<string, Promise<DataPath>>>();
+
 /**
- * Decides the run's data path, once, quickly: for direct and auto the source's ssh is asked to
- * reach the destination's sshd and check its host key (nothing is logged in or written).
+ * Decides the run's data path, once per session (a batch of domains asks once), quickly: for
+ * direct and auto the source's ssh is asked to reach the destination's sshd and check its host
+ * key (nothing is logged in or written).
  */
-export async function chooseDataPath(
+export function chooseDataPath(
   ask: DataPathAskFor,
   hosts: HostPair,
   session: HostSession,
 ): Promise<DataPath> {
+  const memo = chosen.get(session) ?? new Map<string, Promise<DataPath>>();
+  chosen.set(session, memo);
+  const key = JSON.stringify(ask);
+  let path = memo.get(key);
+  if (!path) {
+    path = decide(ask, hosts, session);
+    memo.set(key, path);
+    path.catch(() => memo.delete(key));
+  }
+  return path;
+}
+
+async function decide(ask: DataPathAskFor, hosts: HostPair, session: HostSession): Promise<DataPath> {
   if (ask.asked === 'relay') return { kind: 'relay', asked: 'relay', why: 'the relay (--data-path relay)' };
   const agent = session.forwarded(ask.from);
   if (!agent)
@@ -124,6 +149,7 @@ export async function chooseDataPath(
     route,
     from,
     sudo: dest.spec.sudo,
+    agent,
   };
 }
 
@@ -154,8 +180,10 @@ export async function openDirectStreams(
   records: Records,
   log: Logger,
 ): Promise<DomainStreams | undefined> {
-  const route = path.route;
-  if (path.kind !== 'direct' || !route) return undefined;
+  if (path.kind !== 'direct' || !path.route || !path.agent) return undefined;
+  const agent = path.agent;
+  // A key of the domain's own: sshd takes the first line whose key matches.
+  const route: DirectRoute = { ...path.route, runKey: agent.addKey() };
   const marker = grantMarker(place.runId, place.domain);
   const journal = { runId: place.runId, destination: hosts.dest.label, marker };
   let file: string | undefined;
@@ -186,6 +214,7 @@ export async function openDirectStreams(
   const remove = async () => {
     if (file) await removeGrant(hosts.dest.remote, file, marker);
     records.grants.removed(journal);
+    agent.dropKey(route.runKey);
   };
   await write();
   try {

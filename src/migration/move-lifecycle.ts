@@ -123,8 +123,8 @@ export interface DomainPlan {
 export interface DryRunResult {
   outcome: Outcome;
   plans: DomainPlan[];
-  /** Which way the mail would go, and why. */
-  dataPath: Pick<DataPath, 'kind' | 'why'>;
+  /** Which way the mail would go, and why (a plan of provisioning alone moves none). */
+  dataPath?: Pick<DataPath, 'kind' | 'why'>;
 }
 
 /**
@@ -145,11 +145,13 @@ export async function planMoves(
 ): Promise<DryRunResult> {
   const named = namedDomains(ask.choice);
   const hosts = await openPair(session, ask.from, ask.to);
-  const path = await chooseDataPath(
-    { asked: ask.dataPath ?? 'relay', from: ask.from, to: ask.to, directAddress: ask.directAddress },
-    hosts,
-    session,
-  );
+  const path =
+    ask.dataPath &&
+    (await chooseDataPath(
+      { asked: ask.dataPath, from: ask.from, to: ask.to, directAddress: ask.directAddress },
+      hosts,
+      session,
+    ));
   const plans: DomainPlan[] = [];
   for (const domain of named ?? (await allDomains(hosts))) {
     try {
@@ -167,6 +169,6 @@ export async function planMoves(
   return {
     outcome: combinedOutcome(plans.map((p) => p.outcome)),
     plans,
-    dataPath: { kind: path.kind, why: path.why },
+    ...(path ? { dataPath: { kind: path.kind, why: path.why } } : {}),
   };
 }

@@ -17,6 +17,13 @@ import type { MoveRequest, RunRecord } from '../state/run-journal.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import { validateDomain } from '../vpopmail/names.js';
 import { copyLedger } from './copy-ledger.js';
+import {
+  chooseDataPath,
+  openDirectStreams,
+  sweepGrants,
+  type DataPath,
+  type DataPathAsk,
+} from './direct-path.js';
 import { lockForRun } from './domain-lock.js';
 import { requireFitHosts } from './preflight.js';
 import { fanOut } from './fan-out.js';
@@ -31,6 +38,9 @@ export interface SyncAsk {
   compress: boolean;
   deleteCopied: boolean;
   breakLock: boolean;
+  /** --data-path and --direct-address (default: the relay). */
+  dataPath?: DataPathAsk | undefined;
+  directAddress?: string | undefined;
   /** The configuration files named, as a move records them. */
   configFile?: string | undefined;
   sshConfigFile?: string | undefined;
@@ -49,6 +59,7 @@ export interface SyncEnv {
 export interface SyncResult {
   run: number;
   outcome: Outcome;
+  dataPath: Pick<DataPath, 'kind' | 'why'>;
   report: TransferReport;
   seconds: number;
 }
@@ -56,7 +67,10 @@ export interface SyncResult {
 /** The request recorded for a run on one domain (sync, cutover, rollback): what status shows. */
 export function oneDomainRequest(
   domain: string,
-  ask: Pick<SyncAsk, 'from' | 'to' | 'compress' | 'concurrency' | 'configFile' | 'sshConfigFile'> & {
+  ask: Pick<
+    SyncAsk,
+    'from' | 'to' | 'compress' | 'concurrency' | 'configFile' | 'sshConfigFile' | 'dataPath' | 'directAddress'
+  > & {
     checksum?: boolean;
     deleteCopied?: boolean;
   },
@@ -73,6 +87,8 @@ export function oneDomainRequest(
     domainsConcurrency: 1,
     failFast: false,
     deleteCopied: ask.deleteCopied === true,
+    ...(ask.dataPath === undefined ? {} : { dataPath: ask.dataPath }),
+    ...(ask.directAddress === undefined ? {} : { directAddress: ask.directAddress }),
     configFile: ask.configFile,
     sshConfigFile: ask.sshConfigFile,
   };
@@ -88,7 +104,15 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
   const run = runs.create('sync', oneDomainRequest(domain, ask));
   env.started?.(run);
   let report: TransferReport;
+  let path: DataPath | undefined;
   try {
+    await sweepGrants(hosts.dest, env.records, env.log);
+    path = await chooseDataPath(
+      { asked: ask.dataPath ?? 'relay', from: ask.from, to: ask.to, directAddress: ask.directAddress },
+      hosts,
+      env.session,
+    );
+    env.log.info({ domain, dataPath: path.kind, why: path.why }, 'data path');
     const sourceRead = readInventory(hosts.source.remote, hosts.source.caps, domain);
     // Settled either way: a failed lock must not leave the source's read rejecting unheard.
     sourceRead.catch(() => {});
@@ -101,6 +125,7 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
         fence: lock.fence,
         ...transferOf(ask),
         sourceRead,
+        path,
       });
     } finally {
       await lock
@@ -122,7 +147,13 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
     outcome === 'ok' ? undefined : `${report.failures.length} mailbox(es) failed`,
   );
   runs.finish(run.id, outcome === 'ok' ? 'done' : outcome === 'interrupted' ? 'interrupted' : 'failed');
-  return { run: run.id, outcome, report, seconds: (Date.now() - started) / 1000 };
+  return {
+    run: run.id,
+    outcome,
+    dataPath: { kind: path.kind, why: path.why },
+    report,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** How a pass moves messages, as asked. */
@@ -141,6 +172,8 @@ export interface PassContext {
   sourceRead?: Promise<Inventory> | undefined;
   /** The destination's, likewise. */
   destRead?: Promise<Inventory> | undefined;
+  /** The run's data path (default: the relay). */
+  path?: DataPath | undefined;
 }
 
 /**
@@ -154,6 +187,15 @@ export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContex
     ctx.destRead ?? readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
   const { records, log, signal } = ctx.env;
+  const direct =
+    ctx.path &&
+    (await openDirectStreams(
+      ctx.path,
+      { runId: ctx.run.id, domain, domainDir: dest.dir, owner: { uid: dest.uid, gid: dest.gid } },
+      hosts,
+      records,
+      log,
+    ));
   const progress = ctx.env.progress(source.users.length);
   try {
     return await transferDomain(hosts, source, dest, {
@@ -171,8 +213,10 @@ export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContex
       }),
       deleteCopied: ctx.deleteCopied,
       together: records.together,
+      tree: direct?.tree,
     });
   } finally {
     progress.stop();
+    await direct?.close();
   }
 }

@@ -135,10 +135,18 @@ export class SshRemote implements Remote {
     return this.pool.spec.label;
   }
 
-  /** sudo and a fixed C locale are applied here, so callers never think about either. */
-  private wrap(argv: readonly Arg[]): Arg[] {
+  /**
+   * sudo and a fixed C locale are applied here, so callers never think about either. sudo
+   * drops SSH_AUTH_SOCK: a command given the forwarded agent gets it back by value (root may
+   * open the login's socket).
+   */
+  private wrap(argv: readonly Arg[], agent = false): Arg[] {
     const base: Arg[] = ['sh', '-c', LAUNCHER, 'vmigrate', 'env', 'LC_ALL=C', this.mark, ...argv];
-    return this.pool.spec.sudo ? ['sudo', '-n', '--', ...base] : base;
+    if (!this.pool.spec.sudo) return base;
+    const sudo: Arg[] = ['sudo', '-n', '--', ...base];
+    return agent
+      ? ['sh', '-c', 'exec sudo -n -- env "SSH_AUTH_SOCK=$SSH_AUTH_SOCK" "$@"', 'vmigrate-agent', ...base]
+      : sudo;
   }
 
   private killRemote(pid: number): void {
@@ -196,7 +204,7 @@ export class SshRemote implements Remote {
 
   async spawn(argv: readonly Arg[], options: SpawnOptions = {}): Promise<RemoteProcess> {
     await this.reapOrphans();
-    const full = this.wrap(argv);
+    const full = this.wrap(argv, options.forwardAgent === true);
     const shown = displayCommand(argv);
     const { channel, closed } = await this.pool.exec(commandLine(full), {
       forwardAgent: options.forwardAgent === true,

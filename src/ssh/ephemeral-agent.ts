@@ -1,10 +1,11 @@
 /**
- * An ssh-agent inside the controller that holds one key, made in memory for one run and never
- * written anywhere. Forwarded to the source over the controller's own connection, it lets the
- * source's `ssh` log in to the destination for the direct data path without any lasting secret
- * on either server: the private key never leaves this process, the agent answers only while the
- * run's connection is open, and it signs with that key alone (it holds nothing else, so a
- * forwarded socket on the source can reach nothing of the operator's).
+ * An ssh-agent inside the controller that holds the run's keys (one per grant), made in memory
+ * for one run and never written anywhere. Forwarded to the source over the controller's own
+ * connection, it lets the source's `ssh` log in to the destination for the direct data path
+ * without any lasting secret on either server: the private keys never leave this process, the
+ * agent answers only while the run's connection is open, and it signs with those keys alone
+ * (it holds nothing else, so a forwarded socket on the source can reach nothing of the
+ * operator's).
  */
 import ssh2 from 'ssh2';
 import type { AgentInboundRequest, ParsedKey } from 'ssh2';
@@ -18,23 +19,44 @@ function parsed(text: string): ParsedKey {
   return k;
 }
 
+/** A fresh ed25519 pair: the private key parsed, the public one as authorized_keys names it. */
+function keyPair(): { key: ParsedKey; publicKey: string } {
+  const pair = utils.generateKeyPairSync('ed25519');
+  const pub = parsed(pair.public);
+  return { key: parsed(pair.private), publicKey: `${pub.type} ${pub.getPublicSSH().toString('base64')}` };
+}
+
 export class EphemeralAgent extends BaseAgent<ParsedKey> {
-  readonly #key: ParsedKey;
-  /** `ssh-ed25519 AAAA…`, without a comment: what an authorized_keys line names. */
+  readonly #keys: ParsedKey[] = [];
+  /** `ssh-ed25519 AAAA…`, without a comment: what an authorized_keys line names. The first key. */
   readonly publicKey: string;
   /** How many signatures it has made: each is one login by the source's ssh. */
   signatures = 0;
 
   constructor() {
     super();
-    const pair = utils.generateKeyPairSync('ed25519');
-    this.#key = parsed(pair.private);
-    const pub = parsed(pair.public);
-    this.publicKey = `${pub.type} ${pub.getPublicSSH().toString('base64')}`;
+    this.publicKey = this.addKey();
+  }
+
+  /**
+   * One more key, for one more grant: sshd applies the first authorized_keys line whose key
+   * matches, so two grants (two domains moved at once) must not share a key.
+   */
+  addKey(): string {
+    const { key, publicKey } = keyPair();
+    this.#keys.push(key);
+    return publicKey;
+  }
+
+  /** A grant's key, once its line is gone: nothing signs with it any more. */
+  dropKey(publicKey: string): void {
+    const blob = Buffer.from(publicKey.split(' ')[1] ?? '', 'base64');
+    const at = this.#keys.findIndex((k) => k.getPublicSSH().equals(blob));
+    if (at >= 0) this.#keys.splice(at, 1);
   }
 
   getIdentities(cb: (err: Error | undefined, keys?: ParsedKey[]) => void): void {
-    cb(undefined, [this.#key]);
+    cb(undefined, [...this.#keys]);
   }
 
   sign(
@@ -49,14 +71,16 @@ export class EphemeralAgent extends BaseAgent<ParsedKey> {
     done?.(sig instanceof Error ? sig : undefined, sig instanceof Error ? undefined : sig);
   }
 
-  /** The agent protocol for a forwarded channel: this key's identity and signatures, nothing else. */
+  /** The agent protocol for a forwarded channel: the run's keys and their signatures, nothing else. */
   override getStream(cb: (err: Error | undefined, stream?: Duplex) => void): void {
     cb(undefined, onlyKnownRequests(this.#protocol()));
   }
 
   #protocol(): InstanceType<typeof AgentProtocol> {
     const protocol = new AgentProtocol(false);
-    protocol.on('identities', (req: AgentInboundRequest) => protocol.getIdentitiesReply(req, [this.#key]));
+    protocol.on('identities', (req: AgentInboundRequest) =>
+      protocol.getIdentitiesReply(req, [...this.#keys]),
+    );
     protocol.on(
       'sign',
       (req: AgentInboundRequest, pubKey: ParsedKey, data: Buffer, flags: { hash?: string }) => {
@@ -70,10 +94,10 @@ export class EphemeralAgent extends BaseAgent<ParsedKey> {
 
   #signWith(pubKey: ParsedKey, data: Buffer, hash: string | undefined): Buffer | Error {
     // By the public blob: ssh2's equals() of a private and a public key is false.
-    if (!this.#key.getPublicSSH().equals(pubKey.getPublicSSH()))
-      return new Error('the run key is the only key of this agent');
+    const key = this.#keys.find((k) => k.getPublicSSH().equals(pubKey.getPublicSSH()));
+    if (!key) return new Error("not one of the run's keys");
     this.signatures += 1;
-    return this.#key.sign(data, hash);
+    return key.sign(data, hash);
   }
 }
 

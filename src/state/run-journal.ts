@@ -243,6 +243,7 @@ export class RunJournal {
              AND NOT EXISTS (SELECT 1 FROM locks l WHERE l.run_id = r.id)
              AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id AND s.step = 'create' AND s.status = 'running')
              AND NOT EXISTS (SELECT 1 FROM cutovers c WHERE c.run_id = r.id AND c.state NOT IN ('rolled-back', 'cleaned'))
+             AND NOT EXISTS (SELECT 1 FROM direct_grants g WHERE g.run_id = r.id AND g.removed_at IS NULL)
              ORDER BY id`,
           )
           .all(before.toISOString()) as Array<{ id: number }>
@@ -254,7 +255,9 @@ export class RunJournal {
           this.db
             .prepare(`DELETE FROM ${table} WHERE cutover_id IN (SELECT id FROM cutovers WHERE run_id = ?)`)
             .run(id);
+      // A grant line still on a destination keeps its run (above): the next run there removes it.
       for (const [table, key] of [
+        ['direct_grants', 'run_id'],
         ['cutovers', 'run_id'],
         ['mailboxes', 'run_id'],
         ['steps', 'run_id'],

@@ -67,5 +67,5 @@ export function renderPlans(r: DryRunResult): string {
       return `${p.domain}: cannot be planned: ${e?.message ?? p.outcome}${e?.hint ? `\nhint: ${e.hint}` : ''}`;
     })
     .join('\n\n');
-  return `Data path: ${r.dataPath.why}\n\n${plans}`;
+  return r.dataPath ? `Data path: ${r.dataPath.why}\n\n${plans}` : plans;
 }

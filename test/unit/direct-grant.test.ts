@@ -4,6 +4,7 @@
  * What a stream may ask for is checked there, not trusted.
  */
 import { spawnSync } from 'node:child_process';
+import type { ParsedKey } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { EphemeralAgent } from '../../src/ssh/ephemeral-agent.js';
 import { grantLine } from '../../src/migration/direct-grant.js';
@@ -56,6 +57,18 @@ describe('the direct grant', () => {
     expect(plain.out).toBe(`[${D}]\n[1089:1090]\n[]\n[]\n`);
   });
 
+  it("answers the run's hello with the address it sees, and runs nothing", () => {
+    const r = spawnSync('sh', ['-c', forcedCommand(line)], {
+      env: {
+        PATH: process.env.PATH,
+        SSH_ORIGINAL_COMMAND: 'vmigrate-hello',
+        SSH_CONNECTION: '10.0.0.11 51000 10.0.0.12 22',
+      },
+      encoding: 'utf8',
+    });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'vmigrate-hello 10.0.0.11\n', '']);
+  });
+
   it('refuses anything else, without running it', () => {
     const refused = (original: string | undefined, why: RegExp) => {
       const r = asSshd(original);
@@ -74,20 +87,29 @@ describe('the direct grant', () => {
     refused(`vmigrate-receive ${encodeArg(D)} - ${encodeArg('s,^,/etc/$(id),')}`, /transform/);
     refused(`vmigrate-receive ${encodeArg(D)} - - extra`, /not a vmigrate stream/);
     refused(`vmigrate-receive ${encodeArg(D)} '*' -`, /decompressor/);
+    refused('vmigrate-hello extra', /not a vmigrate stream/);
   });
 
-  it("signs with the run's key only", () => {
+  it("signs with the run's keys only: one per grant, dropped with it", async () => {
     const data = Buffer.from('session data');
-    const key = new Promise<Buffer | undefined>((resolve) =>
-      agent.getIdentities((_e, keys) => agent.sign(keys![0]!, data, {}, (_err, sig) => resolve(sig))),
-    );
-    return key.then((sig) => {
-      expect(sig?.length).toBe(64);
-      expect(agent.signatures).toBe(1);
-      const other = new EphemeralAgent();
-      other.getIdentities((_e, keys) =>
-        agent.sign(keys![0]!, data, {}, (err) => expect(err?.message).toMatch(/the only key/)),
+    const identities = (a: EphemeralAgent) =>
+      new Promise<ParsedKey[]>((resolve) => a.getIdentities((_e, keys) => resolve(keys ?? [])));
+    const sign = (a: EphemeralAgent, key: ParsedKey) =>
+      new Promise<{ err?: Error; sig?: Buffer }>((resolve) =>
+        a.sign(key, data, {}, (err, sig) => resolve({ ...(err ? { err } : {}), ...(sig ? { sig } : {}) })),
       );
-    });
+    const [first] = await identities(agent);
+    expect((await sign(agent, first!)).sig?.length).toBe(64);
+    expect(agent.signatures).toBe(1);
+    const second = agent.addKey();
+    expect(second).not.toBe(agent.publicKey);
+    const keys = await identities(agent);
+    expect(keys).toHaveLength(2);
+    expect((await sign(agent, keys[1]!)).sig?.length).toBe(64);
+    agent.dropKey(second);
+    expect(await identities(agent)).toHaveLength(1);
+    expect((await sign(agent, keys[1]!)).err?.message).toMatch(/not one of the run's keys/);
+    const [other] = await identities(new EphemeralAgent());
+    expect((await sign(agent, other!)).err?.message).toMatch(/not one of the run's keys/);
   });
 });

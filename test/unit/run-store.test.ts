@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DirectGrants } from '../../src/state/direct-grants.js';
 import { recordsOf } from '../../src/state/records.js';
 import type { MoveRequest } from '../../src/state/run-journal.js';
 import { aMoveRequest } from '../helpers/builders.js';
@@ -212,6 +213,33 @@ describe('the run records', () => {
       ).n;
     expect([left('domains'), left('mailboxes'), left('steps')]).toEqual([0, 0, 0]);
     expect(runs.prune(new Date(Date.now() + 1000))).toEqual([recent]);
+  });
+
+  it('keeps the run of a direct grant that may still be on a destination; prunes it with its grants once removed', () => {
+    const { store, runs } = fresh();
+    const grants = new DirectGrants(store);
+    const make = (domain: string) => {
+      const r = runs.create('move', request([domain]));
+      runs.finish(r.id, 'done');
+      const g = {
+        runId: r.id,
+        destination: 'new',
+        login: 'root',
+        marker: `vmigrate-direct ${r.id} ${domain}`,
+        expiresAt: undefined,
+      };
+      grants.record(g);
+      grants.placed(g, '/root/.ssh/authorized_keys');
+      return g;
+    };
+    const left = make('a.example');
+    const gone = make('b.example');
+    grants.removed(gone);
+    store.db.prepare("UPDATE runs SET finished_at = '2020-01-01T00:00:00.000Z'").run();
+    expect(runs.prune(new Date('2021-01-01'))).toEqual([gone.runId]);
+    expect(grants.open().map((g) => g.runId)).toEqual([left.runId]);
+    grants.removed(left);
+    expect(runs.prune(new Date('2021-01-01'))).toEqual([left.runId]);
   });
 
   it('keeps the run of a cutover that can still be rolled back; prunes it, journal and all, once it cannot', () => {
