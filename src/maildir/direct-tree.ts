@@ -45,6 +45,8 @@ export interface DirectRoute {
   host: string;
   port: number;
   login: string;
+  /** The control socket of the domain's connection on the source (direct-master.ts), if up. */
+  controlPath?: string | undefined;
 }
 
 interface Sent {
@@ -80,6 +82,7 @@ async function send(
       String(route.port),
       route.login,
       request,
+      route.controlPath ?? '-',
       ...tarArgs,
     ],
     { forwardAgent: true },

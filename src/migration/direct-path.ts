@@ -14,6 +14,7 @@ import { PreconditionError } from '../errors.js';
 import type { HostHandle, HostPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
+import { startMaster, type DirectMaster } from '../maildir/direct-master.js';
 import { directHello, directTree, type DirectRoute } from '../maildir/direct-tree.js';
 import { EXTRACT_SCRIPT, relayTree, type TreeStream } from '../maildir/tar-relay.js';
 import type { Remote } from '../remote/remote.js';
@@ -217,10 +218,15 @@ export async function openDirectStreams(
     agent.dropKey(route.runKey);
   };
   await write();
+  // One login for all the domain's streams (a login each cost more than a slice's bytes), and
+  // the gatekeeper's hello through it: the grant works, before any mail moves.
+  let master: DirectMaster | undefined;
   try {
-    const seen = await directHello(hosts.source.remote, route);
+    master = await startMaster(hosts.source.remote, route);
+    const seen = await directHello(hosts.source.remote, { ...route, controlPath: master.controlPath });
     log.info({ domain: place.domain, file, sourceSeenAs: seen }, 'direct data path granted');
   } catch (error) {
+    await master?.stop().catch(() => {});
     await remove().catch(() => {});
     const why = (error as Error).message;
     if (path.asked !== 'auto')
@@ -234,6 +240,8 @@ export async function openDirectStreams(
     log.warn({ domain: place.domain, err: why }, 'direct data path refused: the domain goes by the relay');
     return undefined;
   }
+  const shared = master;
+  const streamRoute: DirectRoute = { ...route, controlPath: shared.controlPath };
   let rewriting: Promise<void> | undefined;
   const fresh = () => {
     if (Date.now() - writtenAt < GRANT_LIFE_MS / 2) return Promise.resolve();
@@ -246,10 +254,11 @@ export async function openDirectStreams(
     tree: async (source, dest, job) => {
       if (job.extract === 'direct') return relayTree(source, dest, job);
       await fresh();
-      return directTree(source, job, route);
+      return directTree(source, job, streamRoute);
     },
     close: async () => {
       try {
+        await shared.stop().catch(() => {});
         await remove();
       } catch (error) {
         log.warn(

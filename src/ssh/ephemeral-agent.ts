@@ -13,17 +13,24 @@ import { Duplex } from 'node:stream';
 
 const { AgentProtocol, BaseAgent, utils } = ssh2;
 
-function parsed(text: string): ParsedKey {
-  const k = utils.parseKey(text);
-  if (k instanceof Error) throw k;
-  return k;
-}
+/** The public blob of an ed25519 key: its type's name and 32 bytes, each with its length. */
+const ED25519_BLOB = 4 + 'ssh-ed25519'.length + 4 + 32;
 
-/** A fresh ed25519 pair: the private key parsed, the public one as authorized_keys names it. */
+/**
+ * A fresh ed25519 pair: the private key parsed, the public one as authorized_keys names it.
+ * ssh2's generator drops a leading zero byte of the public key (about one key in 300 comes out
+ * 31 bytes long, which nothing can parse): such a pair is made again.
+ */
 function keyPair(): { key: ParsedKey; publicKey: string } {
-  const pair = utils.generateKeyPairSync('ed25519');
-  const pub = parsed(pair.public);
-  return { key: parsed(pair.private), publicKey: `${pub.type} ${pub.getPublicSSH().toString('base64')}` };
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const pub = utils.parseKey(pair.public);
+    const key = utils.parseKey(pair.private);
+    if (pub instanceof Error || key instanceof Error) continue;
+    const blob = pub.getPublicSSH();
+    if (blob.length !== ED25519_BLOB || !key.getPublicSSH().equals(blob)) continue;
+    return { key, publicKey: `${pub.type} ${blob.toString('base64')}` };
+  }
 }
 
 export class EphemeralAgent extends BaseAgent<ParsedKey> {

@@ -127,6 +127,8 @@ describe('the direct data path, parts', () => {
         String(lab().hosts.new.port),
         'root',
         request,
+        // No shared connection: this stream logs in itself.
+        '-',
         `--owner=:${neu.uid}`,
         `--group=:${neu.gid}`,
         '--no-recursion',

@@ -113,3 +113,11 @@ describe('the direct grant', () => {
     expect((await sign(agent, other!)).err?.message).toMatch(/not one of the run's keys/);
   });
 });
+
+describe("the run's keys", () => {
+  it('are whole ed25519 keys, every one (the generator underneath drops a leading zero byte now and then)', () => {
+    const a = new EphemeralAgent();
+    const keys = [a.publicKey, ...Array.from({ length: 1500 }, () => a.addKey())];
+    for (const k of keys) expect(Buffer.from(k.split(' ')[1]!, 'base64')).toHaveLength(51);
+  });
+});

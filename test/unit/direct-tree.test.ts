@@ -51,8 +51,9 @@ describe('directTree', () => {
       'root',
       expect.stringMatching(/^vmigrate-receive (\\0[0-7]{3})+ - -$/),
     ]);
-    // tar's own arguments follow: the sender runs tar -c itself.
-    expect(asked.argv[10]).toBe('--owner=:1089');
+    // No shared connection here; tar's own arguments follow: the sender runs tar -c itself.
+    expect(asked.argv[10]).toBe('-');
+    expect(asked.argv[11]).toBe('--owner=:1089');
     expect(asked.argv).toContain('--ignore-failed-read');
   });
 
