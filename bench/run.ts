@@ -598,11 +598,13 @@ async function compare(
   const scenario =
     ctx.only ?? `${l.corpus.domain.startsWith('bench-small') ? 'small files' : 'mixed'} ${net}`;
   // Each sample's run log (its peak memory by stage and group) outlives the lab.
-  const keep = join(ctx.logsTo, scenario.replace(/\W+/g, '-'));
-  methods.vmigrate = {
-    ...methods.vmigrate!,
-    after: `mkdir -p ${quote(keep)} && cp ${quote(scratchState)}/logs/*.log ${quote(keep)}/`,
-  };
+  for (const name of Object.keys(methods).filter((n) => n.startsWith('vmigrate'))) {
+    const keep = join(ctx.logsTo, `${scenario} ${name}`.replace(/\W+/g, '-'));
+    methods[name] = {
+      ...methods[name]!,
+      after: `mkdir -p ${quote(keep)} && cp ${quote(scratchState)}/logs/*.log ${quote(keep)}/`,
+    };
+  }
   say(`\n${scenario}: ${Object.keys(methods).join(', ')} (x${REPEAT})`);
   const samples = new Map<string, Sample[]>();
   const wholeSeconds = new Map<string, number[]>();
