@@ -38,7 +38,10 @@ export interface MailboxResult {
   leftOut: number;
   /** Message content bytes sent (what the source listing said those messages weigh). */
   contentBytes: number;
-  /** Bytes of the tar stream that went through the controller (headers included). */
+  /**
+   * Bytes of the tar streams (headers included): through the controller on the relay
+   * (compressed with --compress), as tar -c wrote them on the direct path.
+   */
   streamBytes: number;
   renamed: number;
   deleted: number;

@@ -146,7 +146,7 @@ describe('moves on the direct data path', () => {
     await verified(state);
   });
 
-  it("logs in as an operator with sudo on both sides: the grant is the login's, the extractor runs as root", async () => {
+  it("logs in as an operator with sudo on both sides, compressed: the grant is the login's, the extractor runs as root", async () => {
     const { config: ops } = scratchConfig('');
     const profile = (h: 'old' | 'new') => [
       `  ${h}op:`,
@@ -160,7 +160,7 @@ describe('moves on the direct data path', () => {
     writeFileSync(ops, ['hosts:', ...profile('old'), ...profile('new'), ''].join('\n'));
     const state = freshStateDir();
     const r = await cli(
-      ['move', DOMAIN, '--from', 'oldop', '--to', 'newop', '--data-path', 'direct', '--json'],
+      ['move', DOMAIN, '--from', 'oldop', '--to', 'newop', '--data-path', 'direct', '--compress', '--json'],
       state,
       ops,
     );

@@ -65,6 +65,8 @@ describe('the direct data path, parts', () => {
   beforeAll(async () => {
     old = await mailHost('old');
     neu = await mailHost('new');
+    // Lines other tests' killed runs left (each in a store of its own, so no run removes them).
+    await neu.sh("sed -i '/ vmigrate-direct [0-9]/d' /root/.ssh/authorized_keys 2>/dev/null; true");
     for (const h of [old, neu]) {
       await drop(h);
       expect((await h.vp('vadddomain', D, 'pw-direct-123')).code).toBe(0);
