@@ -11,6 +11,7 @@
  * on that destination, and a line that cannot be removed expires by itself.
  */
 import { PreconditionError } from '../errors.js';
+import { isTransient } from '../retry.js';
 import type { HostHandle, HostPair } from '../hosts/open-hosts.js';
 import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
@@ -217,11 +218,11 @@ export async function openDirectStreams(
     records.grants.removed(journal);
     agent.dropKey(route.runKey);
   };
-  await write();
   // One login for all the domain's streams (a login each cost more than a slice's bytes), and
   // the gatekeeper's hello through it: the grant works, before any mail moves.
   let master: DirectMaster | undefined;
   try {
+    await write();
     master = await startMaster(hosts.source.remote, route);
     const seen = await directHello(hosts.source.remote, { ...route, controlPath: master.controlPath });
     log.info({ domain: place.domain, file, sourceSeenAs: seen }, 'direct data path granted');
@@ -229,6 +230,8 @@ export async function openDirectStreams(
     await master?.stop().catch(() => {});
     await remove().catch(() => {});
     const why = (error as Error).message;
+    // A lost connection is the run's to retry (or to stop on), not a verdict on the grant.
+    if (path.asked !== 'auto' && isTransient(error)) throw error;
     if (path.asked !== 'auto')
       throw new PreconditionError(
         `--data-path direct: the grant for ${place.domain} does not answer: ${why}`,
