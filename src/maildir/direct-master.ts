@@ -4,11 +4,10 @@
  * command on the controller's connection to the source and closed with it — when the domain
  * ends, or when the controller goes away (the command's stdin ends).
  */
-import { readFileSync } from 'node:fs';
 import type { Remote, RemoteProcess } from '../remote/remote.js';
-import type { DirectRoute } from './direct-tree.js';
+import { directScript, type DirectRoute } from './direct-tree.js';
 
-const MASTER = readFileSync(new URL('./direct-master.sh', import.meta.url), 'utf8');
+const MASTER = directScript('direct-master.sh');
 const READY = /^vmigrate-master (\S+)$/m;
 
 export interface DirectMaster {

@@ -23,7 +23,13 @@ import {
   type TreeRelay,
 } from './tar-relay.js';
 
-const SENDER = readFileSync(new URL('./direct-sender.sh', import.meta.url), 'utf8');
+/** A script of the direct path, run on the source after the ssh settings they share. */
+export function directScript(file: 'direct-sender.sh' | 'direct-master.sh'): string {
+  const read = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
+  return `${read('direct-ssh.sh')}\n${read(file)}`;
+}
+
+const SENDER = directScript('direct-sender.sh');
 const DEST = 'vmigrate-dest: ';
 const STATUS = /^vmigrate-direct-status: (\d+) (\d+)$/;
 const RECORDS = /^tar: vmigrate-records (\d+)$/;

@@ -13,7 +13,7 @@ import { grantLine, grantMarker } from '../../src/migration/direct-grant.js';
 import { installGrant, removeGrant } from '../../src/migration/direct-grant-remote.js';
 import { receiveRequest } from '../../src/maildir/direct-request.js';
 import { probeReach } from '../../src/migration/direct-reach.js';
-import { directTree } from '../../src/maildir/direct-tree.js';
+import { directScript, directTree, type DirectRoute } from '../../src/maildir/direct-tree.js';
 import { HostSession } from '../../src/hosts/session.js';
 import { commandLine } from '../../src/remote/quote.js';
 import { openLink, type SshLink } from '../../src/ssh/connect.js';
@@ -22,7 +22,7 @@ import { labHostSession } from '../lab/connect.js';
 import { lab } from '../helpers/lab-session.js';
 import { mailHost, type LabMailHost } from '../helpers/vpopmail.js';
 
-const SENDER = readFileSync(new URL('../../src/maildir/direct-sender.sh', import.meta.url), 'utf8');
+const SENDER = directScript('direct-sender.sh');
 const EXTRACT = readFileSync(new URL('../../src/maildir/extract-script.sh', import.meta.url), 'utf8');
 const D = 'direct.example';
 const MARKER = grantMarker(1, D);
@@ -239,6 +239,14 @@ describe('the direct data path, parts', () => {
       const from = (await old.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
       const to = (await neu.vp('vuserinfo', '-d', `ann@${D}`)).stdout.trim();
       await old.sh(`printf 'Subject: 4\\n\\nbody 4\\n' > ${from}/Maildir/new/4.m`);
+      const route: DirectRoute = {
+        label: 'new',
+        hostKey: destKey,
+        runKey: agent.publicKey,
+        host: lab().hosts.new.address,
+        port: lab().hosts.new.port,
+        login: 'root',
+      };
       const r = await directTree(
         remote,
         {
@@ -248,14 +256,7 @@ describe('the direct data path, parts', () => {
           owner: { uid: neu.uid, gid: neu.gid },
           live: true,
         },
-        {
-          label: 'new',
-          hostKey: destKey,
-          runKey: agent.publicKey,
-          host: lab().hosts.new.address,
-          port: lab().hosts.new.port,
-          login: 'root',
-        },
+        route,
       );
       expect(r).toEqual({ vanished: 1, vanishedNames: ['new/gone.m'] });
       expect((await neu.sh(`cat ${to}/Maildir/new/4.m`)).stdout).toBe('Subject: 4\n\nbody 4\n');
@@ -270,14 +271,7 @@ describe('the direct data path, parts', () => {
             members: ['new'],
             owner: { uid: neu.uid, gid: neu.gid },
           },
-          {
-            label: 'new',
-            hostKey: destKey,
-            runKey: agent.publicKey,
-            host: lab().hosts.new.address,
-            port: lab().hosts.new.port,
-            login: 'root',
-          },
+          route,
         ),
       ).rejects.toThrow(
         /the direct stream from old into new: old's ssh could not log in: .*Permission denied/,
