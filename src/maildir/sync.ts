@@ -4,13 +4,14 @@
  * pass over unchanged mailboxes sends nothing.
  */
 import { Buffer } from 'node:buffer';
-import { PreconditionError } from '../errors.js';
+import { ConnectionError, PreconditionError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
 import { fenceCheck, fencedError, type Fence } from '../remote/batch.js';
 import { fromBytes, nulList, showName, tarQuoted } from './byte-names.js';
 import { kindOf, messageKey, planDelta, type Delta, type DeltaOptions, type MessageKey } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildirs, type MaildirEntry } from './listing.js';
+import { listMbox, mboxTree } from './mbox-relay.js';
 import { combinedTrees, placesOf, relayTree, type Compressor, type TreeStream } from './tar-relay.js';
 import { streamRecords } from '../remote/stream-lines.js';
 
@@ -22,6 +23,11 @@ export interface Mailbox {
   owner: { uid: number; gid: number };
   /** Entries the source's inventory expects its listing to hold: how mailboxes are grouped. */
   expected?: number;
+  /**
+   * The source's mail is this mbox file, not a Maildir under sourceDir: it is listed and sent
+   * as the Maildir it becomes (mbox-relay.ts), always through the controller.
+   */
+  mbox?: string | undefined;
 }
 
 export interface MailboxResult {
@@ -177,11 +183,12 @@ export async function syncMailboxes(
   options: SyncOptions = {},
 ): Promise<GroupOutcome> {
   const what = (side: string) => `listing ${boxes.length} mailbox(es) on ${side}`;
+  const maildirs = boxes.filter((b) => b.mbox === undefined);
   const [from, to] = await Promise.all([
-    listMaildirs(
+    sourceListings(
       source,
-      boxes.map((b) => b.sourceDir),
-      boxes.length === 1 ? `listing ${boxes[0]?.sourceDir}/Maildir` : what('the source'),
+      boxes,
+      maildirs.length === 1 ? `listing ${maildirs[0]?.sourceDir}/Maildir` : what('the source'),
     ),
     listMaildirs(
       dest,
@@ -192,18 +199,21 @@ export async function syncMailboxes(
   const together = options.together ?? oneByOne;
   const passes: BoxPass[] = together(() =>
     boxes.map((box, i) => {
-      const delta = planDelta(from[i] ?? [], to[i] ?? [], {
+      const got = from[i] ?? [];
+      const unread = got instanceof Error ? got : undefined;
+      const listed = got instanceof Error ? [] : got;
+      const delta = planDelta(listed, unread ? [] : (to[i] ?? []), {
         ...options.ledger?.(box),
         deleteCopied: options.deleteCopied,
       });
       const pass = {
         box,
         delta,
-        listed: new Map((from[i] ?? []).map((e) => [e.path, e])),
+        listed: new Map(listed.map((e) => [e.path, e])),
         onDest: new Map((to[i] ?? []).map((e) => [e.path, e])),
         streamBytes: 0,
         vanished: 0,
-        error: undefined,
+        error: unread,
       };
       from[i] = [];
       to[i] = [];
@@ -311,8 +321,17 @@ export async function syncMailboxes(
   for (const p of live()) {
     if (p.delta.copy.length === 0) continue;
     const sourceSize = (x: string) => p.listed.get(x)?.size ?? 0;
-    const plan = planChunks(p.delta.copy, (x) => p.listed.get(x)?.type === 'd', sourceSize, limits);
-    const places = options.bases && placesOf(options.bases, { source: p.box.sourceDir, dest: p.box.destDir });
+    // An mbox is read whole for each stream: one stream, not slices.
+    const plan = planChunks(
+      p.delta.copy,
+      (x) => p.listed.get(x)?.type === 'd',
+      sourceSize,
+      p.box.mbox === undefined ? limits : { maxBytes: Infinity, maxFiles: Infinity },
+    );
+    const places =
+      p.box.mbox === undefined &&
+      options.bases &&
+      placesOf(options.bases, { source: p.box.sourceDir, dest: p.box.destDir });
     if (plan.chunks.length > 1 || !places) {
       alone.push({ pass: p, plan });
       continue;
@@ -455,12 +474,14 @@ function relayWith(
     ...(options.compress ? { compress: options.compress } : {}),
   };
   let streams = 0;
-  const tree = options.tree ?? relayTree;
+  const trees = options.tree ?? relayTree;
   return {
     streams: () => streams,
     /** One mailbox's members, relative to its own directories. */
     async alone(p: BoxPass, members: string[], extract?: 'direct'): Promise<void> {
       streams += 1;
+      const mbox = p.box.mbox;
+      const tree: TreeStream = mbox === undefined ? trees : (from, to, job) => mboxTree(from, to, mbox, job);
       const r = await tree(source, dest, {
         ...common,
         sourceBase: p.box.sourceDir,
@@ -478,25 +499,25 @@ function relayWith(
     /** Many mailboxes in one stream, each moved into its own directory on the destination. */
     async many(ps: readonly BoxPass[]): Promise<void> {
       const first = ps[0];
-      const trees =
+      const combined =
         options.bases &&
         combinedTrees(
           options.bases,
           ps.map((p) => ({ sourceBase: p.box.sourceDir, destBase: p.box.destDir, members: p.delta.copy })),
         );
-      if (!trees || !first) {
+      if (!combined || !first) {
         // Places that overlap (user directories inside others): each streams alone.
         for (const p of ps) await this.alone(p, p.delta.copy);
         return;
       }
-      const rels = trees.targets?.map((t) => t.archived) ?? [];
+      const rels = combined.targets?.map((t) => t.archived) ?? [];
       // The stream's bytes are the mailboxes' in order: each is credited until its share is full.
       const shares = ps.map((p) => tarSize(p.delta.copy, (x) => p.listed.get(x)?.size ?? 0));
       let at = 0;
       streams += 1;
-      const r = await tree(source, dest, {
+      const r = await trees(source, dest, {
         ...common,
-        ...trees,
+        ...combined,
         owner: first.box.owner,
         onBytes: (n) => {
           while (at < ps.length - 1 && (ps[at]?.streamBytes ?? 0) >= (shares[at] ?? 0)) at += 1;
@@ -515,6 +536,43 @@ function relayWith(
       );
     },
   };
+}
+
+/**
+ * The source's listings of a group, in its order: the Maildirs in one command, each mbox by
+ * reading it.
+ */
+async function sourceListings(
+  source: Remote,
+  boxes: readonly Mailbox[],
+  what: string,
+): Promise<Array<MaildirEntry[] | Error>> {
+  const maildirs = boxes.filter((b) => b.mbox === undefined);
+  const [listed, ...mboxes] = await Promise.all([
+    maildirs.length === 0
+      ? []
+      : listMaildirs(
+          source,
+          maildirs.map((b) => b.sourceDir),
+          what,
+        ),
+    ...boxes.flatMap((b) => (b.mbox === undefined ? [] : [listMboxOf(source, b.mbox)])),
+  ]);
+  let m = 0;
+  let x = 0;
+  return boxes.map((b) =>
+    b.mbox === undefined ? ((listed as MaildirEntry[][])[m++] ?? []) : (mboxes[x++] ?? []),
+  );
+}
+
+/** An mbox that cannot be read fails its own mailbox, not the group's listing. */
+async function listMboxOf(source: Remote, path: string): Promise<MaildirEntry[] | Error> {
+  try {
+    return await listMbox(source, path);
+  } catch (e) {
+    if (e instanceof ConnectionError) throw e;
+    return e instanceof Error ? e : new Error(String(e));
+  }
 }
 
 /**
