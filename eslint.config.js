@@ -12,6 +12,10 @@ const LAYERS = {
   'src/ui': { never: ['ssh', 'remote', 'config', 'cli', 'log'], types: ['state', 'hosts', 'migration'] },
   'src/migration': { never: ['ssh', 'cli', 'ui', 'config'] },
   'src/vpopmail': { never: ['migration', 'cli', 'ui', 'state', 'ssh', 'config', 'log'], types: ['hosts'] },
+  'src/system': {
+    never: ['migration', 'maildir', 'cli', 'ui', 'state', 'ssh', 'config', 'log'],
+    types: ['hosts'],
+  },
   'src/maildir': { never: ['vpopmail', 'migration', 'hosts', 'cli', 'ui', 'state', 'ssh', 'config'] },
   'src/remote': { never: ['vpopmail', 'maildir', 'migration', 'state', 'hosts', 'cli', 'ui', 'config'] },
   'src/ssh': { never: ['remote', 'vpopmail', 'maildir', 'migration', 'state', 'hosts', 'cli', 'ui'] },

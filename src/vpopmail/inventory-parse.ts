@@ -47,6 +47,9 @@ export function passwordScheme(hash: string): string {
   if (hash.startsWith('$5$')) return 'sha256-crypt';
   if (hash.startsWith('$6$')) return 'sha512-crypt';
   if (hash.startsWith('$2')) return 'bcrypt';
+  if (hash.startsWith('$y$')) return 'yescrypt';
+  if (hash.startsWith('$gy$')) return 'gost-yescrypt';
+  if (/^[!*]/.test(hash)) return 'locked';
   if (/^[./0-9A-Za-z]{13}$/.test(hash)) return 'des-crypt';
   return 'other';
 }

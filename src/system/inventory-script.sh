@@ -1,0 +1,102 @@
+# vmigrate system inventory: the Unix accounts that receive a domain's mail on a qmail server,
+# read only, POSIX sh + getent + GNU find/stat, one round trip. $1 = domain (validated by the
+# caller), $2 = qmail directory, $3 = lowest uid of a mail user ('' = login.defs UID_MIN, else
+# 1000), $4 = "all", or "list" with the user names on stdin, one per line.
+# Sections start with "@@"; file contents travel as od hex, so any byte survives.
+d=$1
+q=$2
+uidmin=$3
+mode=$4
+hex() { od -An -v -tx1 | tr -d ' \n'; echo; }
+echo '@@vmigrate-system-inventory 1'
+echo '@@control'
+lower() { tr '[:upper:]' '[:lower:]'; }
+dl=$(printf '%s' "$d" | lower)
+# qmail lower-cases the host part: a line for the domain in any case is the domain's.
+if [ -f "$q/control/locals" ] && lower <"$q/control/locals" | grep -qxF -- "$dl"; then
+  echo 'locals 1'
+else
+  echo 'locals 0'
+fi
+if [ -f "$q/control/virtualdomains" ]; then
+  awk -v d="$dl" '{ i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == d) { print "virtualdomain " substr($0, i + 1); exit } }' \
+    "$q/control/virtualdomains"
+fi
+if [ -f "$q/control/defaultdelivery" ]; then
+  printf 'defaultdelivery '
+  hex <"$q/control/defaultdelivery"
+fi
+if [ -f "$q/rc" ]; then
+  printf 'rc '
+  hex <"$q/rc"
+fi
+[ -n "$uidmin" ] || uidmin=$(awk '$1 == "UID_MIN" { print $2; exit }' /etc/login.defs 2>/dev/null)
+echo "uidmin ${uidmin:-1000}"
+echo '@@assign'
+[ -f "$q/users/assign" ] && grep '^=' "$q/users/assign"
+echo '@@users'
+# name, uid, gid, gecos, home, shell, the home's owner (- when there is no home), the shadow
+# hash (- when shadow has no entry); `missing<TAB>name` for a listed name passwd lacks. A user
+# list names its users; without one, every account from uidmin up. Kept in a variable: nothing
+# is written on the source, not even a temporary file.
+users=$(
+  if [ "$mode" = list ]; then
+    while IFS= read -r u; do
+      [ -n "$u" ] || continue
+      getent passwd "$u" || printf 'missing:%s\n' "$u"
+    done
+  else
+    getent passwd
+  fi | awk -F: -v min="${uidmin:-1000}" -v mode="$mode" '
+    $1 == "missing" && NF == 2 { print; next }
+    mode == "list" || ($3 >= min && $3 != 0 && $1 != "nobody" && $1 != "alias") { print }' |
+    while IFS= read -r line; do
+      case $line in missing:*) printf 'missing\t%s\n' "${line#missing:}"; continue ;; esac
+      name=${line%%:*}
+      owner=$(stat -c %u -- "$(printf '%s' "$line" | cut -d: -f6)" 2>/dev/null || echo -)
+      shadow=$(getent shadow "$name" 2>/dev/null | cut -d: -f2)
+      printf '%s\n' "$line" | awk -F: -v o="$owner" -v s="${shadow:--}" \
+        '{ printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", $1, $3, $4, $5, $6, $7, o, s }'
+    done
+)
+printf '%s\n' "$users"
+echo '@@homes'
+# qmail-getpw delivers only to a user who owns the home: the others' homes are not read.
+printf '%s\n' "$users" | awk -F '\t' 'NF == 8 && $7 == $2 { print $1 "\t" $5 }' | while IFS="	" read -r name home; do
+  printf '@@user %s\n' "$name"
+  for f in "$home"/.qmail "$home"/.qmail-*; do
+    [ -f "$f" ] || continue
+    printf '@@file %s ' "${f##*/}"
+    hex <"$f"
+  done
+  # Every place mail may lie: the usual ones, and each file delivery of the user's .qmail.
+  {
+    printf '%s\n' "./Maildir/" "./Mailbox" "/var/spool/mail/$name" "/var/mail/$name"
+    [ -f "$home/.qmail" ] && grep -E '^[./]' "$home/.qmail"
+  } | sort -u | while IFS= read -r p; do
+    case $p in /*) path=$p ;; *) path=$home/${p#./} ;; esac
+    case $p in
+      */)
+        [ -d "$path" ] || continue
+        printf '@@maildir %s\n' "$p"
+        find "${path%/}" -type f \( -path '*/cur/*' -o -path '*/new/*' \) -printf '%h\t%s\n' |
+          awk -F '\t' '{ c[$1]++; b[$1] += $2 } END { for (k in c) printf "%s\t%d\t%.0f\n", k, c[k], b[k] }'
+        ;;
+      *)
+        [ -f "$path" ] || continue
+        # With the file it is (/var/mail is often a link to /var/spool/mail): one mbox, two names.
+        printf '@@mbox %s\t%s\t' "$p" "$(readlink -f -- "$path")"
+        stat -c '%s	%Y	%u' -- "$path"
+        ;;
+    esac
+  done
+done
+echo '@@alias'
+ahome=$(getent passwd alias | cut -d: -f6)
+[ -n "$ahome" ] || ahome=$q/alias
+for f in "$ahome"/.qmail-*; do
+  [ -f "$f" ] || continue
+  printf '@@file %s ' "${f##*/}"
+  hex <"$f"
+done
+echo '@@end'

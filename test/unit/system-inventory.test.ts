@@ -1,0 +1,114 @@
+/**
+ * The system inventory of the lab's system.example (output captured from the script on a lab
+ * host) read and turned into the vpopmail domain it becomes: who is a mail user, whose mail
+ * comes from where, what each .qmail becomes, and what is named as not carried.
+ */
+import { describe, expect, it } from 'vitest';
+import { convertSystemDomain } from '../../src/system/convert.js';
+import { defaultDeliveryOf, parseSystemInventory } from '../../src/system/inventory-parse.js';
+import { SYSTEM_INVENTORY_OUTPUT } from '../helpers/system-inventory-sample.js';
+
+const inv = parseSystemInventory(SYSTEM_INVENTORY_OUTPUT, 'old', 'system.example');
+
+describe('system inventory', () => {
+  it('reads the accounts qmail delivers to, with their schemes, and the ones it does not', () => {
+    expect(inv.locals).toBe(true);
+    expect(inv.defaultDelivery).toBe('./Maildir/\n');
+    expect(inv.users.map((u) => [u.name, u.passwordScheme])).toEqual([
+      ['sysann', 'sha512-crypt'],
+      ['sysbob', 'md5-crypt'],
+      ['syscarl', 'sha256-crypt'],
+      ['sysdora', 'yescrypt'],
+      ['sysed', 'other'],
+      ['sysfred', 'sha512-crypt'],
+    ]);
+    expect(inv.notMailUsers.map((n) => n.name)).toEqual(['sysgus']);
+    expect(inv.notMailUsers[0]?.why).toMatch(/belongs to uid 0/);
+    expect(String(inv.users[0]?.password)).toBe('<redacted>');
+    const ann = inv.users.find((u) => u.name === 'sysann');
+    expect(ann?.stores).toEqual([
+      {
+        kind: 'maildir',
+        path: './Maildir/',
+        folders: [
+          { name: '', messages: 2, bytes: 50 },
+          { name: '.Lists', messages: 1, bytes: 32 },
+          { name: '.Sent', messages: 1, bytes: 27 },
+        ],
+        messages: 4,
+        bytes: 109,
+      },
+    ]);
+    // /var/mail and /var/spool/mail are one directory: one mbox, under the name .qmail uses.
+    const carl = inv.users.find((u) => u.name === 'syscarl')?.stores ?? [];
+    expect(carl.map((s) => [s.kind, s.path, s.bytes])).toEqual([['mbox', '/var/spool/mail/syscarl', 80]]);
+    expect(inv.aliases.map((a) => a.ext)).toEqual(['info', 'mailer-daemon', 'postmaster']);
+  });
+
+  it('takes the default delivery from control/defaultdelivery, from rc, or qmail’s own', () => {
+    expect(defaultDeliveryOf('./Maildir/\n', undefined)).toBe('./Maildir/\n');
+    expect(
+      defaultDeliveryOf(
+        undefined,
+        'exec env - PATH="/var/qmail/bin:$PATH" qmail-start ./Mailbox splogger qmail\n',
+      ),
+    ).toBe('./Mailbox\n');
+    expect(
+      defaultDeliveryOf('./Maildir/\n', 'qmail-start "`cat /var/qmail/control/defaultdelivery`"\n'),
+    ).toBe('./Maildir/\n');
+    expect(defaultDeliveryOf(undefined, '#!/bin/sh\n')).toBe('./Mailbox\n');
+  });
+
+  it('refuses output that ended early', () => {
+    expect(() =>
+      parseSystemInventory(SYSTEM_INVENTORY_OUTPUT.replace('@@end', ''), 'old', 'system.example'),
+    ).toThrow(/ended early/);
+  });
+});
+
+describe('a system domain as a vpopmail domain', () => {
+  const c = convertSystemDomain(inv);
+  const user = (name: string) => c.inventory.users.find((u) => u.name === name);
+
+  it('moves each user’s mail from the store its delivery names', () => {
+    expect(c.mail).toEqual([
+      { user: 'sysann', maildir: '/home/sysann/Maildir' },
+      { user: 'sysbob', mbox: '/home/sysbob/Mailbox' },
+      { user: 'syscarl', mbox: '/var/spool/mail/syscarl' },
+      { user: 'sysdora', maildir: '/home/sysdora/Maildir' },
+      { user: 'sysed', maildir: '/home/sysed/Maildir' },
+      { user: 'sysfred', maildir: '/home/sysfred/Maildir' },
+    ]);
+  });
+
+  it('keeps hashes, gecos and forwards; a .qmail that only delivers to the mailbox is not kept', () => {
+    expect(user('sysann')?.password.value).toMatch(/^\$6\$annsalt1\$/);
+    expect(user('sysann')?.gecos).toBe('Ann Example');
+    expect(user('sysann')?.dotQmail).toBeUndefined();
+    expect(user('sysdora')?.dotQmail?.content).toBe('&dora@elsewhere.example\n/home/sysdora/Maildir/\n');
+    expect(user('syscarl')?.dotQmail?.content).toBe('/home/syscarl/Maildir/\n&sysann@system.example\n');
+    expect(user('sysbob')?.dotQmail).toBeUndefined();
+    expect(user('sysfred')?.dotQmail).toBeUndefined();
+  });
+
+  it('turns extensions and ~alias files into the domain’s .qmail files, bare local names qualified', () => {
+    expect(c.inventory.dotQmail.map((d) => [d.file, d.content])).toEqual([
+      ['.qmail-info', '&sysbob@system.example\n'],
+      ['.qmail-mailer-daemon', '&sysann@system.example\n'],
+      ['.qmail-postmaster', '&sysann@system.example\n'],
+      ['.qmail-sysann-lists', '/home/sysann/Maildir/.Lists/\n'],
+    ]);
+    expect(c.notes).toContain(
+      '~alias/.qmail-postmaster: the forward to sysann now names sysann@system.example',
+    );
+  });
+
+  it('names what it does not carry', () => {
+    expect(c.notCarried.map((n) => n.what)).toEqual([
+      'account sysgus',
+      "sysfred's .qmail: |/usr/local/bin/myfilter --user fred",
+    ]);
+    expect(c.notCarried[0]?.why).toMatch(/belongs to uid 0/);
+    expect(c.notCarried[1]?.why).toMatch(/ran as the Unix user/);
+  });
+});
