@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { dataPathFlags, pairFlags, runFlags, transferFlags } from '../src/cli/flags.js';
+import { dataPathFlags, pairFlags, runFlags, systemFlags, transferFlags } from '../src/cli/flags.js';
+import { systemScopeOf } from '../src/migration/system-source.js';
 import { RunCommand } from '../src/cli/run-command.js';
 import type { CommandResult } from '../src/cli/base-command.js';
 import { UsageError } from '../src/errors.js';
@@ -35,6 +36,7 @@ export default class Move extends RunCommand<MoveData> {
     '<%= config.bin %> move example.com --from old --to new --concurrency 16 --checksum',
     '<%= config.bin %> move --list domains.txt --from old --to new --domains-concurrency 4',
     '<%= config.bin %> move --all --from old --to new --fail-fast',
+    '<%= config.bin %> move example.com --from oldbox --to new --from-system --uid-min 1000 --dry-run',
   ];
   static override args = {
     domain: Args.string({ description: 'the domain (IDN as punycode); or use --list or --all' }),
@@ -43,6 +45,7 @@ export default class Move extends RunCommand<MoveData> {
     ...pairFlags,
     ...transferFlags,
     ...dataPathFlags,
+    ...systemFlags,
     ...runFlags,
     list: Flags.string({ description: 'a file naming the domains to move, one per line (# comments)' }),
     all: Flags.boolean({
@@ -73,6 +76,15 @@ export default class Move extends RunCommand<MoveData> {
           : { all: true };
     const dataPath = flags['data-path'] as DataPathAsk;
     const directAddress = flags['direct-address'];
+    const fromSystem = await systemScopeOf({
+      fromSystem: flags['from-system'],
+      uidMin: flags['uid-min'],
+      usersFile: flags.users,
+    });
+    if (fromSystem && args.domain === undefined)
+      throw new UsageError(
+        '--from-system moves one domain: name it (its accounts are not a list of domains)',
+      );
     const session = this.openSession(flags, forwardTo({ dataPath, from: flags.from }));
     if (flags['dry-run']) {
       const plans = await planMoves(
@@ -84,6 +96,7 @@ export default class Move extends RunCommand<MoveData> {
           skipUnrepresentable: flags['skip-unrepresentable'],
           dataPath,
           directAddress,
+          fromSystem,
         },
         session,
       );
@@ -105,6 +118,7 @@ export default class Move extends RunCommand<MoveData> {
         deleteCopied: flags.delete,
         dataPath,
         ...(directAddress === undefined ? {} : { directAddress }),
+        ...(fromSystem ? { fromSystem } : {}),
         configFile: flags.config && resolve(flags.config),
         sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
       },

@@ -61,3 +61,19 @@ export const dataPathFlags = {
       "how the source reaches the destination's sshd on the direct path, HOST[:PORT] (default: the profile's directAddress, else as vmigrate reaches it)",
   }),
 };
+
+/** --from-system: the source's mailboxes are Unix accounts (docs/system-accounts.md). */
+export const systemFlags = {
+  'from-system': Flags.boolean({
+    description:
+      "the source's mail users are Unix accounts (passwd, Maildir or mbox, .qmail files), made into a vpopmail domain on the destination",
+  }),
+  'uid-min': Flags.integer({
+    description:
+      "with --from-system: the lowest uid of a mail account (default: the source's UID_MIN, else 1000)",
+    min: 1,
+  }),
+  users: Flags.string({
+    description: 'with --from-system: a file naming the accounts to move, one per line (# comments)',
+  }),
+};

@@ -137,16 +137,23 @@ export async function probe(
 }
 
 /** What vmigrate cannot work without, as a list of problems (empty when the host is fit). */
-export function missingRequirements(c: Capabilities): string[] {
+export function missingRequirements(c: Capabilities, role: 'vpopmail' | 'system' = 'vpopmail'): string[] {
   const problems: string[] = [];
   if (!c.tar.gnu) problems.push(`GNU tar is required (found: ${c.tar.version || 'no tar'})`);
   if (!c.find.gnu) problems.push(`GNU find is required (found: ${c.find.version || 'no find'})`);
+  // A source of system accounts (--from-system) needs qmail, not vpopmail.
+  if (role === 'system') return [...problems, ...qmailAndLogin(c)];
   if (!c.vpopmail) problems.push('no vpopmail user or directory found');
   else if (!c.vpopmail.bin) problems.push(`no vpopmail programs in ${c.vpopmail.dir}/bin`);
   else if (c.vpopmail.backend === 'other')
     problems.push(
       `vpopmail in ${c.vpopmail.dir} keeps its users neither in vpasswd files (cdb) nor in MySQL (no etc/vpopmail.mysql): vmigrate reads only those two`,
     );
+  return [...problems, ...qmailAndLogin(c)];
+}
+
+function qmailAndLogin(c: Capabilities): string[] {
+  const problems: string[] = [];
   if (!c.qmail.present) problems.push(`no qmail control directory in ${c.qmail.dir}`);
   // Commands run as the login, or as root through sudo: only root reads every Maildir and
   // runs vpopmail's commands as vpopmail does.

@@ -7,6 +7,7 @@
  * stream, verification); nothing on the source changes.
  */
 import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import tar from 'tar-stream';
@@ -97,6 +98,17 @@ export async function listMbox(source: Remote, path: string): Promise<MaildirEnt
   const entries: MaildirEntry[] = [];
   const read = await readMbox(source, path, (_m, entry) => void entries.push(entry));
   return [...mboxMaildirDirs(read.mtime || Math.floor(Date.now() / 1000)), ...entries];
+}
+
+/** SHA-256 of each message as its Maildir file holds it, by path: what verification compares. */
+export async function mboxChecksums(source: Remote, path: string): Promise<Map<string, string>> {
+  const sums = new Map<string, string>();
+  await readMbox(
+    source,
+    path,
+    (m, entry) => void sums.set(entry.path, createHash('sha256').update(m.data).digest('hex')),
+  );
+  return sums;
 }
 
 /**

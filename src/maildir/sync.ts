@@ -4,14 +4,15 @@
  * pass over unchanged mailboxes sends nothing.
  */
 import { Buffer } from 'node:buffer';
-import { ConnectionError, PreconditionError } from '../errors.js';
+import { PreconditionError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
 import { fenceCheck, fencedError, type Fence } from '../remote/batch.js';
 import { fromBytes, nulList, showName, tarQuoted } from './byte-names.js';
 import { kindOf, messageKey, planDelta, type Delta, type DeltaOptions, type MessageKey } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildirs, type MaildirEntry } from './listing.js';
-import { listMbox, mboxTree } from './mbox-relay.js';
+import { mboxTree } from './mbox-relay.js';
+import { sourceListings } from './source-mailboxes.js';
 import { combinedTrees, placesOf, relayTree, type Compressor, type TreeStream } from './tar-relay.js';
 import { streamRecords } from '../remote/stream-lines.js';
 
@@ -536,43 +537,6 @@ function relayWith(
       );
     },
   };
-}
-
-/**
- * The source's listings of a group, in its order: the Maildirs in one command, each mbox by
- * reading it.
- */
-async function sourceListings(
-  source: Remote,
-  boxes: readonly Mailbox[],
-  what: string,
-): Promise<Array<MaildirEntry[] | Error>> {
-  const maildirs = boxes.filter((b) => b.mbox === undefined);
-  const [listed, ...mboxes] = await Promise.all([
-    maildirs.length === 0
-      ? []
-      : listMaildirs(
-          source,
-          maildirs.map((b) => b.sourceDir),
-          what,
-        ),
-    ...boxes.flatMap((b) => (b.mbox === undefined ? [] : [listMboxOf(source, b.mbox)])),
-  ]);
-  let m = 0;
-  let x = 0;
-  return boxes.map((b) =>
-    b.mbox === undefined ? ((listed as MaildirEntry[][])[m++] ?? []) : (mboxes[x++] ?? []),
-  );
-}
-
-/** An mbox that cannot be read fails its own mailbox, not the group's listing. */
-async function listMboxOf(source: Remote, path: string): Promise<MaildirEntry[] | Error> {
-  try {
-    return await listMbox(source, path);
-  } catch (e) {
-    if (e instanceof ConnectionError) throw e;
-    return e instanceof Error ? e : new Error(String(e));
-  }
 }
 
 /**

@@ -47,6 +47,7 @@ export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResu
     failFast: rest.failFast === true,
     deleteCopied: rest.deleteCopied === true,
     domains: named ?? (await allDomains(hosts)),
+    ...(rest.fromSystem ? { fromSystem: rest.fromSystem } : {}),
   };
   const { runs } = env.records;
   // The same move asked again continues the run it left unfinished.
@@ -140,6 +141,7 @@ export async function planMoves(
     skipUnrepresentable?: boolean;
     dataPath?: DataPathAsk | undefined;
     directAddress?: string | undefined;
+    fromSystem?: MoveRequest['fromSystem'];
   },
   session: HostSession,
 ): Promise<DryRunResult> {
@@ -159,6 +161,7 @@ export async function planMoves(
         await preflight(domain, hosts.source, hosts.dest, {
           merge: ask.merge,
           skipUnrepresentable: ask.skipUnrepresentable === true,
+          system: ask.fromSystem,
         }),
       );
       plans.push({ domain, outcome: plan.problems.length > 0 ? 'unfit' : 'ok', plan });

@@ -17,7 +17,17 @@ export interface PlannedStep {
 
 export interface Plan {
   domain: string;
-  source: { host: string; vpopmailDir: string; uid: number | undefined; gid: number | undefined };
+  source: {
+    host: string;
+    /** vpopmail's users, or Unix accounts (--from-system). */
+    kind: 'vpopmail' | 'system';
+    /** '' for Unix accounts. */
+    vpopmailDir: string;
+    /** Unix accounts: qmail's alias directory, whose .qmail files become the domain's. */
+    aliasDir?: string;
+    uid: number | undefined;
+    gid: number | undefined;
+  };
   destination: {
     host: string;
     vpopmailDir: string;
@@ -64,7 +74,9 @@ export function buildPlan(pf: Preflight): Plan {
     domain: pf.domain,
     source: {
       host: pf.source.label,
+      kind: pf.sourceKind,
       vpopmailDir: src.vpopmailDir,
+      ...(pf.sourceKind === 'system' ? { aliasDir: src.dir } : {}),
       uid: pf.source.caps.vpopmail?.uid,
       gid: pf.source.caps.vpopmail?.gid,
     },

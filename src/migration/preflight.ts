@@ -14,11 +14,13 @@ import { assignedDomains } from '../vpopmail/assign.js';
 import { describeDifference, differences, type ProgramPaths } from '../vpopmail/compare.js';
 import type { Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
 import { unrepresentable } from '../vpopmail/mysql-columns.js';
+import { withUsers } from '../vpopmail/inventory-users.js';
 import { aliasStoreOf, placeValiasRows } from './valias-place.js';
 import { readInventory, readInventoryIfExists } from '../vpopmail/inventory.js';
 import { validateDomain, validateUser } from '../vpopmail/names.js';
 import { PathMap, pathsUnder, type PathMapping } from '../vpopmail/path-map.js';
 import { controlTexts, locatePrograms, programPaths } from '../vpopmail/programs.js';
+import { assessSystemSource, readSystemSource, type SystemFacts, type SystemScope } from './system-source.js';
 import type { ProvisionMode } from '../vpopmail/provision-steps.js';
 
 export interface Preflight {
@@ -39,6 +41,8 @@ export interface Preflight {
   programMappings: PathMapping[];
   /** Source -> destination paths; predicted (no hash buckets) until the domain exists there. */
   pathMap: PathMap;
+  /** What the source's users are: vpopmail's, or Unix accounts (--from-system). */
+  sourceKind: 'vpopmail' | 'system';
 }
 
 /** The program mappings as each side's name -> path, for comparing the two sides. */
@@ -119,8 +123,8 @@ function checkNames(inv: Inventory): void {
 }
 
 /** What each host lacks that vmigrate cannot work without, each named with its host. */
-function lacking(hosts: readonly HostHandle[]): string[] {
-  return hosts.flatMap((h) => missingRequirements(h.caps).map((p) => `${h.label}: ${p}`));
+function lacking(hosts: readonly HostHandle[], role: 'vpopmail' | 'system' = 'vpopmail'): string[] {
+  return hosts.flatMap((h) => missingRequirements(h.caps, role).map((p) => `${h.label}: ${p}`));
 }
 
 /**
@@ -128,8 +132,8 @@ function lacking(hosts: readonly HostHandle[]): string[] {
  * PreconditionError: checked before anything is locked or written, so that a destination
  * without vpopmail is reported as such (exit 5), not as a lock it cannot hold.
  */
-export function requireFitHosts(hosts: HostPair): void {
-  const problems = lacking([hosts.source, hosts.dest]);
+export function requireFitHosts(hosts: HostPair, sourceRole: 'vpopmail' | 'system' = 'vpopmail'): void {
+  const problems = [...lacking([hosts.source], sourceRole), ...lacking([hosts.dest])];
   if (problems.length > 0)
     throw new PreconditionError(`vmigrate cannot work with these hosts:\n  ${problems.join('\n  ')}`, {
       hint: 'run `vmigrate hosts check` on them for everything each one has',
@@ -150,14 +154,19 @@ export interface PreflightFacts {
   locatedPrograms: Array<{ wanted: string; found: string | undefined }>;
   /** The alias domains as the destination's users/assign has them: alias -> its real domain ('' if none). */
   aliasOwners: Map<string, string>;
+  /** A source of system accounts: what they become, and the destination's word on their hashes. */
+  system?: SystemFacts | undefined;
 }
 
-/** What preflight needs besides: vpopmail's programs on both hosts. */
-function unfitHosts(source: HostHandle, dest: HostHandle): string[] {
-  return [source, dest].flatMap((h) => [
-    ...lacking([h]),
-    ...(h.caps.vpopmail?.bin ? [] : [`${h.label}: no vpopmail programs found`]),
-  ]);
+/** What preflight needs besides: vpopmail's programs on both hosts (on the destination alone for system accounts). */
+function unfitHosts(source: HostHandle, dest: HostHandle, system: boolean): string[] {
+  return [
+    ...(system ? lacking([source], 'system') : []),
+    ...(system ? [dest] : [source, dest]).flatMap((h) => [
+      ...lacking([h]),
+      ...(h.caps.vpopmail?.bin ? [] : [`${h.label}: no vpopmail programs found`]),
+    ]),
+  ];
 }
 
 /** Reads both hosts: the domain on each, and what the destination has for its delivery files. */
@@ -165,16 +174,23 @@ export async function readPreflightFacts(
   domain: string,
   source: HostHandle,
   dest: HostHandle,
+  systemScope?: SystemScope,
 ): Promise<PreflightFacts> {
   const empty = { wantedPrograms: [], locatedPrograms: [], aliasOwners: new Map<string, string>() };
-  if (unfitHosts(source, dest).length > 0 || !dest.caps.vpopmail) {
-    // Without vpopmail on both sides nothing else can be read.
-    const sourceInventory = await readInventory(source.remote, source.caps, domain);
+  let system: SystemFacts | undefined;
+  const readSource = async () => {
+    if (!systemScope) return readInventory(source.remote, source.caps, domain);
+    system = await readSystemSource(source, dest, domain, systemScope);
+    return system.conversion.inventory;
+  };
+  if (unfitHosts(source, dest, systemScope !== undefined).length > 0 || !dest.caps.vpopmail) {
+    // Without vpopmail where it is needed nothing else can be read.
+    const sourceInventory = systemScope ? emptyInventory(source.label, domain) : await readSource();
     return { domain, source, dest, sourceInventory, destInventory: undefined, ...empty };
   }
   // Both reads are read-only and independent: one round trip's wait, not two.
   const [sourceInventory, destInventory] = await Promise.all([
-    readInventory(source.remote, source.caps, domain),
+    readSource(),
     readInventoryIfExists(dest.remote, dest.caps, domain),
   ]);
   if (sourceInventory.realDomain !== domain)
@@ -199,6 +215,31 @@ export async function readPreflightFacts(
     wantedPrograms,
     locatedPrograms: located,
     aliasOwners,
+    system,
+  };
+}
+
+/** A source not read (a host unfit to read it): nothing but its name. */
+function emptyInventory(host: string, domain: string): Inventory {
+  return {
+    schema: 1,
+    host,
+    domain,
+    realDomain: domain,
+    vpopmailDir: '',
+    dir: '',
+    uid: 0,
+    gid: 0,
+    userCounter: 0,
+    aliasDomains: [],
+    catchAll: { kind: 'bounce' },
+    dotQmail: [],
+    valias: undefined,
+    limits: { source: 'default', show: undefined },
+    users: [],
+    extra: [],
+    provisionedBy: undefined,
+    totals: { users: 0, messages: 0, bytes: 0 },
   };
 }
 
@@ -212,9 +253,11 @@ export async function preflight(
     skipUnrepresentable?: boolean;
     /** The state store says a run of ours began creating the domain there: finish it. */
     claim?: boolean;
+    /** The source's mail users are Unix accounts (--from-system), these ones. */
+    system?: SystemScope | undefined;
   },
 ): Promise<Preflight> {
-  return assessPreflight(await readPreflightFacts(domain, source, dest), options);
+  return assessPreflight(await readPreflightFacts(domain, source, dest, options.system), options);
 }
 
 /** Whether and how the domain can be provisioned, decided from the facts alone. */
@@ -223,8 +266,9 @@ export function assessPreflight(
   options: { merge: boolean; skipUnrepresentable?: boolean | undefined; claim?: boolean | undefined },
 ): Preflight {
   const { domain, source, dest, destInventory } = facts;
-  const problems = unfitHosts(source, dest);
+  const problems = unfitHosts(source, dest, facts.system !== undefined);
   const warnings: string[] = [];
+  const systemNotes: string[] = [];
   if (problems.length > 0 || !dest.caps.vpopmail)
     return {
       domain,
@@ -238,19 +282,29 @@ export function assessPreflight(
       notes: [],
       programMappings: [],
       pathMap: new PathMap([]),
+      sourceKind: facts.system ? 'system' : 'vpopmail',
     };
   const real = facts.sourceInventory.realDomain;
   if (real !== domain)
     throw new UsageError(
       `${domain} is an alias domain of ${real} on ${source.label}: move ${real}, its alias domains come with it`,
     );
-  checkNames(facts.sourceInventory);
+  const fromSystem =
+    facts.system &&
+    assessSystemSource(facts.system, {
+      destLabel: dest.label,
+      skip: options.skipUnrepresentable === true,
+      problems,
+      warnings,
+      notes: systemNotes,
+    });
+  checkNames(fromSystem ?? facts.sourceInventory);
   const destVp = dest.caps.vpopmail.dir;
   const destBackend = dest.caps.vpopmail.backend;
   // Where each user lives on the destination: read back where the domain exists, else predicted.
   const layout = destLayout(facts.sourceInventory, destInventory, destVp);
   let sourceInventory = withoutUnrepresentable(
-    facts.sourceInventory,
+    fromSystem ?? facts.sourceInventory,
     {
       backend: destBackend,
       dirOf: (u) => layout.userDirs.get(u.name) ?? `${layout.dir}/${u.name}`,
@@ -360,7 +414,8 @@ export function assessPreflight(
     for (const p of pathsUnder(pathMap.rewrite(text), roots))
       warnings.push(`${p} is named in a delivery file and does not exist on ${dest.label}`);
   warnings.push(...linksOutsideDomain(sourceInventory).map(describeOutsideLink));
-  for (const u of sourceInventory.users)
+  // (Accounts' homes are never inside qmail's alias directory, a system domain's `dir`.)
+  for (const u of facts.system ? [] : sourceInventory.users)
     if (!u.dir.startsWith(`${sourceInventory.dir}/`))
       warnings.push(
         `${u.name}@${domain} lives outside the domain directory (${u.dir}); on ${dest.label} it is created inside it`,
@@ -375,9 +430,10 @@ export function assessPreflight(
     mode,
     problems,
     warnings: [...new Set(warnings)],
-    notes: aliases.notes,
+    notes: [...systemNotes, ...aliases.notes],
     programMappings,
     pathMap,
+    sourceKind: facts.system ? 'system' : 'vpopmail',
   };
 }
 
@@ -414,15 +470,7 @@ function withoutUnrepresentable(
     }
   }
   if (kept.length === inv.users.length && kept.every((u, i) => u === inv.users[i])) return inv;
-  return {
-    ...inv,
-    users: kept,
-    totals: {
-      users: kept.length,
-      messages: kept.reduce((n, u) => n + u.messages, 0),
-      bytes: kept.reduce((n, u) => n + u.bytes, 0),
-    },
-  };
+  return withUsers(inv, kept);
 }
 
 function mib(n: number): string {

@@ -147,7 +147,7 @@ async function moveDomain(
   let lock: DomainLock | undefined;
   let direct: DomainStreams | undefined;
   try {
-    requireFitHosts(hosts);
+    requireFitHosts(hosts, req.fromSystem ? 'system' : 'vpopmail');
     lock = await withRetry(
       `lock ${domain}`,
       () =>
@@ -168,6 +168,7 @@ async function moveDomain(
         merge: req.merge,
         skipUnrepresentable: req.skipUnrepresentable === true,
         claim: claim(),
+        system: req.fromSystem,
       }),
     );
     if (pf.problems.length > 0)
@@ -191,6 +192,7 @@ async function moveDomain(
               merge: req.merge,
               skipUnrepresentable: req.skipUnrepresentable === true,
               claim: claim(),
+              system: req.fromSystem,
             }),
         log,
         {},

@@ -60,6 +60,7 @@ export function mailboxesOf(source: Inventory, dest: Inventory): Mailbox[] {
     destDir: destUsers.get(u.name)?.dir ?? '',
     owner: { uid: dest.uid, gid: dest.gid },
     expected: expectedEntries(u),
+    mbox: u.mbox,
   }));
 }
 

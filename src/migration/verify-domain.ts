@@ -7,6 +7,7 @@ import { forEachGroup } from '../maildir/mailbox-groups.js';
 import type { WrittenMessage } from '../maildir/delta.js';
 import type { Mailbox } from '../maildir/sync.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
+import { sourceChecksums, sourceListingsOrFail } from '../maildir/source-mailboxes.js';
 import type { CopiedMessages } from '../state/copied-messages.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
@@ -27,13 +28,13 @@ export async function verifyDomain(
   // side's checksums) per group, and only that many groups' listings in memory.
   const verdicts: MailboxVerdict[] = [];
   await forEachGroup(mailboxesOf(source, dest), options.concurrency, async (group) => {
-    const dirs = (side: 'sourceDir' | 'destDir') => group.map((box) => box[side]);
+    const dirs = group.map((box) => box.destDir);
     // Listings and checksums of both sides all run at once: four independent reads.
     const [a, b, sa, sb] = await Promise.all([
-      listMaildirs(hosts.source.remote, dirs('sourceDir')),
-      listMaildirs(hosts.dest.remote, dirs('destDir')),
-      options.checksum ? messageChecksums(hosts.source.remote, dirs('sourceDir')) : [],
-      options.checksum ? messageChecksums(hosts.dest.remote, dirs('destDir')) : [],
+      sourceListingsOrFail(hosts.source.remote, group),
+      listMaildirs(hosts.dest.remote, dirs),
+      options.checksum ? sourceChecksums(hosts.source.remote, group) : [],
+      options.checksum ? messageChecksums(hosts.dest.remote, dirs) : [],
     ]);
     group.forEach((box, i) =>
       verdicts.push(

@@ -9,7 +9,8 @@
  * dropped silently. Pure.
  *
  * Paths in the result are the source's own (the user's home): provisioning rewrites them, as
- * it rewrites a vpopmail domain's, from each home to the user's new directory.
+ * it rewrites a vpopmail domain's, from each home to the user's new directory, and from the
+ * alias directory (the domain's `dir` here) to the new domain directory.
  */
 import { Secret } from '../remote/quote.js';
 import { parseDotQmail, roleOf, type DeliveryLine } from '../vpopmail/dot-qmail.js';
@@ -156,7 +157,15 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
         ? [{ kind: l.kind, path: absolute(u.home, l.path).replace(/\/$/, '') }]
         : [],
     );
-    const first = stores[0];
+    let first = stores[0];
+    if (first?.kind === 'maildir' && first.path !== `${u.home}/Maildir`) {
+      // vpopmail's mailbox is <dir>/Maildir; a Maildir elsewhere is named, not guessed at.
+      notCarried.push({
+        what: `${u.name}: the Maildir ${first.path}`,
+        why: "vmigrate moves a Maildir from the home's Maildir/ only",
+      });
+      first = undefined;
+    }
     const source: SystemMailSource = { user: u.name };
     if (first?.kind === 'maildir') source.maildir = first.path;
     else if (first?.kind === 'mbox') source.mbox = first.path;
@@ -202,6 +211,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
       messages: 0,
       bytes: 0,
       extra: [],
+      mbox: source.mbox,
     });
     const last = users[users.length - 1];
     if (last) {
@@ -240,7 +250,8 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     domain: inv.domain,
     realDomain: inv.domain,
     vpopmailDir: '',
-    dir: '',
+    // The files of qmail's alias directory become the domain directory's: the one maps onto the other.
+    dir: inv.aliasHome,
     uid: 0,
     gid: 0,
     userCounter: 0,

@@ -69,6 +69,7 @@ export function parseSystemInventory(text: string, host: string, domain: string)
     notMailUsers: [],
     missing: [],
     aliases: [],
+    aliasHome: '',
     totals: { users: 0, messages: 0, bytes: 0 },
   };
   let section = '';
@@ -193,6 +194,7 @@ export function parseSystemInventory(text: string, host: string, domain: string)
         break;
       }
       case 'alias': {
+        if (line.startsWith('home ')) inv.aliasHome = line.slice('home '.length);
         const f = fileLine(line);
         if (f) inv.aliases.push(f);
         break;

@@ -94,6 +94,7 @@ done
 echo '@@alias'
 ahome=$(getent passwd alias | cut -d: -f6)
 [ -n "$ahome" ] || ahome=$q/alias
+echo "home $ahome"
 for f in "$ahome"/.qmail-*; do
   [ -f "$f" ] || continue
   printf '@@file %s ' "${f##*/}"

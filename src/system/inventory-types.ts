@@ -72,5 +72,7 @@ export interface SystemInventory {
   missing: string[];
   /** ~alias/.qmail-<name>: addresses of every local domain. */
   aliases: SystemDotQmail[];
+  /** The alias user's home, where those files are (qmail's alias directory). */
+  aliasHome: string;
   totals: { users: number; messages: number; bytes: number };
 }

@@ -15,7 +15,9 @@ export function renderPlan(p: Plan): string {
   out.push(`Plan for ${p.domain}: ${p.source.host} -> ${p.destination.host} (${MODE_TEXT[p.mode]})`);
   out.push('', 'Hosts');
   out.push(
-    `  ${p.source.host}  vpopmail ${p.source.vpopmailDir}, uid ${p.source.uid ?? '?'}, gid ${p.source.gid ?? '?'}`,
+    p.source.kind === 'system'
+      ? `  ${p.source.host}  Unix accounts (qmail's aliases in ${p.source.aliasDir ?? '?'})`
+      : `  ${p.source.host}  vpopmail ${p.source.vpopmailDir}, uid ${p.source.uid ?? '?'}, gid ${p.source.gid ?? '?'}`,
   );
   out.push(
     `  ${p.destination.host}  vpopmail ${p.destination.vpopmailDir}, uid ${p.destination.uid ?? '?'}, gid ${p.destination.gid ?? '?'}, ` +

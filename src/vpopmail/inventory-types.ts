@@ -49,6 +49,11 @@ export interface InventoryUser {
   bytes: number;
   /** Other files and directories in the user directory (vacation/, …), relative to it. */
   extra: TreeEntry[];
+  /**
+   * The user's mail is this mbox on the source, converted into its Maildir on the way (a
+   * system account's: docs/system-accounts.md). Absent: the Maildir under `dir`.
+   */
+  mbox?: string | undefined;
 }
 
 export interface DomainDotQmail {

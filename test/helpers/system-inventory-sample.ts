@@ -40,6 +40,7 @@ sysgus	5007	5007	Gus Rootshome	/home/sysgus	/bin/sh	0	$6$gussalt$7KavqVqJ8MauLo3
 @@maildir ./Maildir/
 /home/sysfred/Maildir/cur	1	28
 @@alias
+home /var/qmail/alias
 @@file .qmail-info 26737973626f624073797374656d2e6578616d706c650a
 @@file .qmail-mailer-daemon 737973616e6e0a
 @@file .qmail-postmaster 737973616e6e0a

@@ -1,0 +1,121 @@
+/**
+ * A source of system accounts (`--from-system`): its accounts read and turned into the
+ * vpopmail domain they become (src/system/), the destination's crypt() asked about each
+ * password hash, and what that means for the plan: what is not carried, named; a hash the
+ * destination cannot verify, a problem (or, with --skip-unrepresentable, its user left out).
+ */
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import type { HostHandle } from '../hosts/open-hosts.js';
+import { convertSystemDomain, type SystemConversion } from '../system/convert.js';
+import { checkHashes, type HashCheck } from '../system/crypt-check.js';
+import { readSystemInventory, type SystemScope } from '../system/inventory.js';
+import type { Inventory } from '../vpopmail/inventory-types.js';
+import { withUsers } from '../vpopmail/inventory-users.js';
+
+export type { SystemScope } from '../system/inventory.js';
+
+/** Login names as passwd takes them (shadow-utils' default rule). */
+const ACCOUNT = /^[a-z_][a-z0-9_.-]{0,31}$/;
+
+/**
+ * --users FILE: one account per line, blank lines and `#` comments allowed; every bad or
+ * repeated name is reported with its line before anything starts.
+ */
+export function parseUserList(text: string, file = 'the list'): string[] {
+  const users: string[] = [];
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const name = raw.replace(/#.*$/, '').trim();
+    if (name === '') return;
+    const at = `${file}:${i + 1}`;
+    if (!ACCOUNT.test(name)) problems.push(`${at}: ${JSON.stringify(name)} is not an account name`);
+    else if (seen.has(name))
+      problems.push(`${at}: ${name} is listed again (first on line ${seen.get(name)})`);
+    else {
+      seen.set(name, i + 1);
+      users.push(name);
+    }
+  });
+  if (problems.length > 0)
+    throw new UsageError(`${file} has ${problems.length} problem(s):\n  ${problems.join('\n  ')}`, {
+      hint: 'fix the list; nothing was started',
+    });
+  if (users.length === 0) throw new UsageError(`${file} names no account`);
+  return users;
+}
+
+/** The scope the flags ask for, or undefined without --from-system (whose companions then are mistakes). */
+export async function systemScopeOf(flags: {
+  fromSystem: boolean;
+  uidMin?: number | undefined;
+  usersFile?: string | undefined;
+}): Promise<{ uidMin?: number; users?: string[] } | undefined> {
+  if (!flags.fromSystem) {
+    if (flags.uidMin !== undefined || flags.usersFile !== undefined)
+      throw new UsageError('--uid-min and --users go with --from-system');
+    return undefined;
+  }
+  if (flags.uidMin !== undefined && flags.usersFile !== undefined)
+    throw new UsageError('give --uid-min or --users, not both: a list names exactly the accounts to move');
+  if (flags.usersFile === undefined) return flags.uidMin === undefined ? {} : { uidMin: flags.uidMin };
+  const text = await readFile(flags.usersFile, 'utf8').catch((e: Error) => {
+    throw new UsageError(`cannot read ${flags.usersFile}: ${e.message}`);
+  });
+  return { users: parseUserList(text, flags.usersFile) };
+}
+
+export interface SystemFacts {
+  conversion: SystemConversion;
+  /** The destination's answer for each user of the conversion's inventory, in its order. */
+  hashChecks: HashCheck[];
+}
+
+/** Hashes that need no asking: a locked account stays locked, no hash stays none. */
+const UNASKED = new Set(['locked', 'none']);
+
+export async function readSystemSource(
+  source: HostHandle,
+  dest: HostHandle,
+  domain: string,
+  scope: SystemScope,
+): Promise<SystemFacts> {
+  const inv = await readSystemInventory(source.remote, source.caps.qmail.dir, domain, scope);
+  const conversion = convertSystemDomain(inv);
+  const users = conversion.inventory.users;
+  const asked = users.filter((u) => !UNASKED.has(u.passwordScheme));
+  const answers = await checkHashes(
+    dest.remote,
+    asked.map((u) => u.password),
+  );
+  const byName = new Map(asked.map((u, i) => [u.name, answers[i] ?? 'unchecked']));
+  return { conversion, hashChecks: users.map((u) => byName.get(u.name) ?? 'ok') };
+}
+
+/**
+ * The inventory to provision from, and what the plan says: what is not carried (warnings),
+ * what was adapted (notes), hashes the destination cannot verify (problems, or users left out).
+ */
+export function assessSystemSource(
+  facts: SystemFacts,
+  o: { destLabel: string; skip: boolean; problems: string[]; warnings: string[]; notes: string[] },
+): Inventory {
+  const { conversion, hashChecks } = facts;
+  const inv = conversion.inventory;
+  for (const n of conversion.notCarried) o.warnings.push(`not carried: ${n.what}: ${n.why}`);
+  o.notes.push(...conversion.notes);
+  const kept = inv.users.filter((u, i) => {
+    const check = hashChecks[i];
+    if (check === 'unchecked')
+      o.warnings.push(
+        `${u.name}@${inv.domain}: ${o.destLabel} has neither perl nor python3 to ask its crypt() about the ${u.passwordScheme} hash: the user may not be able to log in there`,
+      );
+    if (check !== 'no') return true;
+    const why = `${o.destLabel}'s crypt() cannot verify its password hash (${u.passwordScheme}): the user could not log in there`;
+    if (o.skip) o.warnings.push(`${u.name}@${inv.domain} left out (--skip-unrepresentable): ${why}`);
+    else o.problems.push(`${u.name}@${inv.domain}: ${why} (--skip-unrepresentable leaves such users out)`);
+    return false;
+  });
+  return kept.length === inv.users.length ? inv : withUsers(inv, kept);
+}

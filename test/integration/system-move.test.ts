@@ -1,0 +1,133 @@
+/**
+ * `move --from-system`: the lab's system.example (Unix accounts on old, test/lab/system-accounts.ts)
+ * made into a vpopmail domain on new, through real sshd. A hash new's crypt() cannot verify
+ * stops the move before anything changes; told to leave such users out, the move carries every
+ * other user with its own hash, every message once with its flags (the mboxes converted), each
+ * forward, extension and alias delivering where it did, and names what it did not carry.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lab } from '../helpers/lab-session.js';
+import { resultOf, runLabCli } from '../helpers/lab-cli.js';
+import { useMailHosts } from '../helpers/vpopmail.js';
+import { findTrafficIds, sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
+import {
+  loadSystemDomain,
+  SYSTEM_DOMAIN,
+  SYSTEM_UID_MIN,
+  SYSTEM_USERS,
+  type SystemUser,
+} from '../lab/system-accounts.js';
+
+const sha = (s: string) => createHash('sha256').update(s, 'latin1').digest('hex');
+const MOVE = [
+  'move',
+  SYSTEM_DOMAIN,
+  '--from',
+  'old',
+  '--to',
+  'new',
+  '--from-system',
+  '--uid-min',
+  String(SYSTEM_UID_MIN),
+];
+
+/** What each of a user's messages is as a Maildir file on the destination: its SHA-256, and its flags (undefined: in new/). */
+function expectedMessages(u: SystemUser): Array<{ sum: string; flags: string | undefined }> {
+  const maildir = Object.values(u.maildir ?? {})
+    .flat()
+    .map((text, i) => ({ sum: sha(text), flags: (i + 1) % 2 ? 'S' : undefined }));
+  const mbox = (u.mbox?.messages ?? []).map((m) => {
+    const text = m.text.endsWith('\n') ? m.text : `${m.text}\n`;
+    const read = m.status?.includes('R') ? 'S' : '';
+    return { sum: sha(text), flags: m.status ? read : undefined };
+  });
+  return [...maildir, ...mbox];
+}
+
+describe('move --from-system', () => {
+  const hosts = useMailHosts();
+  beforeAll(async () => {
+    await loadSystemDomain(hosts.old.remote, hosts.old.qmail);
+    await hosts.new.vp('vdeldomain', SYSTEM_DOMAIN);
+  });
+  // The destination as the other tests expect it: without this domain.
+  afterAll(() => hosts.new.vp('vdeldomain', SYSTEM_DOMAIN));
+
+  it('stops before changing anything when the destination cannot verify a hash', async () => {
+    const r = runLabCli([...MOVE, '--json']);
+    expect(r.code, r.stdout).toBe(5);
+    expect(r.stdout).toContain("sysed@system.example: new's crypt() cannot verify its password hash");
+    expect((await hosts.new.vp('vdominfo', SYSTEM_DOMAIN)).code).not.toBe(0);
+  });
+
+  it('moves every other account: hashes, mail with its flags, forwards, extensions and aliases', async () => {
+    const plan = runLabCli([...MOVE, '--skip-unrepresentable', '--dry-run']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('Unix accounts');
+    expect(plan.stdout).toContain('not carried: account sysgus');
+    expect(plan.stdout).toContain("not carried: sysfred's .qmail: |/usr/local/bin/myfilter --user fred");
+    expect(plan.stdout).toContain('sysed@system.example left out (--skip-unrepresentable)');
+
+    const r = runLabCli([...MOVE, '--skip-unrepresentable', '--checksum', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const moved = SYSTEM_USERS.filter((u) => !u.foreignHome && u.name !== 'sysed');
+    const result = resultOf<{ domains: Array<{ outcome: string }> }>(r.stdout);
+    expect(result.domains.map((d) => d.outcome)).toEqual(['ok']);
+
+    // Each user logs in with its old password: the same hash, which new's crypt() verifies.
+    const shadow = await hosts.old.sh(`getent shadow ${moved.map((u) => u.name).join(' ')} | cut -d: -f2`);
+    const hashes = await Promise.all(
+      moved.map((u) => hosts.new.vp('vuserinfo', '-p', `${u.name}@${SYSTEM_DOMAIN}`)),
+    );
+    expect(hashes.map((h) => h.stdout.trim())).toEqual(shadow.stdout.trim().split('\n'));
+    const again = await hosts.new.sh(
+      `perl -e 'for (@ARGV) { my ($p, $h) = split /=/, $_, 2; print crypt($p, $h) eq $h ? "yes\\n" : "no\\n" }' ${moved
+        .map((u, i) => `'${u.clear}=${hashes[i]?.stdout.trim() ?? ''}'`)
+        .join(' ')}`,
+    );
+    expect(again.stdout.trim().split('\n')).toEqual(moved.map(() => 'yes'));
+    expect((await hosts.new.vp('vuserinfo', `sysed@${SYSTEM_DOMAIN}`)).code).not.toBe(0);
+
+    // Every message once, byte for byte, with its flags.
+    const dir = `${hosts.new.home}/domains/${SYSTEM_DOMAIN}`;
+    for (const u of moved) {
+      const files = await hosts.new.sh(
+        `cd ${dir}/${u.name}/Maildir && find . -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) | while read f; do echo "$(sha256sum < "$f" | cut -c1-64) $f"; done`,
+      );
+      const got = files.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [sum = '', path = ''] = l.split(' ');
+          return { sum, flags: path.includes('/new/') ? undefined : (/:2,(.*)$/.exec(path)?.[1] ?? '') };
+        });
+      const sortBy = (a: { sum: string }, b: { sum: string }) => (a.sum < b.sum ? -1 : 1);
+      expect(got.sort(sortBy), u.name).toEqual(expectedMessages(u).sort(sortBy));
+    }
+
+    // Forwards, extensions and ~alias files deliver where qmail delivered them on old.
+    const run = `s${Date.now().toString(36)}`;
+    const cases: Array<[string, string[]]> = [
+      [`info@${SYSTEM_DOMAIN}`, ['sysbob/Maildir/new']],
+      [`postmaster@${SYSTEM_DOMAIN}`, ['sysann/Maildir/new']],
+      [`sysann-lists@${SYSTEM_DOMAIN}`, ['sysann/Maildir/.Lists/new']],
+      [`syscarl@${SYSTEM_DOMAIN}`, ['sysann/Maildir/new', 'syscarl/Maildir/new']],
+      [`sysdora@${SYSTEM_DOMAIN}`, ['sysdora/Maildir/new']],
+    ];
+    for (const [rcpt] of cases)
+      expect(
+        await sendMessage({ host: lab().hosts.new.address, recipient: rcpt, id: `${run}-${rcpt}` }),
+      ).toMatch(/^250 ok/);
+    await waitForLocalDeliveries(hosts.new.remote, hosts.new.qmail);
+    const found = await findTrafficIds(hosts.new.remote, `${hosts.new.home}/domains`);
+    for (const [rcpt, where] of cases)
+      expect(
+        (found.get(`${run}-${rcpt}`) ?? [])
+          .map((p) => p.slice(dir.length + 1).replace(/\/[^/]+$/, ''))
+          .sort(),
+        rcpt,
+      ).toEqual(where);
+  });
+});
