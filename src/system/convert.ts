@@ -170,6 +170,15 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     if (first?.kind === 'maildir') source.maildir = first.path;
     else if (first?.kind === 'mbox') source.mbox = first.path;
     mail.push(source);
+    const mbox =
+      source.mbox &&
+      u.stores.find(
+        (x) => x.kind === 'mbox' && (x.canonical === source.mbox || absolute(u.home, x.path) === source.mbox),
+      );
+    if (mbox && mbox.kind === 'mbox')
+      notes.push(
+        `${u.name}: the mbox ${source.mbox} (${mbox.format}${mbox.format === 'mboxrd' ? ', as qmail writes it' : ''}, ${mbox.fromLines} message(s), ${mbox.bytes} bytes) becomes its Maildir in the transfer`,
+      );
     // Mail lying in a store the delivery does not name (an old Mailbox beside a Maildir): named, not moved.
     for (const s of u.stores) {
       const at =
@@ -288,7 +297,7 @@ function describe(s: SystemStore): string {
   return s.kind === 'maildir' ? `${s.messages} message(s)` : `an mbox of ${s.bytes} bytes`;
 }
 
-/** The folders of the store that is moved (an mbox: one INBOX whose count is known once it is read). */
+/** The folders of the store that is moved (an mbox: one INBOX, its From lines counted as messages). */
 function storeFolders(stores: readonly SystemStore[], path: string | undefined, home: string) {
   const s = stores.find((x) =>
     x.kind === 'maildir'
@@ -296,5 +305,5 @@ function storeFolders(stores: readonly SystemStore[], path: string | undefined, 
       : x.canonical === path || absolute(home, x.path) === path,
   );
   if (!s) return [];
-  return s.kind === 'maildir' ? s.folders : [{ name: '', messages: 0, bytes: s.bytes }];
+  return s.kind === 'maildir' ? s.folders : [{ name: '', messages: s.fromLines, bytes: s.bytes }];
 }

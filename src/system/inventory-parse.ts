@@ -172,9 +172,15 @@ export function parseSystemInventory(text: string, host: string, domain: string)
           maildir = { path: line.slice('@@maildir '.length), lines: [], user };
         } else if (line.startsWith('@@mbox ')) {
           closeMaildir();
-          const [path = '', canonical = '', size = '0', mtime = '0', owner = '0'] = line
-            .slice('@@mbox '.length)
-            .split('\t');
+          const [
+            path = '',
+            canonical = '',
+            size = '0',
+            mtime = '0',
+            owner = '0',
+            froms = '0',
+            lengths = '0',
+          ] = line.slice('@@mbox '.length).split('\t');
           const store: SystemStore = {
             kind: 'mbox',
             path,
@@ -182,6 +188,8 @@ export function parseSystemInventory(text: string, host: string, domain: string)
             bytes: Number(size),
             mtime: Number(mtime),
             owner: Number(owner),
+            fromLines: Number(froms),
+            format: Number(lengths) > 0 && Number(lengths) >= Number(froms) ? 'mboxcl2' : 'mboxrd',
           };
           const same = user.stores.findIndex((s) => s.kind === 'mbox' && s.canonical === canonical);
           // One file under two names: the name the user's .qmail delivers to wins.

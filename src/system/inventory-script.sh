@@ -85,8 +85,11 @@ printf '%s\n' "$users" | awk -F '\t' 'NF == 8 && $7 == $2 { print $1 "\t" $5 }' 
       *)
         [ -f "$path" ] || continue
         # With the file it is (/var/mail is often a link to /var/spool/mail): one mbox, two names.
+        # Then its From lines, Content-Length headers and quoted From lines, counted: how many
+        # messages, and whether it is mboxcl2 (lengths frame the messages) or mboxrd (quoting).
         printf '@@mbox %s\t%s\t' "$p" "$(readlink -f -- "$path")"
-        stat -c '%s	%Y	%u' -- "$path"
+        stat -c '%s	%Y	%u' -- "$path" | tr '\n' '\t'
+        LC_ALL=C awk '/^From / { f++ } /^[Cc]ontent-[Ll]ength:/ { c++ } /^>+From / { q++ } END { printf "%d\t%d\t%d\n", f, c, q }' "$path"
         ;;
     esac
   done

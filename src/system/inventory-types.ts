@@ -34,6 +34,10 @@ export type SystemStore =
       bytes: number;
       mtime: number;
       owner: number;
+      /** `From ` lines: the messages, unless a body holds an unquoted one (mboxcl2). */
+      fromLines: number;
+      /** As the file looks: mboxcl2 when every message has a Content-Length, else mboxrd (qmail's). */
+      format: 'mboxrd' | 'mboxcl2';
     };
 
 export interface SystemUser {

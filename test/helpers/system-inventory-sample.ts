@@ -23,11 +23,11 @@ sysgus	5007	5007	Gus Rootshome	/home/sysgus	/bin/sh	0	$6$gussalt$7KavqVqJ8MauLo3
 /home/sysann/Maildir/new	1	24
 @@user sysbob
 @@file .qmail 2e2f4d61696c626f780a
-@@mbox ./Mailbox	/home/sysbob/Mailbox	11141432	1796266510	5002
+@@mbox ./Mailbox	/home/sysbob/Mailbox	11141432	1796266510	5002	3	0	3
 @@user syscarl
 @@file .qmail 2f7661722f73706f6f6c2f6d61696c2f7379736361726c0a26737973616e6e4073797374656d2e6578616d706c650a
-@@mbox /var/mail/syscarl	/var/mail/syscarl	80	1796266510	5003
-@@mbox /var/spool/mail/syscarl	/var/mail/syscarl	80	1796266510	5003
+@@mbox /var/mail/syscarl	/var/mail/syscarl	80	1796266510	5003	1	0	0
+@@mbox /var/spool/mail/syscarl	/var/mail/syscarl	80	1796266510	5003	1	0	0
 @@user sysdora
 @@file .qmail 26646f726140656c736577686572652e6578616d706c650a2e2f4d61696c6469722f0a
 @@maildir ./Maildir/

@@ -51,6 +51,18 @@ describe('move --from-system', () => {
     await loadSystemDomain(hosts.old.remote, hosts.old.qmail);
     await hosts.new.vp('vdeldomain', SYSTEM_DOMAIN);
   });
+  /** The source's accounts, homes, spool, qmail control and alias files: a move only reads them. */
+  const sourceState = async () =>
+    (
+      await hosts.old.sh(
+        `find /home/sys* /var/spool/mail /etc/passwd /etc/shadow /etc/group ${hosts.old.qmail}/control ${hosts.old.qmail}/alias ` +
+          `-printf '%p %m %U %G %s %T@\\n' | sort; find /home/sys* /var/spool/mail ${hosts.old.qmail}/alias -type f -exec sha256sum {} + | sort`,
+      )
+    ).stdout;
+  let before = '';
+  beforeAll(async () => {
+    before = await sourceState();
+  });
   // The destination as the other tests expect it: without this domain.
   afterAll(() => hosts.new.vp('vdeldomain', SYSTEM_DOMAIN));
 
@@ -106,6 +118,9 @@ describe('move --from-system', () => {
       const sortBy = (a: { sum: string }, b: { sum: string }) => (a.sum < b.sum ? -1 : 1);
       expect(got.sort(sortBy), u.name).toEqual(expectedMessages(u).sort(sortBy));
     }
+
+    expect(before).toMatch(/^\/home\/sysbob\/Mailbox 600 5002 5002 11141432 /m);
+    expect(await sourceState()).toBe(before);
 
     // Forwards, extensions and ~alias files deliver where qmail delivered them on old.
     const run = `s${Date.now().toString(36)}`;

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { convertSystemDomain } from '../../src/system/convert.js';
 import { defaultDeliveryOf, parseSystemInventory } from '../../src/system/inventory-parse.js';
+import { parseUserList, systemScopeOf } from '../../src/migration/system-source.js';
+import { UsageError } from '../../src/errors.js';
 import { SYSTEM_INVENTORY_OUTPUT } from '../helpers/system-inventory-sample.js';
 
 const inv = parseSystemInventory(SYSTEM_INVENTORY_OUTPUT, 'old', 'system.example');
@@ -59,6 +61,21 @@ describe('system inventory', () => {
     expect(defaultDeliveryOf(undefined, '#!/bin/sh\n')).toBe('./Mailbox\n');
   });
 
+  it('tells mboxcl2 from mboxrd by its Content-Length headers, and counts its From lines', () => {
+    const mbox = (counts: string) =>
+      parseSystemInventory(
+        SYSTEM_INVENTORY_OUTPUT.replace(
+          /^@@mbox \.\/Mailbox\t(.*)\t3\t0\t3$/m,
+          `@@mbox ./Mailbox\t$1\t${counts}`,
+        ),
+        'old',
+        'system.example',
+      ).users.find((u) => u.name === 'sysbob')?.stores[0];
+    expect(mbox('3\t0\t3')).toMatchObject({ format: 'mboxrd', fromLines: 3 });
+    expect(mbox('4\t3\t0')).toMatchObject({ format: 'mboxrd', fromLines: 4 });
+    expect(mbox('5\t5\t0')).toMatchObject({ format: 'mboxcl2', fromLines: 5 });
+  });
+
   it('refuses output that ended early', () => {
     expect(() =>
       parseSystemInventory(SYSTEM_INVENTORY_OUTPUT.replace('@@end', ''), 'old', 'system.example'),
@@ -103,6 +120,15 @@ describe('a system domain as a vpopmail domain', () => {
     );
   });
 
+  it('says which mboxes become Maildirs, in which format, with how many messages', () => {
+    expect(c.notes).toContain(
+      'sysbob: the mbox /home/sysbob/Mailbox (mboxrd, as qmail writes it, 3 message(s), 11141432 bytes) becomes its Maildir in the transfer',
+    );
+    expect(user('sysbob')?.mbox).toBe('/home/sysbob/Mailbox');
+    expect(user('syscarl')?.mbox).toBe('/var/spool/mail/syscarl');
+    expect(user('sysann')?.mbox).toBeUndefined();
+  });
+
   it('names what it does not carry', () => {
     expect(c.notCarried.map((n) => n.what)).toEqual([
       'account sysgus',
@@ -110,5 +136,27 @@ describe('a system domain as a vpopmail domain', () => {
     ]);
     expect(c.notCarried[0]?.why).toMatch(/belongs to uid 0/);
     expect(c.notCarried[1]?.why).toMatch(/ran as the Unix user/);
+  });
+});
+
+describe('--users and --uid-min', () => {
+  it('reads a list of accounts, naming every bad or repeated line', () => {
+    expect(parseUserList('# staff\nann\n\nbob  # the boss\n', 'u.txt')).toEqual(['ann', 'bob']);
+    expect(() => parseUserList('ann\nBad Name\nann\n$(id)\n', 'u.txt')).toThrow(
+      /u\.txt has 3 problem\(s\):\n  u\.txt:2: "Bad Name" is not an account name\n  u\.txt:3: ann is listed again \(first on line 1\)\n  u\.txt:4: "\$\(id\)" is not an account name/,
+    );
+    expect(() => parseUserList('# nobody\n', 'u.txt')).toThrow(/names no account/);
+  });
+
+  it('takes --uid-min and --users only with --from-system, and not both', async () => {
+    await expect(systemScopeOf({ fromSystem: false, uidMin: 1000 })).rejects.toThrow(UsageError);
+    await expect(systemScopeOf({ fromSystem: true, uidMin: 1000, usersFile: 'x' })).rejects.toThrow(
+      /not both/,
+    );
+    await expect(systemScopeOf({ fromSystem: true, usersFile: '/nonexistent/u.txt' })).rejects.toThrow(
+      /cannot read \/nonexistent\/u\.txt/,
+    );
+    expect(await systemScopeOf({ fromSystem: true, uidMin: 1000 })).toEqual({ uidMin: 1000 });
+    expect(await systemScopeOf({ fromSystem: false })).toBeUndefined();
   });
 });
