@@ -80,6 +80,7 @@ export default class Move extends RunCommand<MoveData> {
       fromSystem: flags['from-system'],
       uidMin: flags['uid-min'],
       usersFile: flags.users,
+      newPasswords: flags['new-passwords'],
     });
     if (fromSystem && args.domain === undefined)
       throw new UsageError(

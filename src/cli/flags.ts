@@ -76,4 +76,8 @@ export const systemFlags = {
   users: Flags.string({
     description: 'with --from-system: a file naming the accounts to move, one per line (# comments)',
   }),
+  'new-passwords': Flags.boolean({
+    description:
+      'with --from-system: accounts whose hash the destination cannot verify (or that have none) get a new random password, written to a 0600 file in the state directory',
+  }),
 };

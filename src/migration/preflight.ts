@@ -20,7 +20,7 @@ import { readInventory, readInventoryIfExists } from '../vpopmail/inventory.js';
 import { validateDomain, validateUser } from '../vpopmail/names.js';
 import { PathMap, pathsUnder, type PathMapping } from '../vpopmail/path-map.js';
 import { controlTexts, locatePrograms, programPaths } from '../vpopmail/programs.js';
-import { assessSystemSource, readSystemSource, type SystemFacts, type SystemScope } from './system-source.js';
+import { assessSystemSource, readSystemSource, type SystemAsk, type SystemFacts } from './system-source.js';
 import type { ProvisionMode } from '../vpopmail/provision-steps.js';
 
 export interface Preflight {
@@ -174,7 +174,7 @@ export async function readPreflightFacts(
   domain: string,
   source: HostHandle,
   dest: HostHandle,
-  systemScope?: SystemScope,
+  systemScope?: SystemAsk,
 ): Promise<PreflightFacts> {
   const empty = { wantedPrograms: [], locatedPrograms: [], aliasOwners: new Map<string, string>() };
   let system: SystemFacts | undefined;
@@ -254,7 +254,7 @@ export async function preflight(
     /** The state store says a run of ours began creating the domain there: finish it. */
     claim?: boolean;
     /** The source's mail users are Unix accounts (--from-system), these ones. */
-    system?: SystemScope | undefined;
+    system?: SystemAsk | undefined;
   },
 ): Promise<Preflight> {
   return assessPreflight(await readPreflightFacts(domain, source, dest, options.system), options);

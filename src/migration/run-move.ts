@@ -4,6 +4,7 @@
  * Every stage reads both hosts before it acts, so a run stopped anywhere (Ctrl-C, kill -9, a
  * lost host) continues where it stopped, and a transient failure is simply retried.
  */
+import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import {
   combinedOutcome,
@@ -146,6 +147,15 @@ async function moveDomain(
   const ledger = copyLedger(ctx.records, ledgerPlace);
   let lock: DomainLock | undefined;
   let direct: DomainStreams | undefined;
+  // New passwords (--from-system --new-passwords) go to a file of the operator's, beside the store.
+  const system = req.fromSystem && {
+    ...req.fromSystem,
+    passwordFile: join(
+      dirname(ctx.records.file),
+      'new-passwords',
+      `${domain}-${hosts.dest.label.replace(/[^A-Za-z0-9._-]/g, '_')}.txt`,
+    ),
+  };
   try {
     requireFitHosts(hosts, req.fromSystem ? 'system' : 'vpopmail');
     lock = await withRetry(
@@ -168,7 +178,7 @@ async function moveDomain(
         merge: req.merge,
         skipUnrepresentable: req.skipUnrepresentable === true,
         claim: claim(),
-        system: req.fromSystem,
+        system,
       }),
     );
     if (pf.problems.length > 0)
@@ -192,7 +202,7 @@ async function moveDomain(
               merge: req.merge,
               skipUnrepresentable: req.skipUnrepresentable === true,
               claim: claim(),
-              system: req.fromSystem,
+              system,
             }),
         log,
         {},

@@ -10,10 +10,17 @@ import type { HostHandle } from '../hosts/open-hosts.js';
 import { convertSystemDomain, type SystemConversion } from '../system/convert.js';
 import { checkHashes, type HashCheck } from '../system/crypt-check.js';
 import { readSystemInventory, type SystemScope } from '../system/inventory.js';
+import { newPasswords } from '../system/new-passwords.js';
+import { Secret } from '../remote/quote.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { withUsers } from '../vpopmail/inventory-users.js';
 
-export type { SystemScope } from '../system/inventory.js';
+/** What --from-system asks: which accounts, and whether unverifiable ones get new passwords. */
+export interface SystemAsk extends SystemScope {
+  newPasswords?: boolean | undefined;
+  /** Where the new passwords go: given when the move runs (not to a plan, which makes none). */
+  passwordFile?: string | undefined;
+}
 
 /** Login names as passwd takes them (shadow-utils' default rule). */
 const ACCOUNT = /^[a-z_][a-z0-9_.-]{0,31}$/;
@@ -51,11 +58,16 @@ export async function systemScopeOf(flags: {
   fromSystem: boolean;
   uidMin?: number | undefined;
   usersFile?: string | undefined;
-}): Promise<{ uidMin?: number; users?: string[] } | undefined> {
+  newPasswords?: boolean | undefined;
+}): Promise<{ uidMin?: number; users?: string[]; newPasswords?: boolean } | undefined> {
   if (!flags.fromSystem) {
-    if (flags.uidMin !== undefined || flags.usersFile !== undefined)
-      throw new UsageError('--uid-min and --users go with --from-system');
+    if (flags.uidMin !== undefined || flags.usersFile !== undefined || flags.newPasswords)
+      throw new UsageError('--uid-min, --users and --new-passwords go with --from-system');
     return undefined;
+  }
+  if (flags.newPasswords) {
+    const { newPasswords: _, ...rest } = flags;
+    return { ...(await systemScopeOf(rest)), newPasswords: true };
   }
   if (flags.uidMin !== undefined && flags.usersFile !== undefined)
     throw new UsageError('give --uid-min or --users, not both: a list names exactly the accounts to move');
@@ -70,6 +82,8 @@ export interface SystemFacts {
   conversion: SystemConversion;
   /** The destination's answer for each user of the conversion's inventory, in its order. */
   hashChecks: HashCheck[];
+  /** --new-passwords: the users given one (their new hash is in the inventory), and where the passwords are. */
+  renewed: { users: string[]; file: string | undefined; asked: boolean };
 }
 
 /** Hashes that need no asking: a locked account stays locked, no hash stays none. */
@@ -79,9 +93,9 @@ export async function readSystemSource(
   source: HostHandle,
   dest: HostHandle,
   domain: string,
-  scope: SystemScope,
+  ask: SystemAsk,
 ): Promise<SystemFacts> {
-  const inv = await readSystemInventory(source.remote, source.caps.qmail.dir, domain, scope);
+  const inv = await readSystemInventory(source.remote, source.caps.qmail.dir, domain, ask);
   const conversion = convertSystemDomain(inv);
   const users = conversion.inventory.users;
   const asked = users.filter((u) => !UNASKED.has(u.passwordScheme));
@@ -90,7 +104,30 @@ export async function readSystemSource(
     asked.map((u) => u.password),
   );
   const byName = new Map(asked.map((u, i) => [u.name, answers[i] ?? 'unchecked']));
-  return { conversion, hashChecks: users.map((u) => byName.get(u.name) ?? 'ok') };
+  const hashChecks = users.map((u) => byName.get(u.name) ?? 'ok');
+  const renewed: SystemFacts['renewed'] = {
+    users: [],
+    file: ask.passwordFile,
+    asked: ask.newPasswords === true,
+  };
+  // Without a hash, or with one the destination cannot verify: a new password when asked.
+  const needy = users.filter((u, i) => hashChecks[i] === 'no' || u.passwordScheme === 'none');
+  if (ask.newPasswords && ask.passwordFile && needy.length > 0) {
+    const made = await newPasswords(
+      dest.remote,
+      needy.map((u) => `${u.name}@${domain}`),
+      ask.passwordFile,
+      `vmigrate: new passwords of ${domain} on ${dest.label} (users moved from ${source.label} whose hash ${dest.label} cannot verify)`,
+    );
+    users.forEach((u, i) => {
+      const p = made.get(`${u.name}@${domain}`);
+      if (!needy.includes(u) || !p) return;
+      users[i] = { ...u, password: new Secret(p.hash.value), passwordScheme: 'sha512-crypt' };
+      hashChecks[i] = 'ok';
+      renewed.users.push(u.name);
+    });
+  }
+  return { conversion, hashChecks, renewed };
 }
 
 /**
@@ -101,10 +138,18 @@ export function assessSystemSource(
   facts: SystemFacts,
   o: { destLabel: string; skip: boolean; problems: string[]; warnings: string[]; notes: string[] },
 ): Inventory {
-  const { conversion, hashChecks } = facts;
+  const { conversion, hashChecks, renewed } = facts;
   const inv = conversion.inventory;
-  for (const n of conversion.notCarried) o.warnings.push(`not carried: ${n.what}: ${n.why}`);
+  const fresh = new Set(renewed.users);
+  for (const n of conversion.notCarried)
+    if (!(n.what.endsWith("'s password") && fresh.has(n.what.slice(0, -"'s password".length))))
+      o.warnings.push(`not carried: ${n.what}: ${n.why}`);
   o.notes.push(...conversion.notes);
+  // A warning, not a note: the operator must hand these passwords out.
+  for (const u of renewed.users)
+    o.warnings.push(
+      `${u}@${inv.domain}: a new random password (its old hash cannot be used on ${o.destLabel}), in ${renewed.file ?? '?'}`,
+    );
   const kept = inv.users.filter((u, i) => {
     const check = hashChecks[i];
     if (check === 'unchecked')
@@ -112,6 +157,13 @@ export function assessSystemSource(
         `${u.name}@${inv.domain}: ${o.destLabel} has neither perl nor python3 to ask its crypt() about the ${u.passwordScheme} hash: the user may not be able to log in there`,
       );
     if (check !== 'no') return true;
+    if (renewed.asked) {
+      // A plan makes no password: the run does, and writes it down first.
+      o.notes.push(
+        `${u.name}@${inv.domain}: gets a new random password when the move runs (its ${u.passwordScheme} hash cannot be used on ${o.destLabel}), written to the state directory's new-passwords/`,
+      );
+      return true;
+    }
     const why = `${o.destLabel}'s crypt() cannot verify its password hash (${u.passwordScheme}): the user could not log in there`;
     if (o.skip) o.warnings.push(`${u.name}@${inv.domain} left out (--skip-unrepresentable): ${why}`);
     else o.problems.push(`${u.name}@${inv.domain}: ${why} (--skip-unrepresentable leaves such users out)`);

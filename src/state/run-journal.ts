@@ -34,7 +34,9 @@ export interface MoveRequest {
   /** --direct-address, when given. */
   directAddress?: string | undefined;
   /** --from-system: the source's mail users are Unix accounts, these (a uid floor, or a list). */
-  fromSystem?: { uidMin?: number | undefined; users?: string[] | undefined } | undefined;
+  fromSystem?:
+    | { uidMin?: number | undefined; users?: string[] | undefined; newPasswords?: boolean | undefined }
+    | undefined;
   /** The configuration files the run was started with (absolute), so `resume` finds the same hosts. */
   configFile?: string | undefined;
   sshConfigFile?: string | undefined;

@@ -6,9 +6,11 @@
  * forward, extension and alias delivering where it did, and names what it did not carry.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab } from '../helpers/lab-session.js';
-import { resultOf, runLabCli } from '../helpers/lab-cli.js';
+import { freshStateDir, resultOf, runLabCli } from '../helpers/lab-cli.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
 import { findTrafficIds, sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
 import {
@@ -144,5 +146,42 @@ describe('move --from-system', () => {
           .sort(),
         rcpt,
       ).toEqual(where);
+  });
+
+  it('gives a new password, written down first, to the account whose hash new cannot verify; the same one again', async () => {
+    await hosts.new.vp('vdeldomain', SYSTEM_DOMAIN);
+    const state = freshStateDir();
+    const first = runLabCli([...MOVE, '--new-passwords'], { state });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const dir = join(state, 'new-passwords');
+    const [file] = readdirSync(dir);
+    expect(file).toBe('system.example-new.txt');
+    const path = join(dir, file ?? '');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(first.stdout).toContain(
+      `sysed@system.example: a new random password (its old hash cannot be used on new), in ${path}`,
+    );
+    const line = readFileSync(path, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('sysed@'));
+    const [, clear = '', hash = ''] = (line ?? '').split('\t');
+    expect(clear).toMatch(/^[./0-9A-Za-z]{20}$/);
+    expect((await hosts.new.vp('vuserinfo', '-p', `sysed@${SYSTEM_DOMAIN}`)).stdout.trim()).toBe(hash);
+    const check = await hosts.new.remote.exec(
+      ['perl', '-e', 'my ($p, $h) = split / /, <STDIN>; print crypt($p, $h) eq $h ? "yes" : "no"'],
+      {
+        stdin: `${clear} ${hash}`,
+      },
+    );
+    expect(check.stdout.toString()).toBe('yes');
+    // Never in the run's log or output.
+    expect(first.log).not.toContain(clear);
+    expect(first.stdout + first.stderr).not.toContain(clear);
+
+    const again = runLabCli([...MOVE, '--new-passwords'], { state });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain('no changes needed');
+    expect(readFileSync(path, 'utf8')).toContain(`sysed@system.example\t${clear}\t${hash}`);
   });
 });
