@@ -141,6 +141,7 @@ export function assessSystemSource(
   const { conversion, hashChecks, renewed } = facts;
   const inv = conversion.inventory;
   const fresh = new Set(renewed.users);
+  o.problems.push(...conversion.problems);
   for (const n of conversion.notCarried)
     if (!(n.what.endsWith("'s password") && fresh.has(n.what.slice(0, -"'s password".length))))
       o.warnings.push(`not carried: ${n.what}: ${n.why}`);

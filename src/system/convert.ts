@@ -34,6 +34,8 @@ export interface SystemConversion {
   notCarried: Array<{ what: string; why: string }>;
   /** What was adapted on the way. */
   notes: string[];
+  /** Why the domain cannot be moved this way at all (nothing is changed). */
+  problems: string[];
 }
 
 /** vpopmail's reach: its user names (spec 2.1) and gecos (no `:`, at most 48). */
@@ -86,9 +88,19 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
   const mail: SystemMailSource[] = [];
   const users: InventoryUser[] = [];
   const domainFiles: DomainDotQmail[] = [];
-  if (!inv.locals && inv.virtualDomain === undefined)
+  const problems: string[] = [];
+  // qmail-send takes control/locals first: only then are the domain's local parts account names.
+  if (!inv.locals && inv.virtualDomain !== undefined)
+    problems.push(
+      `${inv.domain} is a virtual domain on ${inv.host} (control/virtualdomains: ${inv.virtualDomain}): its addresses are ${inv.virtualDomain}-<address> and the .qmail files that answer them, not accounts; vmigrate converts only a domain of control/locals`,
+    );
+  else if (!inv.locals)
+    problems.push(
+      `${inv.domain} is neither in control/locals nor in control/virtualdomains on ${inv.host}: qmail there does not deliver it to accounts`,
+    );
+  else if (inv.virtualDomain !== undefined)
     notes.push(
-      `${inv.domain} is neither in control/locals nor in control/virtualdomains on ${inv.host}: qmail there does not deliver it to these accounts`,
+      `${inv.domain} is in control/locals, which qmail reads before its control/virtualdomains line`,
     );
   for (const name of inv.missing)
     notCarried.push({ what: `user ${name}`, why: 'the user list names it, but passwd does not know it' });
@@ -234,6 +246,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
       domainFiles.push(domainFile(name, deliveryText(kept)));
     }
   }
+  for (const line of inv.assign) assignLine(line);
   for (const a of inv.aliases) {
     const name = a.ext ?? '';
     if (name === 'default') {
@@ -278,7 +291,40 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
       bytes: users.reduce((n, u) => n + u.bytes, 0),
     },
   };
-  return { inventory, mail, notCarried, notes };
+  return { inventory, mail, notCarried, notes, problems };
+
+  /**
+   * A users/assign `=` line (`=address:user:uid:gid:home:dash:ext:`): qmail-lspawn delivers that
+   * address as that account, before asking passwd. The account's own name with its own home is
+   * what passwd says anyway; another address is an alias of the account; anything else is named.
+   */
+  function assignLine(line: string): void {
+    const [address = '', user = '', , , home = '', dash = '', ext = ''] = line.slice(1).split(':');
+    const account = inv.users.find((u) => u.name === user);
+    const where = `users/assign ${line}`;
+    if (!account) {
+      if (address !== '')
+        notCarried.push({
+          what: where,
+          why: `${user} is not among the accounts moved (outside the uid range or the list)`,
+        });
+      return;
+    }
+    if (home !== account.home || dash !== '' || ext !== '') {
+      notCarried.push({
+        what: where,
+        why: `it delivers ${address} through ${home}/.qmail${dash}${ext}, not as passwd does: vmigrate reads the account as passwd has it`,
+      });
+      return;
+    }
+    if (address === user) return;
+    if (local.has(address)) {
+      notCarried.push({ what: where, why: `${address} is an account of its own` });
+      return;
+    }
+    domainFiles.push(domainFile(address, `&${user}@${inv.domain}\n`));
+    notes.push(`${where}: ${address}@${inv.domain} becomes an alias of ${user}@${inv.domain}`);
+  }
 }
 
 function domainFile(name: string, content: string): DomainDotQmail {

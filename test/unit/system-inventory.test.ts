@@ -139,6 +139,56 @@ describe('a system domain as a vpopmail domain', () => {
   });
 });
 
+describe('how qmail routes the domain', () => {
+  const variant = (edit: (text: string) => string) =>
+    convertSystemDomain(parseSystemInventory(edit(SYSTEM_INVENTORY_OUTPUT), 'old', 'system.example'));
+
+  it('moves a domain of control/locals only: a virtual domain, or one qmail does not deliver, is a problem', () => {
+    expect(convertSystemDomain(inv).problems).toEqual([]);
+    const virtual = variant((t) => t.replace('locals 1', 'locals 0\nvirtualdomain joe'));
+    expect(virtual.problems).toEqual([
+      expect.stringContaining('is a virtual domain on old (control/virtualdomains: joe)'),
+    ]);
+    expect(variant((t) => t.replace('locals 1', 'locals 0')).problems).toEqual([
+      expect.stringContaining('neither in control/locals nor in control/virtualdomains'),
+    ]);
+    expect(variant((t) => t.replace('locals 1', 'locals 1\nvirtualdomain joe')).notes).toContain(
+      'system.example is in control/locals, which qmail reads before its control/virtualdomains line',
+    );
+  });
+
+  it('reads users/assign: another address of an account becomes an alias, anything else is named', () => {
+    const c = variant((t) =>
+      t.replace(
+        '@@assign\n',
+        [
+          '@@assign',
+          '=sysann:sysann:5001:5001:/home/sysann:::',
+          '=ann.example:sysann:5001:5001:/home/sysann:::',
+          '=bob-lists:sysbob:5002:5002:/home/sysbob:-:lists:',
+          '=sysbob:sysbob:5002:5002:/srv/mail/sysbob:::',
+          '=daemon:daemon:1:1:/usr/sbin:::',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(c.inventory.dotQmail.find((d) => d.name === 'ann.example')?.content).toBe(
+      '&sysann@system.example\n',
+    );
+    expect(c.inventory.dotQmail.find((d) => d.name === 'ann.example')?.file).toBe('.qmail-ann:example');
+    expect(c.notCarried.map((n) => n.what)).toEqual(
+      expect.arrayContaining([
+        'users/assign =bob-lists:sysbob:5002:5002:/home/sysbob:-:lists:',
+        'users/assign =sysbob:sysbob:5002:5002:/srv/mail/sysbob:::',
+        'users/assign =daemon:daemon:1:1:/usr/sbin:::',
+      ]),
+    );
+    expect(c.notCarried.map((n) => n.what)).not.toContain(
+      'users/assign =sysann:sysann:5001:5001:/home/sysann:::',
+    );
+  });
+});
+
 describe('--users and --uid-min', () => {
   it('reads a list of accounts, naming every bad or repeated line', () => {
     expect(parseUserList('# staff\nann\n\nbob  # the boss\n', 'u.txt')).toEqual(['ann', 'bob']);
