@@ -36,6 +36,7 @@ export default class Move extends RunCommand<MoveData> {
     '<%= config.bin %> move example.com --from old --to new --concurrency 16 --checksum',
     '<%= config.bin %> move --list domains.txt --from old --to new --domains-concurrency 4',
     '<%= config.bin %> move --all --from old --to new --fail-fast',
+    '<%= config.bin %> move --all --from old --to new --server --dry-run',
     '<%= config.bin %> move example.com --from oldbox --to new --from-system --uid-min 1000 --dry-run',
   ];
   static override args = {
@@ -58,6 +59,10 @@ export default class Move extends RunCommand<MoveData> {
       max: 32,
     }),
     'fail-fast': Flags.boolean({ description: 'stop starting domains after the first one fails' }),
+    server: Flags.boolean({
+      description:
+        "with --all (or --list) and --dry-run: also compare the server-level settings the domains depend on (vlimits.default, vpopmail's defaultdomain, control/me and what derives from it, databytes, the domains' smtproutes, relay rules) and show what differs",
+    }),
     'dry-run': Flags.boolean({ description: 'print the plan of every domain and change nothing' }),
     checksum: Flags.boolean({ description: 'verify message contents by SHA-256, not only counts and sizes' }),
   };
@@ -82,6 +87,10 @@ export default class Move extends RunCommand<MoveData> {
       usersFile: flags.users,
       newPasswords: flags['new-passwords'],
     });
+    if (flags.server && (args.domain !== undefined || !flags['dry-run']))
+      throw new UsageError(
+        '--server goes with --all (or --list) and --dry-run: it shows the server settings that differ, and changes nothing',
+      );
     if (fromSystem && args.domain === undefined)
       throw new UsageError(
         '--from-system moves one domain: name it (its accounts are not a list of domains)',
@@ -98,6 +107,7 @@ export default class Move extends RunCommand<MoveData> {
           dataPath,
           directAddress,
           fromSystem,
+          server: flags.server,
         },
         session,
       );

@@ -19,6 +19,7 @@ import type { MoveRequest, RunRecord } from '../state/run-journal.js';
 import { allDomains, namedDomains, type DomainChoice } from './domain-choice.js';
 import { chooseDataPath, type DataPath, type DataPathAsk } from './direct-path.js';
 import { buildPlan, type Plan } from './plan.js';
+import { compareServers, type ServerComparison } from './server-settings.js';
 import { preflight } from './preflight.js';
 import { runMove, type MoveRunContext, type MoveRunResult } from './run-move.js';
 
@@ -124,6 +125,8 @@ export interface DomainPlan {
 export interface DryRunResult {
   outcome: Outcome;
   plans: DomainPlan[];
+  /** --server: the server-level settings that differ between the two hosts. */
+  server?: ServerComparison;
   /** Which way the mail would go, and why (a plan of provisioning alone moves none). */
   dataPath?: Pick<DataPath, 'kind' | 'why'>;
 }
@@ -142,6 +145,8 @@ export async function planMoves(
     dataPath?: DataPathAsk | undefined;
     directAddress?: string | undefined;
     fromSystem?: MoveRequest['fromSystem'];
+    /** Compare the server-level settings too (`--all --server`). */
+    server?: boolean;
   },
   session: HostSession,
 ): Promise<DryRunResult> {
@@ -155,7 +160,9 @@ export async function planMoves(
       session,
     ));
   const plans: DomainPlan[] = [];
-  for (const domain of named ?? (await allDomains(hosts))) {
+  const domains = named ?? (await allDomains(hosts));
+  const server = ask.server ? await compareServers(hosts, domains) : undefined;
+  for (const domain of domains) {
     try {
       const plan = buildPlan(
         await preflight(domain, hosts.source, hosts.dest, {
@@ -173,5 +180,6 @@ export async function planMoves(
     outcome: combinedOutcome(plans.map((p) => p.outcome)),
     plans,
     ...(path ? { dataPath: { kind: path.kind, why: path.why } } : {}),
+    ...(server ? { server } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /** `vmigrate plan` for a terminal: hosts, path map, every step and command, warnings. */
 import type { DryRunResult } from '../migration/move-lifecycle.js';
 import type { Plan } from '../migration/plan.js';
+import type { ServerComparison } from '../migration/server-settings.js';
 import { formatBytes } from './table.js';
 
 const MODE_TEXT: Record<Plan['mode'], string> = {
@@ -69,5 +70,28 @@ export function renderPlans(r: DryRunResult): string {
       return `${p.domain}: cannot be planned: ${e?.message ?? p.outcome}${e?.hint ? `\nhint: ${e.hint}` : ''}`;
     })
     .join('\n\n');
-  return r.dataPath ? `Data path: ${r.dataPath.why}\n\n${plans}` : plans;
+  const head = [
+    ...(r.dataPath ? [`Data path: ${r.dataPath.why}`] : []),
+    ...(r.server ? [renderServer(r.server)] : []),
+  ];
+  return [...head, plans].join('\n\n');
+}
+
+const CARRY_TEXT = {
+  copy: "the source's file could replace it",
+  lines: "the source's lines could be added",
+  never: 'each server keeps its own',
+} as const;
+
+/** The server-level settings that differ: what each means, and the lines only one side has. */
+function renderServer(s: ServerComparison): string {
+  if (s.differences.length === 0)
+    return `Server settings: ${s.source} and ${s.dest} agree on every setting the domains depend on`;
+  const out = [`Server settings that differ (${s.source} -> ${s.dest}; nothing is changed on ${s.dest})`];
+  for (const d of s.differences) {
+    out.push(`  ${d.key}: ${d.why}; ${CARRY_TEXT[d.carry]}`);
+    for (const l of d.onlySource) out.push(`    ${s.source} only: ${l}`);
+    for (const l of d.onlyDest) out.push(`    ${s.dest} only: ${l}`);
+  }
+  return out.join('\n');
 }
