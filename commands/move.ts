@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { dataPathFlags, pairFlags, runFlags, systemFlags, transferFlags } from '../src/cli/flags.js';
 import { systemScopeOf } from '../src/migration/system-source.js';
+import { serverSettingsOf } from '../src/migration/server-settings.js';
 import { RunCommand } from '../src/cli/run-command.js';
 import type { CommandResult } from '../src/cli/base-command.js';
 import { UsageError } from '../src/errors.js';
@@ -61,7 +62,11 @@ export default class Move extends RunCommand<MoveData> {
     'fail-fast': Flags.boolean({ description: 'stop starting domains after the first one fails' }),
     server: Flags.boolean({
       description:
-        "with --all (or --list) and --dry-run: also compare the server-level settings the domains depend on (vlimits.default, vpopmail's defaultdomain, control/me and what derives from it, databytes, the domains' smtproutes, relay rules) and show what differs",
+        "with --all or --list: also compare the server-level settings the domains depend on (vlimits.default, vpopmail's defaultdomain, control/me and what derives from it, databytes, the domains' smtproutes, relay rules) and show what differs",
+    }),
+    'server-settings': Flags.string({
+      description:
+        "with --server: carry these settings onto the destination before the domains, each file kept beside it as it was: 'all' (every one that may be carried), or keys as the plan names them, comma-separated",
     }),
     'dry-run': Flags.boolean({ description: 'print the plan of every domain and change nothing' }),
     checksum: Flags.boolean({ description: 'verify message contents by SHA-256, not only counts and sizes' }),
@@ -87,10 +92,9 @@ export default class Move extends RunCommand<MoveData> {
       usersFile: flags.users,
       newPasswords: flags['new-passwords'],
     });
-    if (flags.server && (args.domain !== undefined || !flags['dry-run']))
-      throw new UsageError(
-        '--server goes with --all (or --list) and --dry-run: it shows the server settings that differ, and changes nothing',
-      );
+    if (flags.server && args.domain !== undefined)
+      throw new UsageError("--server goes with --all or --list: the settings are the whole server's");
+    const serverSettings = serverSettingsOf(flags['server-settings'], flags.server, flags['dry-run']);
     if (fromSystem && args.domain === undefined)
       throw new UsageError(
         '--from-system moves one domain: name it (its accounts are not a list of domains)',
@@ -130,6 +134,8 @@ export default class Move extends RunCommand<MoveData> {
         dataPath,
         ...(directAddress === undefined ? {} : { directAddress }),
         ...(fromSystem ? { fromSystem } : {}),
+        server: flags.server,
+        serverSettings,
         configFile: flags.config && resolve(flags.config),
         sshConfigFile: flags['ssh-config'] && resolve(flags['ssh-config']),
       },

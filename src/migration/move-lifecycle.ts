@@ -19,13 +19,18 @@ import type { MoveRequest, RunRecord } from '../state/run-journal.js';
 import { allDomains, namedDomains, type DomainChoice } from './domain-choice.js';
 import { chooseDataPath, type DataPath, type DataPathAsk } from './direct-path.js';
 import { buildPlan, type Plan } from './plan.js';
-import { compareServers, type ServerComparison } from './server-settings.js';
+import { applyServerSettings, carriable, compareServers, type ServerComparison } from './server-settings.js';
 import { preflight } from './preflight.js';
 import { runMove, type MoveRunContext, type MoveRunResult } from './run-move.js';
 
 export type { DomainChoice } from './domain-choice.js';
 
-export type MoveAsk = Omit<MoveRequest, 'domains'> & { choice: DomainChoice };
+export type MoveAsk = Omit<MoveRequest, 'domains'> & {
+  choice: DomainChoice;
+  /** --server: compare the server-level settings first (and carry `serverSettings`: keys, or 'all'). */
+  server?: boolean | undefined;
+  serverSettings?: string[] | 'all' | undefined;
+};
 
 export interface MoveEnv extends Omit<MoveRunContext, 'session'> {
   session: HostSession;
@@ -37,7 +42,7 @@ export interface MoveEnv extends Omit<MoveRunContext, 'session'> {
 export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResult> {
   const named = namedDomains(ask.choice);
   const hosts = await openPair(env.session, ask.from, ask.to);
-  const { choice: _choice, ...rest } = ask;
+  const { choice: _choice, server: _server, serverSettings, ...rest } = ask;
   // Flags left out arrive as undefined: the recorded request says false, as resume reads it.
   const request: MoveRequest = {
     ...rest,
@@ -53,9 +58,32 @@ export async function startMove(ask: MoveAsk, env: MoveEnv): Promise<MoveRunResu
   const { runs } = env.records;
   // The same move asked again continues the run it left unfinished.
   const earlier = runs.findSame('move', request);
+  const server = ask.server ? await compareServers(hosts, request.domains) : undefined;
+  const asked = serverSettings === 'all' ? (server ? carriable(server) : []) : (serverSettings ?? []);
+  const unknown = asked.filter((k) => !server?.differences.some((d) => d.key === k));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--server-settings names ${unknown.join(', ')}, which do not differ (or are not settings vmigrate compares)`,
+      {
+        hint: 'the plan (--server --dry-run) lists the settings that differ',
+      },
+    );
   const run = earlier ? runs.adopt(earlier.id, request) : runs.create('move', request);
   env.started?.(run, earlier !== undefined);
-  return runMove(run, env, hosts, earlier !== undefined);
+  let settings: MoveRunResult['server'];
+  if (server) {
+    for (const d of server.differences)
+      env.notice?.(`server setting ${d.key} differs between ${server.source} and ${server.dest} (${d.why})`);
+    const done = await applyServerSettings(hosts, server, asked, `run${run.id}`);
+    for (const a of done.applied)
+      env.notice?.(
+        `server setting ${a.key}: ${a.did} in ${a.path} on ${server.dest}${a.backup ? ` (as it was: ${a.backup})` : ''}`,
+      );
+    for (const l of done.left) env.notice?.(`server setting ${l.key}: ${l.why}`);
+    settings = { ...server, ...done };
+  }
+  const result = await runMove(run, env, hosts, earlier !== undefined);
+  return settings ? { ...result, server: settings } : result;
 }
 
 /** The source that gets the run's agent: only on the direct path. */

@@ -37,6 +37,7 @@ import { preflight, requireFitHosts } from './preflight.js';
 import { provision, type ProvisionReport } from './provision.js';
 import { chooseCompressor, transferDomain, type TransferEvents, type TransferReport } from './transfer.js';
 import { verifyDomain } from './verify-domain.js';
+import type { ServerComparison, SettingApplied } from './server-settings.js';
 
 export type DomainStatus = 'done' | 'failed' | 'interrupted' | 'not started';
 
@@ -69,6 +70,9 @@ export interface MoveRunResult {
   alreadyDone: string[];
   /** Which way the mail went, and why (undefined when the hosts were never reached). */
   dataPath: Pick<DataPath, 'kind' | 'why'> | undefined;
+  /** --server: the settings that differ, those carried, and those left (with why). */
+  server?:
+    (ServerComparison & { applied: SettingApplied[]; left: Array<{ key: string; why: string }> }) | undefined;
 }
 
 export interface MoveRunContext {

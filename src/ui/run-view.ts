@@ -60,6 +60,7 @@ export function moveResultJson(r: MoveRunResult): Record<string, unknown> {
     status: r.status,
     alreadyDone: r.alreadyDone,
     dataPath: r.dataPath ?? null,
+    ...(r.server ? { server: r.server } : {}),
     domains: r.outcomes.map(outcomeJson),
   };
 }

@@ -44,6 +44,8 @@ export interface SettingDifference {
    * missing lines may be added; never: each server keeps its own (shown for information).
    */
   carry: 'copy' | 'lines' | 'never';
+  /** The source's whole file (all its places, for tcp.smtp), what a copy writes. */
+  sourceText: string | undefined;
 }
 
 /** Settings qmail derives from control/me when they are absent. */
@@ -132,6 +134,7 @@ export function compareServerSettings(
       onlySource,
       onlyDest,
       ...known,
+      sourceText: s.length === 0 ? undefined : s.map((f) => f.content).join(''),
     });
   }
   return out;
