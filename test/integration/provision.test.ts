@@ -125,23 +125,58 @@ describe('provisioning', () => {
     expect(r.stdout).toMatch(/^example\.com: no changes needed on new/);
   }, 900_000);
 
-  it('moves every fixture domain with move --all: each one verified by SHA-256, message by message', () => {
-    const r = cli(
-      'move',
-      '--all',
-      '--from',
-      'old',
-      '--to',
-      'new',
-      '--checksum',
-      '--domains-concurrency',
-      '4',
-      '--json',
-    );
+  it('moves every fixture domain with move --all --server: the server settings asked for first, then each domain verified by SHA-256, message by message', async () => {
+    // Server-level settings of old's that new lacks: carried with --server-settings, then put back.
+    const vlimits = (await hosts.new.sh(`cat ${hosts.new.home}/etc/vlimits.default`)).stdout;
+    expect(
+      (
+        await hosts.old.sh(
+          `echo 33554432 > ${hosts.old.qmail}/control/databytes && printf 'example.com:mx.example.net\\n' > ${hosts.old.qmail}/control/smtproutes && cp ${hosts.old.home}/etc/vlimits.default /tmp/vlimits.old && echo 'maxforwards 12' >> ${hosts.old.home}/etc/vlimits.default`,
+        )
+      ).code,
+    ).toBe(0);
+    let r;
+    try {
+      r = cli(
+        'move',
+        '--all',
+        '--from',
+        'old',
+        '--to',
+        'new',
+        '--checksum',
+        '--domains-concurrency',
+        '4',
+        '--server',
+        '--server-settings',
+        'all',
+        '--json',
+      );
+      const now = await hosts.new.sh(
+        `cat ${hosts.new.qmail}/control/databytes ${hosts.new.qmail}/control/smtproutes; tail -n 1 ${hosts.new.home}/etc/vlimits.default`,
+      );
+      expect(now.stdout).toBe('33554432\nexample.com:mx.example.net\nmaxforwards 12\n');
+    } finally {
+      await hosts.old.sh(
+        `rm -f ${hosts.old.qmail}/control/databytes ${hosts.old.qmail}/control/smtproutes && mv /tmp/vlimits.old ${hosts.old.home}/etc/vlimits.default`,
+      );
+      await hosts.new.sh(
+        `rm -f ${hosts.new.qmail}/control/databytes ${hosts.new.qmail}/control/smtproutes ${hosts.new.home}/etc/vlimits.default.vmigrate-*`,
+      );
+      await hosts.new.remote.exec(['sh', '-c', 'cat > "$1"', 'w', `${hosts.new.home}/etc/vlimits.default`], {
+        stdin: vlimits,
+      });
+    }
     expect(r.code, r.stderr).toBe(0);
     const summary = resultOf<{
       domains: Array<{ domain: string; status: string; verify: Array<{ problems: unknown[] }> }>;
+      server: { applied: Array<{ key: string }> };
     }>(r.stdout);
+    expect(summary.server.applied.map((a) => a.key).sort()).toEqual([
+      'control/databytes',
+      'control/smtproutes',
+      'vlimits.default',
+    ]);
     const moved = summary.domains;
     expect(moved.map((d) => d.domain).sort()).toEqual([...domains].sort());
     expect(moved.filter((d) => d.status !== 'done')).toEqual([]);

@@ -104,11 +104,14 @@ describe('move --from-system', () => {
     expect((await hosts.new.vp('vuserinfo', `sysed@${SYSTEM_DOMAIN}`)).code).not.toBe(0);
 
     // Every message once, byte for byte, with its flags.
-    const dir = `${hosts.new.home}/domains/${SYSTEM_DOMAIN}`;
+    // Where vpopmail put the domain (hashed below domains/ once a server has many).
+    const dir = (await hosts.new.vp('vdominfo', '-d', SYSTEM_DOMAIN)).stdout.trim();
+    expect(dir).toMatch(new RegExp(`^${hosts.new.home}/domains/(.+/)?${SYSTEM_DOMAIN.replace('.', '\\.')}$`));
     for (const u of moved) {
       const files = await hosts.new.sh(
-        `cd ${dir}/${u.name}/Maildir && find . -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) | while read f; do echo "$(sha256sum < "$f" | cut -c1-64) $f"; done`,
+        `cd "$(${hosts.new.home}/bin/vuserinfo -d ${u.name}@${SYSTEM_DOMAIN})/Maildir" || exit 1; find . -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) | while read f; do echo "$(sha256sum < "$f" | cut -c1-64) $f"; done`,
       );
+      expect(files.code, files.stderr).toBe(0);
       const got = files.stdout
         .trim()
         .split('\n')
