@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab } from '../helpers/lab-session.js';
-import { freshStateDir, resultOf, runLabCli } from '../helpers/lab-cli.js';
+import { freshStateDir, resultOf, runLabCli, spawnLabCli } from '../helpers/lab-cli.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
 import { findTrafficIds, sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
 import {
@@ -186,5 +186,39 @@ describe('move --from-system', () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toContain('no changes needed');
     expect(readFileSync(path, 'utf8')).toContain(`sysed@system.example\t${clear}\t${hash}`);
+  });
+
+  it('continues after kill -9 in the transfer with what the run recorded (the accounts, the choices)', async () => {
+    await hosts.new.vp('vdeldomain', SYSTEM_DOMAIN);
+    const state = freshStateDir();
+    const child = spawnLabCli([...MOVE, '--skip-unrepresentable', '--concurrency', '1', '--json-events'], {
+      state,
+    });
+    let killed = false;
+    child.stdout.on('data', (d: string) => {
+      if (!killed && /"event":"mailbox-done".*"messagesCopied":[1-9]/.test(d)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    const first = await child.result;
+    expect(killed, first.stdout + first.stderr).toBe(true);
+    expect(first.code).toBeNull();
+    // The dead controller may still look alive to a check right after the kill: try a few times.
+    let r = runLabCli(['resume', '--json'], { state });
+    for (let i = 0; i < 20 && /still being driven/.test(r.stdout + r.stderr); i++) {
+      await new Promise((ok) => setTimeout(ok, 250));
+      r = runLabCli(['resume', '--json'], { state });
+    }
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const result = resultOf<{
+      domains: Array<{ outcome: string; verify: Array<{ label: string; problems: unknown[] }> }>;
+    }>(r.stdout);
+    expect(result.domains.map((d) => d.outcome)).toEqual(['ok']);
+    const verdicts = result.domains[0]?.verify ?? [];
+    expect(verdicts.flatMap((v) => v.problems)).toEqual([]);
+    expect(new Set(verdicts.map((v) => v.label.split('@')[0]))).toEqual(
+      new Set(SYSTEM_USERS.filter((u) => !u.foreignHome && u.name !== 'sysed').map((u) => u.name)),
+    );
   });
 });
