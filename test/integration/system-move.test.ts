@@ -191,9 +191,13 @@ describe('move --from-system', () => {
   it('continues after kill -9 in the transfer with what the run recorded (the accounts, the choices)', async () => {
     await hosts.new.vp('vdeldomain', SYSTEM_DOMAIN);
     const state = freshStateDir();
-    const child = spawnLabCli([...MOVE, '--skip-unrepresentable', '--concurrency', '1', '--json-events'], {
-      state,
-    });
+    // The relay: what this tests is the system source's resume (direct-move.test.ts kills the direct path).
+    const child = spawnLabCli(
+      [...MOVE, '--skip-unrepresentable', '--data-path', 'relay', '--concurrency', '1', '--json-events'],
+      {
+        state,
+      },
+    );
     let killed = false;
     child.stdout.on('data', (d: string) => {
       if (!killed && /"event":"mailbox-done".*"messagesCopied":[1-9]/.test(d)) {
