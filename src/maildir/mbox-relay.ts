@@ -11,13 +11,13 @@ import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import tar from 'tar-stream';
-import type { Remote, RemoteProcess } from '../remote/remote.js';
+import type { Remote } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
 import { relieveHeap } from '../remote/heap-relief.js';
 import type { MaildirEntry } from './listing.js';
 import { MboxReader, type MboxFraming, type MboxMessage } from './mbox.js';
 import { MboxNames, mboxMaildirDirs } from './mbox-maildir.js';
-import { extractorArgv, type RelayResult, type TreeRelay } from './tar-relay.js';
+import { abandon, extractorArgv, type RelayResult, type TreeRelay } from './tar-relay.js';
 
 /** Prints the file's mtime on a line, then the file; `absent` when there is none (no mail yet). */
 const READ_MBOX = [
@@ -173,10 +173,4 @@ export async function mboxTree(
       await entry({ ...owner, name: d.path, type: 'directory', mode: 0o700, mtime: new Date(mtime * 1000) });
     }
   }
-}
-
-function abandon(proc: RemoteProcess): void {
-  proc.kill();
-  proc.stdin.end();
-  void proc.done.catch(() => {});
 }

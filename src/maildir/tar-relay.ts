@@ -164,7 +164,7 @@ export function tarCreateOk(code: number | null, stderr: string, live: boolean):
 }
 
 /** Ends a tar whose other end never started (an empty input ends either), and drains it. */
-function abandon(proc: RemoteProcess): void {
+export function abandon(proc: RemoteProcess): void {
   proc.kill();
   proc.stdin.end();
   proc.stdout.resume();

@@ -14,7 +14,7 @@ import { assignedDomains } from '../vpopmail/assign.js';
 import { describeDifference, differences, type ProgramPaths } from '../vpopmail/compare.js';
 import type { Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
 import { unrepresentable } from '../vpopmail/mysql-columns.js';
-import { withUsers } from '../vpopmail/inventory-users.js';
+import { emptyInventory, withUsers } from '../vpopmail/inventory-users.js';
 import { aliasStoreOf, placeValiasRows } from './valias-place.js';
 import { readInventory, readInventoryIfExists } from '../vpopmail/inventory.js';
 import { validateDomain, validateUser } from '../vpopmail/names.js';
@@ -216,30 +216,6 @@ export async function readPreflightFacts(
     locatedPrograms: located,
     aliasOwners,
     system,
-  };
-}
-
-/** A source not read (a host unfit to read it): nothing but its name. */
-function emptyInventory(host: string, domain: string): Inventory {
-  return {
-    schema: 1,
-    host,
-    domain,
-    realDomain: domain,
-    vpopmailDir: '',
-    dir: '',
-    uid: 0,
-    gid: 0,
-    userCounter: 0,
-    aliasDomains: [],
-    catchAll: { kind: 'bounce' },
-    dotQmail: [],
-    valias: undefined,
-    limits: { source: 'default', show: undefined },
-    users: [],
-    extra: [],
-    provisionedBy: undefined,
-    totals: { users: 0, messages: 0, bytes: 0 },
   };
 }
 

@@ -15,6 +15,7 @@
 import { Secret } from '../remote/quote.js';
 import { parseDotQmail, roleOf, type DeliveryLine } from '../vpopmail/dot-qmail.js';
 import type { DomainDotQmail, Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
+import { emptyInventory, withUsers } from '../vpopmail/inventory-users.js';
 import type { SystemDotQmail, SystemInventory, SystemStore, SystemUser } from './inventory-types.js';
 
 export interface SystemMailSource {
@@ -266,31 +267,15 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     const kept = carry(undefined, a, `~alias/${a.file}`, undefined);
     if (kept.length > 0) domainFiles.push(domainFile(name, deliveryText(kept)));
   }
-  const inventory: Inventory = {
-    schema: 1,
-    host: inv.host,
-    domain: inv.domain,
-    realDomain: inv.domain,
-    vpopmailDir: '',
-    // The files of qmail's alias directory become the domain directory's: the one maps onto the other.
-    dir: inv.aliasHome,
-    uid: 0,
-    gid: 0,
-    userCounter: 0,
-    aliasDomains: [],
-    catchAll: { kind: 'bounce' },
-    dotQmail: domainFiles.sort((a, b) => (a.name < b.name ? -1 : 1)),
-    valias: undefined,
-    limits: { source: 'default', show: undefined },
-    users,
-    extra: [],
-    provisionedBy: undefined,
-    totals: {
-      users: users.length,
-      messages: users.reduce((n, u) => n + u.messages, 0),
-      bytes: users.reduce((n, u) => n + u.bytes, 0),
+  const inventory = withUsers(
+    {
+      ...emptyInventory(inv.host, inv.domain),
+      // The files of qmail's alias directory become the domain directory's: the one maps onto the other.
+      dir: inv.aliasHome,
+      dotQmail: domainFiles.sort((a, b) => (a.name < b.name ? -1 : 1)),
     },
-  };
+    users,
+  );
   return { inventory, mail, notCarried, notes, problems };
 
   /**

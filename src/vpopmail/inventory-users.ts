@@ -12,3 +12,30 @@ export function withUsers(inv: Inventory, users: InventoryUser[]): Inventory {
     },
   };
 }
+
+/** A domain with nothing in it yet: what a source not (or not yet) read is built from. */
+export function emptyInventory(host: string, domain: string): Inventory {
+  return withUsers(
+    {
+      schema: 1,
+      host,
+      domain,
+      realDomain: domain,
+      vpopmailDir: '',
+      dir: '',
+      uid: 0,
+      gid: 0,
+      userCounter: 0,
+      aliasDomains: [],
+      catchAll: { kind: 'bounce' },
+      dotQmail: [],
+      valias: undefined,
+      limits: { source: 'default', show: undefined },
+      users: [],
+      extra: [],
+      provisionedBy: undefined,
+      totals: { users: 0, messages: 0, bytes: 0 },
+    },
+    [],
+  );
+}
