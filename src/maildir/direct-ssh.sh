@@ -14,6 +14,9 @@ hostkey=$1 runkey=$2 host=$3 port=$4 login=$5
 umask 077
 d=$(mktemp -d "${TMPDIR:-/tmp}/vmigrate-direct.XXXXXX") || exit 2
 trap 'rm -rf -- "$d"' EXIT
+# Whose it is: a directory whose owner is gone (killed with KILL) is swept by the next run's
+# reach probe (direct-reach.ts).
+echo $$ >"$d/owner"
 # Killed, or the controller gone (its channel closed: writes fail): the directory goes too.
 trap 'exit 143' HUP INT TERM PIPE
 printf 'vmigrate-dest %s\n' "$hostkey" >"$d/known_hosts"

@@ -46,6 +46,15 @@ export interface DataPath {
   sudo?: boolean;
   /** The run's agent (forwarded to the source): a key of its own for each grant. */
   agent?: RunKeys;
+  /** Temporary directories of ended direct runs that the reach probe removed from the source. */
+  swept?: string[];
+}
+
+/** What the operator is told of the source's leftovers the probe removed, if any. */
+export function sweptNotice(path: DataPath, source: string): string | undefined {
+  const n = path.swept?.length ?? 0;
+  if (n === 0) return undefined;
+  return `removed ${n} temporary director${n === 1 ? 'y' : 'ies'} that ended direct runs left on ${source}: ${path.swept!.join(', ')}`;
 }
 
 /** What the direct path asks of the run's agent (src/ssh/ephemeral-agent.ts). */
@@ -131,8 +140,10 @@ async function decide(ask: DataPathAskFor, hosts: HostPair, session: HostSession
     login: dest.spec.user,
   };
   const reach = await probeReach(hosts.source.remote, route);
+  const swept = reach.swept;
   if (!reach.ok) {
-    if (ask.asked === 'auto') return { kind: 'relay', asked: 'auto', why: `the relay, because ${reach.why}` };
+    if (ask.asked === 'auto')
+      return { kind: 'relay', asked: 'auto', why: `the relay, because ${reach.why}`, swept };
     throw new PreconditionError(`--data-path direct: ${reach.why}`, {
       host: hosts.source.label,
       hint: `set directAddress in ${ask.to}'s profile or pass --direct-address HOST[:PORT] (how ${ask.from} reaches it), or use --data-path relay`,
@@ -152,6 +163,7 @@ async function decide(ask: DataPathAskFor, hosts: HostPair, session: HostSession
     from,
     sudo: dest.spec.sudo,
     agent,
+    swept,
   };
 }
 

@@ -28,6 +28,7 @@ import {
   chooseDataPath,
   openDirectStreams,
   sweepGrants,
+  sweptNotice,
   type DataPath,
   type DomainStreams,
 } from './direct-path.js';
@@ -346,6 +347,11 @@ export async function runMove(
     dataPath = { kind: path.kind, why: path.why };
     ctx.log.info({ dataPath: path.kind, why: path.why, from: path.from }, 'data path');
     ctx.notice?.(`data path: ${path.why}`);
+    const swept = sweptNotice(path, hosts.source.label);
+    if (swept) {
+      ctx.log.info({ host: hosts.source.label, swept: path.swept }, 'direct path leftovers removed');
+      ctx.notice?.(swept);
+    }
     const limit = pLimit(Math.max(1, req.domainsConcurrency));
     let failFastStop = false;
     let storeLost = false;

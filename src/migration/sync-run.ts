@@ -112,7 +112,7 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
       hosts,
       env.session,
     );
-    env.log.info({ domain, dataPath: path.kind, why: path.why }, 'data path');
+    env.log.info({ domain, dataPath: path.kind, why: path.why, swept: path.swept }, 'data path');
     const sourceRead = readInventory(hosts.source.remote, hosts.source.caps, domain);
     // Settled either way: a failed lock must not leave the source's read rejecting unheard.
     sourceRead.catch(() => {});

@@ -79,23 +79,35 @@ class StderrSink {
  * killed, with its process group, through a second channel when needed.
  */
 const LAUNCHER = 'echo "vmigrate-pid $$" >&2; exec "$@"';
-// `kill -KILL -- -PGID` is what POSIX shows, but dash (Debian's /bin/sh) takes `--` for a pid
-// and kills nothing: the group is named as `-PGID` right after the signal.
-const KILL_GROUP =
-  'pg=$(ps -o pgid= -p "$p" 2>/dev/null | tr -d " "); ' +
-  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL "-$pg" 2>/dev/null; fi; kill -KILL "$p" 2>/dev/null; ';
-const KILLER = `p=$1; ${KILL_GROUP}true`;
 /**
- * Kills the processes left by a connection that died, each only while it still carries this
+ * Stops the processes named `pid:pgid` with their groups: TERM first, so that a script's EXIT
+ * trap removes what it made (the direct path's temporary directory on the source), then KILL for whatever still runs after two seconds (a stopped process, one that
+ * ignores TERM), so nothing of them writes after the caller goes on. `kill -KILL -- -PGID` is
+ * what POSIX shows, but dash (Debian's /bin/sh) takes `--` for a pid and kills nothing: the group
+ * is named as `-PGID` right after the signal. Fractional sleep: GNU and BSD both take it.
+ */
+const STOP_GROUPS =
+  'stop_groups() { ' +
+  'for e in "$@"; do p=${e%%:*} pg=${e#*:}; ' +
+  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -TERM "-$pg" 2>/dev/null; fi; kill -TERM "$p" 2>/dev/null; done; ' +
+  'n=0; while [ "$n" -lt 20 ]; do a=; for e in "$@"; do kill -0 "${e%%:*}" 2>/dev/null && a=1; done; ' +
+  '[ -z "$a" ] && break; sleep 0.1; n=$((n + 1)); done; ' +
+  'for e in "$@"; do p=${e%%:*} pg=${e#*:}; ' +
+  'if [ -n "$pg" ] && [ "$pg" != 1 ]; then kill -KILL "-$pg" 2>/dev/null; fi; kill -KILL "$p" 2>/dev/null; done; }; ';
+const GROUP_OF = 'pg=$(ps -o pgid= -p "$p" 2>/dev/null | tr -d " "); ';
+const KILLER = `${STOP_GROUPS}p=$1; ${GROUP_OF}stop_groups "$p:$pg"; true`;
+/**
+ * Stops the processes left by a connection that died, each only while it still carries this
  * controller's mark in its environment (its pid may have been reused since). A process whose
  * connection was given up is not necessarily gone: an sshd session that was frozen (a stopped
  * process, a suspended VM) wakes up later and hands its process whatever was still buffered,
  * and a tar -x woken that way must not write after a retry has done the work.
  */
 const REAPER =
-  'm=$1; shift; for p in "$@"; do ' +
+  `${STOP_GROUPS}m=$1; shift; set -- $(for p in "$@"; do ` +
   '[ -r "/proc/$p/environ" ] && tr "\\000" "\\n" < "/proc/$p/environ" | grep -qx "$m" || continue; ' +
-  `${KILL_GROUP}echo "$p"; done; true`;
+  `${GROUP_OF}echo "$p:$pg"; done); ` +
+  'for e in "$@"; do echo "${e%%:*}"; done; [ "$#" -gt 0 ] && stop_groups "$@"; true';
 
 export class SshRemote implements Remote {
   /** Set in the environment of every command this controller runs: how REAPER knows its own. */

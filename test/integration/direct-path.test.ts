@@ -222,6 +222,29 @@ describe('the direct data path, parts', () => {
     );
   });
 
+  it('sweeps, while it probes, the temporary directories whose scripts are gone, and only those', async () => {
+    const to = { hostKey: destKey, host: lab().hosts.new.address, port: lab().hosts.new.port, login: 'root' };
+    const t = '"${TMPDIR:-/tmp}"/vmigrate-direct.';
+    // A script killed with KILL (its shell gone), one still running (a run of another
+    // controller), one killed before it named itself two hours ago, and one that just began.
+    await old.sh(
+      `rm -rf ${t}*; mkdir ${t}deadAAA ${t}liveBBB ${t}oldCCC ${t}newDDD; ` +
+        `sh -c 'echo $$' > ${t}deadAAA/owner; ` +
+        `(sleep 60 >/dev/null 2>&1 & echo $! > ${t}liveBBB/owner); ` +
+        `touch -d '2 hours ago' ${t}oldCCC`,
+    );
+    try {
+      const r = await probeReach(old.remote, to);
+      expect(r.ok).toBe(true);
+      expect(r.swept.map((d) => d.replace(/.*vmigrate-direct\./, '')).sort()).toEqual(['deadAAA', 'oldCCC']);
+      const left = await old.sh(`ls -d ${t}* | sed 's/.*vmigrate-direct\\.//'`);
+      // The probe's own directory is gone too: it removes it when it ends.
+      expect(left.stdout.split('\n').filter(Boolean).sort()).toEqual(['liveBBB', 'newDDD']);
+    } finally {
+      await old.sh(`kill $(cat ${t}liveBBB/owner) 2>/dev/null; rm -rf ${t}*`);
+    }
+  });
+
   it('moves a tree through the Remote API, forwarding the agent, and names what vanished on the way', async () => {
     const forwarding = new HostSession({
       configFile: lab().client.vmigrateConfig,

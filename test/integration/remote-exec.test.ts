@@ -63,6 +63,27 @@ describe('exec against a lab host', () => {
     expect(left.stdout.toString().trim()).toBe('');
   });
 
+  it('stops an overrunning command with TERM first, so that its EXIT trap cleans up, then KILL', async () => {
+    const mark = `/tmp/vmigrate-trap-test.${process.pid}`;
+    const gone = async (check: string) => {
+      for (let i = 0; i < 100; i++) {
+        if ((await old.exec(['sh', '-c', check])).code !== 0) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    // A script that cleans up on the way out (as the direct path's scripts do).
+    const trapping = `touch ${mark}; trap 'rm -f ${mark}' EXIT; trap 'exit 143' TERM; sleep 41.3`;
+    await expect(old.exec(['sh', '-c', trapping], { timeoutMs: 300 })).rejects.toThrow(/did not finish/);
+    expect(await gone(`test -e ${mark}`), 'the EXIT trap removed its file').toBe(true);
+    expect(await gone("pgrep -fx 'sleep 41.3'")).toBe(true);
+    // One that ignores TERM (and its sleep inherits that) is killed all the same.
+    await expect(old.exec(['sh', '-c', "trap '' TERM; sleep 43.1"], { timeoutMs: 300 })).rejects.toThrow(
+      /did not finish/,
+    );
+    expect(await gone("pgrep -fx 'sleep 43.1'"), 'killed after TERM was ignored').toBe(true);
+  });
+
   it('quotes every argument: random strings come back byte for byte', async () => {
     const special = fc.constantFrom(
       "'",
