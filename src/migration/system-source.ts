@@ -111,13 +111,16 @@ export async function readSystemSource(
     asked: ask.newPasswords === true,
   };
   // Without a hash, or with one the destination cannot verify: a new password when asked.
-  const needy = users.filter((u, i) => hashChecks[i] === 'no' || u.passwordScheme === 'none');
+  const loginless = new Set(conversion.loginless);
+  const needy = users.filter(
+    (u, i) => hashChecks[i] === 'no' || u.passwordScheme === 'none' || loginless.has(u.name),
+  );
   if (ask.newPasswords && ask.passwordFile && needy.length > 0) {
     const made = await newPasswords(
       dest.remote,
       needy.map((u) => `${u.name}@${domain}`),
       ask.passwordFile,
-      `vmigrate: new passwords of ${domain} on ${dest.label} (users moved from ${source.label} whose hash ${dest.label} cannot verify)`,
+      `vmigrate: new passwords of ${domain} on ${dest.label} (users moved from ${source.label} whose hash ${dest.label} cannot verify, or who had no login)`,
     );
     users.forEach((u, i) => {
       const p = made.get(`${u.name}@${domain}`);
@@ -147,9 +150,10 @@ export function assessSystemSource(
       o.warnings.push(`not carried: ${n.what}: ${n.why}`);
   o.notes.push(...conversion.notes);
   // A warning, not a note: the operator must hand these passwords out.
+  const loginless = new Set(conversion.loginless);
   for (const u of renewed.users)
     o.warnings.push(
-      `${u}@${inv.domain}: a new random password (its old hash cannot be used on ${o.destLabel}), in ${renewed.file ?? '?'}`,
+      `${u}@${inv.domain}: a new random password (${loginless.has(u) ? 'no account logged into its mailbox' : `its old hash cannot be used on ${o.destLabel}`}), in ${renewed.file ?? '?'}`,
     );
   const kept = inv.users.filter((u, i) => {
     const check = hashChecks[i];

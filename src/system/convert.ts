@@ -16,7 +16,13 @@ import { Secret } from '../remote/quote.js';
 import { parseDotQmail, roleOf, type DeliveryLine } from '../vpopmail/dot-qmail.js';
 import type { DomainDotQmail, Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
 import { emptyInventory, withUsers } from '../vpopmail/inventory-users.js';
-import type { SystemDotQmail, SystemInventory, SystemStore, SystemUser } from './inventory-types.js';
+import type {
+  SystemDotQmail,
+  SystemHome,
+  SystemInventory,
+  SystemStore,
+  SystemUser,
+} from './inventory-types.js';
 
 export interface SystemMailSource {
   user: string;
@@ -37,7 +43,15 @@ export interface SystemConversion {
   notes: string[];
   /** Why the domain cannot be moved this way at all (nothing is changed). */
   problems: string[];
+  /**
+   * Users made for a mailbox no account logs into (an address users/assign or a prefix's .qmail
+   * delivers into a Maildir of its own): created locked, or with a new password when asked.
+   */
+  loginless: string[];
 }
+
+/** The hash a mailbox without a login of its own gets: no password matches it. */
+export const LOCKED_HASH = '!';
 
 /** vpopmail's reach: its user names (spec 2.1) and gecos (no `:`, at most 48). */
 const VPOP_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
@@ -54,11 +68,17 @@ function qualify(
   local: ReadonlySet<string>,
   notes: string[],
   where: string,
+  envnoathost: string | undefined,
 ): string {
   if (address.includes('@')) return address;
   if (local.has(address.toLowerCase())) {
     notes.push(`${where}: the forward to ${address} now names ${address.toLowerCase()}@${domain}`);
     return `${address.toLowerCase()}@${domain}`;
+  }
+  // qmail-send adds envnoathost to a bare name: the forward keeps going where it went.
+  if (envnoathost) {
+    notes.push(`${where}: the forward to ${address} now names ${address}@${envnoathost}, as qmail read it`);
+    return `${address}@${envnoathost}`;
   }
   return address;
 }
@@ -85,17 +105,26 @@ function deliveryText(lines: readonly DeliveryLine[]): string {
 export function convertSystemDomain(inv: SystemInventory): SystemConversion {
   const notCarried: SystemConversion['notCarried'] = [];
   const notes: string[] = [];
-  const local = new Set(inv.users.map((u) => u.name));
+  // qmail-send takes control/locals first: only then are the domain's local parts account names;
+  // a domain control/virtualdomains hands to a prefix has none of them as addresses.
+  const prefixed = !inv.locals && inv.virtualDomain !== undefined;
+  const local = new Set(prefixed ? [] : inv.users.map((u) => u.name));
   const mail: SystemMailSource[] = [];
   const users: InventoryUser[] = [];
   const domainFiles: DomainDotQmail[] = [];
   const problems: string[] = [];
-  // qmail-send takes control/locals first: only then are the domain's local parts account names.
-  if (!inv.locals && inv.virtualDomain !== undefined)
-    problems.push(
-      `${inv.domain} is a virtual domain on ${inv.host} (control/virtualdomains: ${inv.virtualDomain}): its addresses are ${inv.virtualDomain}-<address> and the .qmail files that answer them, not accounts; vmigrate converts only a domain of control/locals`,
+  const loginless: string[] = [];
+  if (prefixed && !inv.prefixOwner)
+    problems.push(`the source did not say whom control/virtualdomains hands ${inv.domain} to`);
+  else if (prefixed) {
+    notes.push(
+      `${inv.domain} is a virtual domain on ${inv.host} (control/virtualdomains: ${inv.virtualDomain}): each address is the .qmail file of ${inv.prefixOwner!.home} that answers it, not an account`,
     );
-  else if (!inv.locals)
+    if (inv.users.length > 0)
+      notes.push(
+        `the ${inv.users.length} account(s) of the uid range or list are not ${inv.domain}'s addresses: qmail hands the domain to ${inv.virtualDomain}`,
+      );
+  } else if (!inv.locals)
     problems.push(
       `${inv.domain} is neither in control/locals nor in control/virtualdomains on ${inv.host}: qmail there does not deliver it to accounts`,
     );
@@ -103,9 +132,11 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     notes.push(
       `${inv.domain} is in control/locals, which qmail reads before its control/virtualdomains line`,
     );
-  for (const name of inv.missing)
+  // A prefixed domain's addresses are no accounts: which accounts are mail users does not matter.
+  for (const name of prefixed ? [] : inv.missing)
     notCarried.push({ what: `user ${name}`, why: 'the user list names it, but passwd does not know it' });
-  for (const n of inv.notMailUsers) notCarried.push({ what: `account ${n.name}`, why: n.why });
+  for (const n of prefixed ? [] : inv.notMailUsers)
+    notCarried.push({ what: `account ${n.name}`, why: n.why });
 
   /** Lines of one .qmail as they will be on the destination (paths still the source's), or what is left out. */
   const carry = (
@@ -124,7 +155,10 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
         continue;
       }
       if (l.kind === 'forward') {
-        kept.push({ kind: 'forward', address: qualify(l.address, inv.domain, local, notes, where) });
+        kept.push({
+          kind: 'forward',
+          address: qualify(l.address, inv.domain, local, notes, where, inv.envnoathost),
+        });
         continue;
       }
       if (l.kind === 'maildir' || l.kind === 'mbox') {
@@ -149,7 +183,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     return kept;
   };
 
-  for (const u of inv.users) {
+  for (const u of prefixed ? [] : inv.users) {
     if (!VPOP_NAME.test(u.name)) {
       notCarried.push({ what: `user ${u.name}`, why: 'its name is not one vpopmail accepts' });
       continue;
@@ -227,7 +261,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
       flags: 0,
       gecos: gecos === '' ? u.name : gecos,
       dir: u.home,
-      quota: 'NOQUOTA',
+      quota: quotaOf(u, first, notes),
       dotQmail: lines.length === 0 || onlyOwn ? undefined : { content: deliveryText(lines), lines },
       folders: storeFolders(u.stores, first?.path, u.home),
       messages: 0,
@@ -247,8 +281,17 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
       domainFiles.push(domainFile(name, deliveryText(kept)));
     }
   }
+  if (!inv.quotaTool)
+    notes.push(
+      `${inv.host} has no quota(1): Unix disk quotas were not read (a user without a Maildir++ quota gets none)`,
+    );
+  const homes = new Map<string, SystemHome>([
+    ...inv.otherHomes.map((h): [string, SystemHome] => [h.home, h]),
+    ...inv.users.map((u): [string, SystemHome] => [u.home, u]),
+  ]);
   for (const line of inv.assign) assignLine(line);
-  for (const a of inv.aliases) {
+  if (prefixed && inv.prefixOwner) prefixAddresses(inv.prefixOwner);
+  for (const a of prefixed ? [] : inv.aliases) {
     const name = a.ext ?? '';
     if (name === 'default') {
       notCarried.push({
@@ -276,40 +319,185 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     },
     users,
   );
-  return { inventory, mail, notCarried, notes, problems };
+  return { inventory, mail, notCarried, notes, problems, loginless };
 
   /**
    * A users/assign `=` line (`=address:user:uid:gid:home:dash:ext:`): qmail-lspawn delivers that
-   * address as that account, before asking passwd. The account's own name with its own home is
-   * what passwd says anyway; another address is an alias of the account; anything else is named.
+   * address as that account into that home, reading `.qmail<dash><ext>` there, before it asks
+   * passwd. The account's own name with its own home is what passwd says anyway; anything else
+   * is the address that file answers (a prefixed domain's lines carry the prefix).
    */
   function assignLine(line: string): void {
-    const [address = '', user = '', , , home = '', dash = '', ext = ''] = line.slice(1).split(':');
-    const account = inv.users.find((u) => u.name === user);
+    const [key = '', user = '', , , home = '', dash = '', ext = ''] = line.slice(1).split(':');
     const where = `users/assign ${line}`;
-    if (!account) {
-      if (address !== '')
-        notCarried.push({
-          what: where,
-          why: `${user} is not among the accounts moved (outside the uid range or the list)`,
-        });
-      return;
-    }
-    if (home !== account.home || dash !== '' || ext !== '') {
-      notCarried.push({
-        what: where,
-        why: `it delivers ${address} through ${home}/.qmail${dash}${ext}, not as passwd does: vmigrate reads the account as passwd has it`,
-      });
-      return;
-    }
-    if (address === user) return;
-    if (local.has(address)) {
+    const pre = prefixed ? `${inv.virtualDomain ?? ''}-` : '';
+    if (!key.startsWith(pre)) return;
+    const address = key.slice(pre.length);
+    const account = inv.users.find((u) => u.name === user);
+    if (local.has(address) && address !== user) {
       notCarried.push({ what: where, why: `${address} is an account of its own` });
       return;
     }
-    domainFiles.push(domainFile(address, `&${user}@${inv.domain}\n`));
-    notes.push(`${where}: ${address}@${inv.domain} becomes an alias of ${user}@${inv.domain}`);
+    const at = homes.get(home);
+    if (!at) {
+      notCarried.push({ what: where, why: `its home ${home} was not found on ${inv.host}` });
+      return;
+    }
+    if (account && home === account.home && (dash === '' || ext === '') && !prefixed) {
+      // The account's own delivery: the address is another name of it (its forwards stay its own).
+      if (address === user) return;
+      domainFiles.push(domainFile(address, `&${user}@${inv.domain}\n`));
+      notes.push(`${where}: ${address}@${inv.domain} becomes an alias of ${user}@${inv.domain}`);
+      return;
+    }
+    addressFrom(address, at, dash === '' ? '' : ext, where);
   }
+
+  /** Every address of a prefixed domain: each .qmail file of the prefix's home that answers one. */
+  function prefixAddresses(owner: NonNullable<SystemInventory['prefixOwner']>): void {
+    const at = homes.get(owner.home) ?? (owner.home === inv.aliasHome ? aliasHome() : undefined);
+    if (!at) {
+      problems.push(`${owner.home}, where qmail delivers ${inv.domain}, could not be read on ${inv.host}`);
+      return;
+    }
+    const pre = `${owner.extPrefix}-`.replace(/^-/, '');
+    const taken = new Set(domainFiles.map((f) => f.name).concat(users.map((u) => u.name)));
+    for (const f of at.dotQmail) {
+      const ext = f.ext?.toLowerCase();
+      if (ext === undefined || !ext.startsWith(pre)) continue;
+      const address = ext.slice(pre.length);
+      const where = `${owner.home}/${f.file}`;
+      if (address === 'default' || address.endsWith('-default')) {
+        notCarried.push({
+          what: where,
+          why: `it answers ${address === 'default' ? 'every other address' : `every ${address.slice(0, -'default'.length)}* address`} of ${inv.domain}; the domain's catch-all stays vpopmail's (vdelivermail): add its deliveries by hand if they still apply`,
+        });
+        continue;
+      }
+      if (address === '' || taken.has(address)) continue;
+      addressFrom(address, at, ext, where);
+    }
+  }
+
+  function aliasHome(): SystemHome {
+    return { home: inv.aliasHome, dotQmail: inv.aliases, stores: [] };
+  }
+
+  /**
+   * What one address becomes, from the .qmail qmail-local reads for it in `home`: forwards and
+   * deliveries into a moved account's mailbox make an alias; a Maildir (or mbox) of its own a
+   * mailbox of that name without a login; a program is named.
+   */
+  function addressFrom(address: string, home: SystemHome, ext: string, where: string): void {
+    const file = dotQmailFor(home.dotQmail, ext);
+    if (!file && ext !== '') {
+      notCarried.push({
+        what: where,
+        why: `no .qmail file of ${home.home} answers it: the source bounces ${address}@${inv.domain}`,
+      });
+      return;
+    }
+    const lines =
+      file && file.content !== '' ? file.lines : parseDotQmail(inv.defaultDelivery ?? './Mailbox\n');
+    const kept: DeliveryLine[] = [];
+    const own: Array<{ kind: 'maildir' | 'mbox'; path: string }> = [];
+    for (const l of lines) {
+      if (l.kind === 'maildir' || l.kind === 'mbox') {
+        const path = absolute(home.home, l.path);
+        const owner = users.find((u) => path.replace(/\/$/, '') === `${u.dir}/Maildir`);
+        if (owner && l.kind === 'maildir')
+          kept.push({ kind: 'forward', address: `${owner.name}@${inv.domain}` });
+        else if (l.kind === 'maildir' && users.some((u) => path.startsWith(`${u.dir}/Maildir/.`)))
+          kept.push({ kind: 'maildir', path });
+        else own.push({ kind: l.kind, path: path.replace(/\/$/, '') });
+        continue;
+      }
+      kept.push(
+        ...carry(
+          undefined,
+          { ...(file ?? { file: '.qmail', ext: undefined, content: '' }), lines: [l] },
+          where,
+          undefined,
+        ),
+      );
+    }
+    if (own.length === 0) {
+      if (kept.length > 0) domainFiles.push(domainFile(address, deliveryText(kept)));
+      return;
+    }
+    for (const extra of own.slice(1))
+      notCarried.push({
+        what: `${where}: ${extra.path}`,
+        why: 'a second mail store: vmigrate moves one per mailbox',
+      });
+    const store = own[0]!;
+    const dir = store.kind === 'maildir' ? store.path.replace(/\/Maildir$/, '') : home.home;
+    const why = !VPOP_NAME.test(address)
+      ? 'its name is not one vpopmail accepts'
+      : users.some((u) => u.name === address)
+        ? `${address} is a user already`
+        : store.kind === 'maildir' && !store.path.endsWith('/Maildir')
+          ? "vmigrate moves a Maildir named Maildir only (it becomes the user's Maildir)"
+          : users.some((u) => u.dir === dir)
+            ? `its mail lies in ${dir}, another user's`
+            : undefined;
+    if (why) {
+      notCarried.push({ what: `${where}: ${store.path}`, why });
+      return;
+    }
+    const stored = home.stores.find((x) =>
+      x.kind === 'maildir'
+        ? absolute(home.home, x.path).replace(/\/$/, '') === store.path
+        : x.canonical === store.path || absolute(home.home, x.path) === store.path,
+    );
+    const folders = storeFolders(stored ? [stored] : [], store.path, home.home);
+    const delivery: DeliveryLine[] = [...kept, { kind: 'maildir', path: `${dir}/Maildir/` }];
+    users.push({
+      name: address,
+      password: new Secret(LOCKED_HASH),
+      passwordScheme: 'locked',
+      clearPassword: undefined,
+      hasClearPassword: false,
+      uidField: '1',
+      flags: 0,
+      gecos: address,
+      dir,
+      quota: 'NOQUOTA',
+      dotQmail: kept.length === 0 ? undefined : { content: deliveryText(delivery), lines: delivery },
+      folders,
+      messages: folders.reduce((n, f) => n + f.messages, 0),
+      bytes: folders.reduce((n, f) => n + f.bytes, 0),
+      extra: [],
+      mbox: store.kind === 'mbox' ? store.path : undefined,
+    });
+    mail.push({
+      user: address,
+      ...(store.kind === 'maildir' ? { maildir: store.path } : { mbox: store.path }),
+    });
+    loginless.push(address);
+    notCarried.push({
+      what: `${address}'s password`,
+      why: `${where} delivers ${address}@${inv.domain} into ${store.path}, which no account logs into: the user is created locked (--new-passwords gives it one)`,
+    });
+  }
+}
+
+/**
+ * The file qmail-local reads for an extension: `.qmail-<ext>`, then `.qmail-<ext up to a
+ * dash>-default` from the longest, then `.qmail-default`; `.qmail` for none.
+ */
+export function dotQmailFor(files: readonly SystemDotQmail[], ext: string): SystemDotQmail | undefined {
+  const find = (e: string | undefined) => files.find((f) => f.ext?.toLowerCase() === e);
+  if (ext === '') return files.find((f) => f.file === '.qmail');
+  const e = ext.toLowerCase();
+  const exact = find(e);
+  if (exact) return exact;
+  for (let i = e.length - 1; i >= 0; i--) {
+    if (e[i] !== '-') continue;
+    const hit = find(`${e.slice(0, i)}-default`);
+    if (hit) return hit;
+  }
+  return find('default');
 }
 
 function domainFile(name: string, content: string): DomainDotQmail {
@@ -322,6 +510,35 @@ function domainFile(name: string, content: string): DomainDotQmail {
     content,
     lines,
   };
+}
+
+/**
+ * The vpopmail quota of a user: the Maildir++ quota of the Maildir that is moved (what the
+ * server's mail software enforced), else the disk quota of the file system its mail lies on
+ * (its hard limit, else its soft one), which also counted the user's other files there.
+ */
+function quotaOf(u: SystemUser, moved: { kind: string; path: string } | undefined, notes: string[]): string {
+  if (moved?.kind === 'maildir' && u.maildirQuota !== undefined) {
+    const size = /(?:^|,)\s*(\d+)S/.exec(u.maildirQuota)?.[1];
+    const count = /(?:^|,)\s*(\d+)C/.exec(u.maildirQuota)?.[1];
+    if (size !== undefined) {
+      const quota = `${size}S${count !== undefined ? `,${count}C` : ''}`;
+      notes.push(
+        `${u.name}: the Maildir++ quota of its Maildir (${u.maildirQuota}) becomes its quota, ${quota}`,
+      );
+      return quota;
+    }
+    notes.push(`${u.name}: the Maildir++ quota ${JSON.stringify(u.maildirQuota)} sets no size: not carried`);
+  }
+  const where = moved?.kind === 'mbox' && moved.path.startsWith('/var/') ? moved.path : u.home;
+  const disk = u.diskQuotas.find((q) => q.path === where) ?? u.diskQuotas.find((q) => q.path === u.home);
+  const limit = disk ? disk.hardKiB || disk.softKiB : 0;
+  if (!disk || limit === 0) return 'NOQUOTA';
+  const quota = `${limit * 1024}S`;
+  notes.push(
+    `${u.name}: its disk quota on ${disk.device} (${disk.hardKiB ? 'hard' : 'soft'} limit ${limit} KiB, which counted all its files there) becomes its mailbox quota, ${quota}`,
+  );
+  return quota;
 }
 
 function describe(s: SystemStore): string {

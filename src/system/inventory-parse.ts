@@ -5,7 +5,13 @@ import { Secret } from '../remote/quote.js';
 import { parseDotQmail } from '../vpopmail/dot-qmail.js';
 import { passwordScheme } from '../vpopmail/inventory-parse.js';
 import type { FolderStats } from '../vpopmail/inventory-types.js';
-import type { SystemDotQmail, SystemInventory, SystemStore, SystemUser } from './inventory-types.js';
+import type {
+  SystemDotQmail,
+  SystemHome,
+  SystemInventory,
+  SystemStore,
+  SystemUser,
+} from './inventory-types.js';
 
 const fromHex = (hex: string) => Buffer.from(hex.trim(), 'hex').toString('utf8');
 
@@ -62,8 +68,12 @@ export function parseSystemInventory(text: string, host: string, domain: string)
     domain,
     locals: false,
     virtualDomain: undefined,
+    prefixOwner: undefined,
+    envnoathost: undefined,
+    otherHomes: [],
     defaultDelivery: undefined,
     uidMin: 1000,
+    quotaTool: false,
     assign: [],
     users: [],
     notMailUsers: [],
@@ -76,8 +86,8 @@ export function parseSystemInventory(text: string, host: string, domain: string)
   let defaultdelivery: string | undefined;
   let rc: string | undefined;
   const byName = new Map<string, SystemUser>();
-  let user: SystemUser | undefined;
-  let maildir: { path: string; lines: string[]; user: SystemUser } | undefined;
+  let user: (SystemHome & Partial<Pick<SystemUser, 'maildirQuota' | 'diskQuotas'>>) | undefined;
+  let maildir: { path: string; lines: string[]; user: SystemHome } | undefined;
   const closeMaildir = () => {
     if (!maildir) return;
     const base = maildir.path.startsWith('/')
@@ -94,7 +104,7 @@ export function parseSystemInventory(text: string, host: string, domain: string)
     maildir = undefined;
   };
   for (const line of lines.slice(1)) {
-    if (/^@@(control|assign|users|homes|alias|end)$/.test(line)) {
+    if (/^@@(control|assign|users|homes|others|alias|end)$/.test(line)) {
       closeMaildir();
       section = line.slice(2);
       user = undefined;
@@ -106,6 +116,7 @@ export function parseSystemInventory(text: string, host: string, domain: string)
         const value = rest.join(' ');
         if (key === 'locals') inv.locals = value === '1';
         else if (key === 'virtualdomain') inv.virtualDomain = value;
+        else if (key === 'envnoathost') inv.envnoathost = value.trim() || undefined;
         else if (key === 'defaultdelivery') defaultdelivery = fromHex(value);
         else if (key === 'rc') rc = fromHex(value);
         else if (key === 'uidmin' && /^\d+$/.test(value)) inv.uidMin = Number(value);
@@ -153,20 +164,47 @@ export function parseSystemInventory(text: string, host: string, domain: string)
             passwordScheme: hash === '-' ? 'none' : passwordScheme(password),
             dotQmail: [],
             stores: [],
+            diskQuotas: [],
           };
           byName.set(name, u);
           inv.users.push(u);
         }
         break;
       }
-      case 'homes': {
-        if (line.startsWith('@@user ')) {
+      case 'homes':
+      case 'others': {
+        if (line.startsWith('quota-tool ')) inv.quotaTool = line === 'quota-tool 1';
+        else if (line.startsWith('@@user ')) {
           closeMaildir();
           user = byName.get(line.slice('@@user '.length));
+        } else if (line.startsWith('@@home ')) {
+          closeMaildir();
+          user = { home: line.slice('@@home '.length), dotQmail: [], stores: [] };
+          inv.otherHomes.push(user);
+        } else if (line.startsWith('@@prefix ')) {
+          const [who = '', home = '', extPrefix = ''] = line.slice('@@prefix '.length).split('\t');
+          inv.prefixOwner = { user: who, home, extPrefix };
         } else if (!user) break;
         else if (line.startsWith('@@file ')) {
           const f = fileLine(line);
           if (f) user.dotQmail.push(f);
+        } else if (line.startsWith('@@maildirsize ')) {
+          closeMaildir();
+          const first = fromHex(line.slice('@@maildirsize '.length)).trim();
+          if (first !== '' && user.diskQuotas) user.maildirQuota = first;
+        } else if (line.startsWith('@@diskquota ')) {
+          closeMaildir();
+          const [path = '', device = '', used = '', soft = '', hard = ''] = line
+            .slice('@@diskquota '.length)
+            .split('\t');
+          if ([used, soft, hard].every((n) => /^\d+$/.test(n)))
+            user.diskQuotas?.push({
+              path,
+              device,
+              usedKiB: Number(used),
+              softKiB: Number(soft),
+              hardKiB: Number(hard),
+            });
         } else if (line.startsWith('@@maildir ')) {
           closeMaildir();
           maildir = { path: line.slice('@@maildir '.length), lines: [], user };

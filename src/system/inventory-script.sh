@@ -12,16 +12,22 @@ echo '@@vmigrate-system-inventory 1'
 echo '@@control'
 lower() { tr '[:upper:]' '[:lower:]'; }
 dl=$(printf '%s' "$d" | lower)
+vprefix=
 # qmail lower-cases the host part: a line for the domain in any case is the domain's.
+local=0
 if [ -f "$q/control/locals" ] && lower <"$q/control/locals" | grep -qxF -- "$dl"; then
-  echo 'locals 1'
-else
-  echo 'locals 0'
+  local=1
 fi
+echo "locals $local"
 if [ -f "$q/control/virtualdomains" ]; then
-  awk -v d="$dl" '{ i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == d) { print "virtualdomain " substr($0, i + 1); exit } }' \
-    "$q/control/virtualdomains"
+  vprefix=$(awk -v d="$dl" '{ i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == d) { print substr($0, i + 1); exit } }' \
+    "$q/control/virtualdomains")
+  [ -n "$vprefix" ] && echo "virtualdomain $vprefix"
 fi
+# Where qmail sends a bare name a .qmail forwards to: envnoathost, else me.
+for f in envnoathost me; do
+  [ -s "$q/control/$f" ] && { echo "envnoathost $(head -n 1 "$q/control/$f")"; break; }
+done
 if [ -f "$q/control/defaultdelivery" ]; then
   printf 'defaultdelivery '
   hex <"$q/control/defaultdelivery"
@@ -38,9 +44,12 @@ echo '@@users'
 # name, uid, gid, gecos, home, shell, the home's owner (- when there is no home), the shadow
 # hash (- when shadow has no entry); `missing<TAB>name` for a listed name passwd lacks. A user
 # list names its users; without one, every account from uidmin up. Kept in a variable: nothing
-# is written on the source, not even a temporary file.
+# is written on the source, not even a temporary file. A domain handed to a prefix has no
+# accounts for addresses: none are read.
 users=$(
-  if [ "$mode" = list ]; then
+  if [ "$local" = 0 ] && [ -n "$vprefix" ]; then
+    :
+  elif [ "$mode" = list ]; then
     while IFS= read -r u; do
       [ -n "$u" ] || continue
       getent passwd "$u" || printf 'missing:%s\n' "$u"
@@ -61,20 +70,22 @@ users=$(
 )
 printf '%s\n' "$users"
 echo '@@homes'
-# qmail-getpw delivers only to a user who owns the home: the others' homes are not read.
-printf '%s\n' "$users" | awk -F '\t' 'NF == 8 && $7 == $2 { print $1 "\t" $5 }' | while IFS="	" read -r name home; do
-  printf '@@user %s\n' "$name"
-  for f in "$home"/.qmail "$home"/.qmail-*; do
+hasquota=
+command -v quota >/dev/null 2>&1 && hasquota=1
+echo "quota-tool ${hasquota:-0}"
+# The .qmail files of a home, as @@file lines.
+files() {
+  for f in "$1"/.qmail "$1"/.qmail-*; do
     [ -f "$f" ] || continue
     printf '@@file %s ' "${f##*/}"
     hex <"$f"
   done
-  # Every place mail may lie: the usual ones, and each file delivery of the user's .qmail.
-  {
-    printf '%s\n' "./Maildir/" "./Mailbox" "/var/spool/mail/$name" "/var/mail/$name"
-    [ -f "$home/.qmail" ] && grep -E '^[./]' "$home/.qmail"
-  } | sort -u | while IFS= read -r p; do
-    case $p in /*) path=$p ;; *) path=$home/${p#./} ;; esac
+}
+# The mail stores named on stdin (as a .qmail names them: ./ relative to the home $1), each once,
+# with what it holds: a Maildir's folders counted, an mbox's From lines and lengths.
+stores() {
+  sort -u | while IFS= read -r p; do
+    case $p in /*) path=$p ;; *) path=$1/${p#./} ;; esac
     case $p in
       */)
         [ -d "$path" ] || continue
@@ -93,6 +104,73 @@ printf '%s\n' "$users" | awk -F '\t' 'NF == 8 && $7 == $2 { print $1 "\t" $5 }' 
         ;;
     esac
   done
+}
+# qmail-getpw delivers only to a user who owns the home: the others' homes are not read.
+printf '%s\n' "$users" | awk -F '\t' 'NF == 8 && $7 == $2 { print $1 "\t" $5 }' | while IFS="	" read -r name home; do
+  printf '@@user %s\n' "$name"
+  files "$home"
+  # Every place mail may lie: the usual ones, and each file delivery of the user's .qmail.
+  {
+    printf '%s\n' "./Maildir/" "./Mailbox" "/var/spool/mail/$name" "/var/mail/$name"
+    [ -f "$home/.qmail" ] && grep -E '^[./]' "$home/.qmail"
+  } | stores "$home"
+  # A quota, where one is set: the Maildir++ definition (the first line of maildirsize), and the
+  # disk quota of the file systems holding the home and the spool (quota's limits, in KiB).
+  if [ -f "$home/Maildir/maildirsize" ]; then
+    printf '@@maildirsize '
+    head -n 1 -- "$home/Maildir/maildirsize" | hex
+  fi
+  if [ -n "$hasquota" ]; then
+    for p in "$home" "/var/spool/mail/$name" "/var/mail/$name"; do
+      [ -e "$p" ] || continue
+      dev=$(df -P -- "$p" 2>/dev/null | awk 'NR == 2 { print $1 }')
+      [ -n "$dev" ] || continue
+      quota -w -v -p -u -- "$name" 2>/dev/null |
+        awk -v p="$p" -v d="$dev" '$1 == d { gsub(/\*/, "", $2); printf "@@diskquota %s\t%s\t%s\t%s\t%s\n", p, d, $2, $3, $4; exit }'
+    done
+  fi
+done
+# Homes qmail delivers the domain's mail into that are no account's of the list: those users/assign
+# `=` lines name, and the one control/virtualdomains hands the domain to (qmail-getpw's rule: the
+# longest `-` prefix of the prefix that is an account owning its home, else the alias user).
+echo '@@others'
+{
+  [ -f "$q/users/assign" ] && grep '^=' "$q/users/assign" | cut -d: -f5
+  if [ -n "$vprefix" ]; then
+    rest=$vprefix
+    while :; do
+      pw=$(getent passwd "$rest" 2>/dev/null)
+      uid=$(printf '%s' "$pw" | cut -d: -f3)
+      home=$(printf '%s' "$pw" | cut -d: -f6)
+      if [ -n "$pw" ] && [ "$uid" != 0 ] && [ "$(stat -c %u -- "$home" 2>/dev/null)" = "$uid" ]; then
+        printf '@@prefix %s\t%s\t%s\n' "$rest" "$home" "${vprefix#"$rest"}"
+        echo "$home"
+        break
+      fi
+      case $rest in *-*) rest=${rest%-*} ;; *) rest= ; break ;; esac
+    done
+    if [ -z "$rest" ]; then
+      home=$(getent passwd alias | cut -d: -f6)
+      printf '@@prefix alias\t%s\t-%s\n' "${home:-$q/alias}" "$vprefix"
+      echo "${home:-$q/alias}"
+    fi
+  fi
+} | while IFS= read -r h; do
+  case $h in @@prefix*) printf '%s\n' "$h"; continue ;; esac
+  [ -n "$h" ] && [ -d "$h" ] || continue
+  case $seen in *"
+$h
+"*) continue ;; esac
+  seen="$seen
+$h
+"
+  printf '%s\n' "$users" | awk -F '\t' -v h="$h" 'NF == 8 && $5 == h && $7 == $2 { f = 1 } END { exit !f }' && continue
+  printf '@@home %s\n' "$h"
+  files "$h"
+  {
+    echo ./Maildir/
+    cat "$h"/.qmail "$h"/.qmail-* 2>/dev/null | grep -E '^[./]'
+  } | stores "$h"
 done
 echo '@@alias'
 ahome=$(getent passwd alias | cut -d: -f6)

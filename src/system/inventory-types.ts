@@ -40,19 +40,36 @@ export type SystemStore =
       format: 'mboxrd' | 'mboxcl2';
     };
 
-export interface SystemUser {
+/** A directory qmail-local delivers into: its .qmail files and the mail stores they name. */
+export interface SystemHome {
+  home: string;
+  dotQmail: SystemDotQmail[];
+  stores: SystemStore[];
+}
+
+export interface SystemUser extends SystemHome {
   name: string;
   uid: number;
   gid: number;
   gecos: string;
-  home: string;
   shell: string;
   password: Secret;
   /** From the hash's prefix: md5-crypt, sha512-crypt, yescrypt, locked, none, other, … */
   passwordScheme: string;
-  dotQmail: SystemDotQmail[];
-  /** Every place mail of the user lies (the usual ones and each file delivery of ~/.qmail). */
-  stores: SystemStore[];
+  /** The first line of ~/Maildir/maildirsize: the Maildir++ quota (`<bytes>S[,<count>C]`). */
+  maildirQuota?: string | undefined;
+  /** The user's disk quota on the file systems of its home and spool, as `quota` reports it. */
+  diskQuotas: DiskQuota[];
+}
+
+export interface DiskQuota {
+  /** The home or the spool mbox it was asked for. */
+  path: string;
+  device: string;
+  /** KiB, as quota reports blocks; 0 = no limit. */
+  usedKiB: number;
+  softKiB: number;
+  hardKiB: number;
 }
 
 export interface SystemInventory {
@@ -64,12 +81,23 @@ export interface SystemInventory {
   locals: boolean;
   /** control/virtualdomains' target for the domain, when it has one. */
   virtualDomain: string | undefined;
+  /**
+   * Whom qmail-getpw hands that prefix to: the account whose home answers (or `alias`), and the
+   * extension its addresses get before their own name (`-ex` for `joe-ex`, `` for `joe`).
+   */
+  prefixOwner: { user: string; home: string; extPrefix: string } | undefined;
+  /** Where qmail sends a forward to a bare name: control/envnoathost, else control/me. */
+  envnoathost: string | undefined;
+  /** Homes that users/assign lines or the prefix name and no listed account has, read the same way. */
+  otherHomes: SystemHome[];
   /** What qmail delivers to a user without a .qmail (control/defaultdelivery, or qmail-start's argument in rc). */
   defaultDelivery: string | undefined;
   uidMin: number;
   /** users/assign's `=` lines (exact addresses mapped to accounts). */
   assign: string[];
   users: SystemUser[];
+  /** The source has quota(1): disk quotas were asked for (none set otherwise is not known). */
+  quotaTool: boolean;
   /** Accounts in the range (or listed) that qmail does not deliver to, and why. */
   notMailUsers: Array<{ name: string; why: string }>;
   /** Names of a user list that passwd does not know. */

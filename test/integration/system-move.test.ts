@@ -15,6 +15,9 @@ import { useMailHosts } from '../helpers/vpopmail.js';
 import { findTrafficIds, sendMessage, waitForLocalDeliveries } from '../lab/mail-traffic.js';
 import {
   loadSystemDomain,
+  PREFIX_BOX_MESSAGES,
+  PREFIX_DOMAIN,
+  SHARED_MESSAGES,
   SYSTEM_DOMAIN,
   SYSTEM_UID_MIN,
   SYSTEM_USERS,
@@ -124,6 +127,17 @@ describe('move --from-system', () => {
       expect(got.sort(sortBy), u.name).toEqual(expectedMessages(u).sort(sortBy));
     }
 
+    // The shared mailbox users/assign delivered into: a user of its own, locked (no account logged in).
+    expect((await hosts.new.vp('vuserinfo', '-p', `shared@${SYSTEM_DOMAIN}`)).stdout.trim()).toBe('!');
+    const shared = await hosts.new.sh(
+      `cd "$(${hosts.new.home}/bin/vuserinfo -d shared@${SYSTEM_DOMAIN})/Maildir/cur" && cat * | sha256sum | cut -c1-64`,
+    );
+    expect(shared.stdout.trim()).toBe(sha(SHARED_MESSAGES.join('')));
+    // The Maildir++ quota of ann's Maildir is her quota.
+    expect((await hosts.new.vp('vuserinfo', '-q', `sysann@${SYSTEM_DOMAIN}`)).stdout.trim()).toBe(
+      '52428800S,5000C',
+    );
+
     expect(before).toMatch(/^\/home\/sysbob\/Mailbox 600 5002 5002 11141432 /m);
     expect(await sourceState()).toBe(before);
 
@@ -135,6 +149,9 @@ describe('move --from-system', () => {
       [`sysann-lists@${SYSTEM_DOMAIN}`, ['sysann/Maildir/.Lists/new']],
       [`syscarl@${SYSTEM_DOMAIN}`, ['sysann/Maildir/new', 'syscarl/Maildir/new']],
       [`sysdora@${SYSTEM_DOMAIN}`, ['sysdora/Maildir/new']],
+      // users/assign: sales through fred's .qmail-sales, shared into its own mailbox.
+      [`sales@${SYSTEM_DOMAIN}`, ['sysann/Maildir/new', 'sysfred/Maildir/.Sales/new']],
+      [`shared@${SYSTEM_DOMAIN}`, ['shared/Maildir/new']],
     ];
     for (const [rcpt] of cases)
       expect(
@@ -165,6 +182,9 @@ describe('move --from-system', () => {
     expect(first.stdout).toContain(
       `sysed@system.example: a new random password (its old hash cannot be used on new), in ${path}`,
     );
+    expect(first.stdout).toContain(
+      `shared@system.example: a new random password (no account logged into its mailbox), in ${path}`,
+    );
     const line = readFileSync(path, 'utf8')
       .split('\n')
       .find((l) => l.startsWith('sysed@'));
@@ -186,6 +206,39 @@ describe('move --from-system', () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout).toContain('no changes needed');
     expect(readFileSync(path, 'utf8')).toContain(`sysed@system.example\t${clear}\t${hash}`);
+  });
+
+  it('moves a domain control/virtualdomains hands to a prefix: its .qmail files are its addresses', async () => {
+    await hosts.new.vp('vdeldomain', PREFIX_DOMAIN);
+    const state = freshStateDir();
+    const prefixMove = ['move', PREFIX_DOMAIN, '--from', 'old', '--to', 'new', '--from-system'];
+    const plan = runLabCli([...prefixMove, '--dry-run'], { state });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('not carried: /home/sysvirt/.qmail-px-run: |/usr/bin/true');
+    expect(plan.stdout).toContain('not carried: /home/sysvirt/.qmail-px-default');
+    try {
+      const r = runLabCli([...prefixMove, '--new-passwords', '--checksum'], { state });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain(
+        'box@prefix.example: a new random password (no account logged into its mailbox)',
+      );
+      const dir = (await hosts.new.vp('vdominfo', '-d', PREFIX_DOMAIN)).stdout.trim();
+      // The forward to a bare name goes where qmail sent it: the name at old's envnoathost (me).
+      const info = await hosts.new.sh(`cat ${dir}/.qmail-info`);
+      expect(info.stdout).toBe('&sysann@system.example\n&joe@old.lab.example\n');
+      const box = await hosts.new.sh(
+        `cd "$(${hosts.new.home}/bin/vuserinfo -d box@${PREFIX_DOMAIN})/Maildir/new" && cat * | sha256sum | cut -c1-64`,
+      );
+      expect(box.stdout.trim()).toBe(sha(PREFIX_BOX_MESSAGES.join('')));
+      const [line] = readFileSync(join(state, 'new-passwords', `${PREFIX_DOMAIN}-new.txt`), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('box@'));
+      expect((await hosts.new.vp('vuserinfo', '-p', `box@${PREFIX_DOMAIN}`)).stdout.trim()).toBe(
+        line?.split('\t')[2],
+      );
+    } finally {
+      await hosts.new.vp('vdeldomain', PREFIX_DOMAIN);
+    }
   });
 
   it('continues after kill -9 in the transfer with what the run recorded (the accounts, the choices)', async () => {
@@ -222,7 +275,10 @@ describe('move --from-system', () => {
     const verdicts = result.domains[0]?.verify ?? [];
     expect(verdicts.flatMap((v) => v.problems)).toEqual([]);
     expect(new Set(verdicts.map((v) => v.label.split('@')[0]))).toEqual(
-      new Set(SYSTEM_USERS.filter((u) => !u.foreignHome && u.name !== 'sysed').map((u) => u.name)),
+      new Set([
+        ...SYSTEM_USERS.filter((u) => !u.foreignHome && u.name !== 'sysed').map((u) => u.name),
+        'shared',
+      ]),
     );
   });
 });

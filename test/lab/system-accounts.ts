@@ -13,6 +13,8 @@ import { quote } from '../../src/remote/quote.js';
 export const SYSTEM_DOMAIN = 'system.example';
 /** The lowest uid of the fixture's mail users (the lab operator's account is below it). */
 export const SYSTEM_UID_MIN = 5000;
+/** A domain control/virtualdomains hands to a prefix of an account below the range (sysvirt-px). */
+export const PREFIX_DOMAIN = 'prefix.example';
 
 export interface SystemMessage {
   text: string;
@@ -35,6 +37,8 @@ export interface SystemUser {
   extensions?: Record<string, string>;
   /** Messages in ~/Maildir by folder ('' = INBOX). */
   maildir?: Record<string, string[]>;
+  /** ~/Maildir/maildirsize, a Maildir++ quota. */
+  maildirsize?: string;
   /** An mbox: its path (relative to the home, or absolute) and its messages. */
   mbox?: { path: string; messages: SystemMessage[] };
   /** The home belongs to root: qmail-getpw does not deliver to such a user. */
@@ -56,6 +60,7 @@ export const SYSTEM_USERS: SystemUser[] = [
       '.Lists': ['Subject: list mail\n\nfrom a list\n'],
     },
     extensions: { lists: './Maildir/.Lists/\n' },
+    maildirsize: '52428800S,5000C\n109 4\n',
   },
   {
     name: 'sysbob',
@@ -114,7 +119,8 @@ export const SYSTEM_USERS: SystemUser[] = [
     clear: 'fred-secret',
     salt: '$6$fredsalt$',
     dotQmail: '|/usr/local/bin/myfilter --user fred\n./Maildir/\n',
-    maildir: { '': ['Subject: filtered\n\nfiltered\n'] },
+    extensions: { sales: '&sysann\n./Maildir/.Sales/\n' },
+    maildir: { '': ['Subject: filtered\n\nfiltered\n'], '.Sales': ['Subject: an order\n\nsales\n'] },
   },
   {
     name: 'sysgus',
@@ -132,6 +138,27 @@ export const SYSTEM_ALIASES: Record<string, string> = {
   info: `&sysbob@${SYSTEM_DOMAIN}\n`,
   'mailer-daemon': 'sysann\n',
 };
+
+/**
+ * users/assign `=` lines: an address delivered through an extension of fred's, and one into a
+ * directory that is no account's home (a shared mailbox nobody logs into).
+ */
+export const SYSTEM_ASSIGN = [
+  '=sales:sysfred:5006:5006:/home/sysfred:-:sales:',
+  '=shared:sysfred:5006:5006:/home/sysshared:::',
+];
+
+/** The shared mailbox's messages (/home/sysshared/Maildir). */
+export const SHARED_MESSAGES = ['Subject: shared one\n\nfor all\n', 'Subject: shared two\n\nfor all again\n'];
+
+/** The prefix domain's account and its files: each `.qmail-px-<address>` is an address of PREFIX_DOMAIN. */
+export const PREFIX_FILES: Record<string, string> = {
+  'px-info': `&sysann@${SYSTEM_DOMAIN}\n&joe\n`,
+  'px-box': './box/Maildir/\n',
+  'px-default': './Maildir/\n',
+  'px-run': '|/usr/bin/true\n',
+};
+export const PREFIX_BOX_MESSAGES = ['Subject: in the box\n\nboxed\n'];
 
 /** A daemon account below the uid range: never a mail user. */
 const DAEMON = 'sysdaemon:x:150:150:daemon:/var/lib/sysdaemon:/usr/sbin/nologin';
@@ -184,6 +211,7 @@ export async function loadSystemDomain(remote: Remote, qmail: string): Promise<v
         put(`${dir}/${n % 2 ? 'cur' : 'new'}/17330${n}0000.M${n}P1.old${n % 2 ? ':2,S' : ''}`, m, own, '600');
       }
     }
+    if (u.maildirsize) put(`${home}/Maildir/maildirsize`, u.maildirsize, own, '600');
     if (u.maildir) lines.push(`chown -R ${own} ${home}/Maildir && chmod -R go-rwx ${home}/Maildir`);
     if (u.mbox) {
       const path = u.mbox.path.startsWith('/') ? u.mbox.path : `${home}/${u.mbox.path}`;
@@ -199,6 +227,29 @@ export async function loadSystemDomain(remote: Remote, qmail: string): Promise<v
   );
   for (const [name, text] of Object.entries(SYSTEM_ALIASES))
     put(`${qmail}/alias/.qmail-${name}`, text, '7790:7790');
+  // The shared mailbox users/assign names, and the lines (before the file's closing dot).
+  put('/home/sysshared/.qmail', './Maildir/\n', '5006:5006');
+  SHARED_MESSAGES.forEach((m, i) =>
+    put(`/home/sysshared/Maildir/cur/17331${i}0000.M${i}P1.old:2,S`, m, '5006:5006', '600'),
+  );
+  lines.push(
+    'mkdir -p /home/sysshared/Maildir/new /home/sysshared/Maildir/tmp && chown -R 5006:5006 /home/sysshared',
+    `a=${qmail}/users/assign; touch "$a"; { grep -v '^\\.$' "$a"; printf '%s\\n' ${SYSTEM_ASSIGN.map(quote).join(' ')} .; } > "$a.new" && mv "$a.new" "$a"`,
+  );
+  // The prefix domain: an account below the range, its .qmail-px-* files, the virtualdomains line.
+  lines.push(
+    "echo 'sysvirt:x:4900:4900:Virtual Prefix:/home/sysvirt:/usr/sbin/nologin' >> /etc/passwd",
+    'mkdir -p /home/sysvirt && chown 4900:4900 /home/sysvirt',
+    `echo ${PREFIX_DOMAIN}:sysvirt-px >> ${qmail}/control/virtualdomains`,
+  );
+  for (const [ext, text] of Object.entries(PREFIX_FILES))
+    put(`/home/sysvirt/.qmail-${ext}`, text, '4900:4900');
+  PREFIX_BOX_MESSAGES.forEach((m, i) =>
+    put(`/home/sysvirt/box/Maildir/new/17332${i}0000.M${i}P1.old`, m, '4900:4900', '600'),
+  );
+  lines.push(
+    'mkdir -p /home/sysvirt/box/Maildir/cur /home/sysvirt/box/Maildir/tmp && chown -R 4900:4900 /home/sysvirt/box',
+  );
   const r = await remote.exec(['sh', '-s'], { stdin: lines.join('\n') });
   if (r.code !== 0) throw new Error(`loading ${SYSTEM_DOMAIN} on ${remote.label} failed: ${r.stderr}`);
 }

@@ -8,7 +8,8 @@ import { convertSystemDomain } from '../../src/system/convert.js';
 import { defaultDeliveryOf, parseSystemInventory } from '../../src/system/inventory-parse.js';
 import { parseUserList, systemScopeOf } from '../../src/migration/system-source.js';
 import { UsageError } from '../../src/errors.js';
-import { SYSTEM_INVENTORY_OUTPUT } from '../helpers/system-inventory-sample.js';
+import { PREFIX_INVENTORY_OUTPUT, SYSTEM_INVENTORY_OUTPUT } from '../helpers/system-inventory-sample.js';
+import { dotQmailFor } from '../../src/system/convert.js';
 
 const inv = parseSystemInventory(SYSTEM_INVENTORY_OUTPUT, 'old', 'system.example');
 
@@ -95,6 +96,7 @@ describe('a system domain as a vpopmail domain', () => {
       { user: 'sysdora', maildir: '/home/sysdora/Maildir' },
       { user: 'sysed', maildir: '/home/sysed/Maildir' },
       { user: 'sysfred', maildir: '/home/sysfred/Maildir' },
+      { user: 'shared', maildir: '/home/sysshared/Maildir' },
     ]);
   });
 
@@ -113,7 +115,10 @@ describe('a system domain as a vpopmail domain', () => {
       ['.qmail-info', '&sysbob@system.example\n'],
       ['.qmail-mailer-daemon', '&sysann@system.example\n'],
       ['.qmail-postmaster', '&sysann@system.example\n'],
+      // users/assign =sales: fred's .qmail-sales, which also answers sysfred-sales.
+      ['.qmail-sales', '&sysann@system.example\n/home/sysfred/Maildir/.Sales/\n'],
       ['.qmail-sysann-lists', '/home/sysann/Maildir/.Lists/\n'],
+      ['.qmail-sysfred-sales', '&sysann@system.example\n/home/sysfred/Maildir/.Sales/\n'],
     ]);
     expect(c.notes).toContain(
       '~alias/.qmail-postmaster: the forward to sysann now names sysann@system.example',
@@ -133,9 +138,54 @@ describe('a system domain as a vpopmail domain', () => {
     expect(c.notCarried.map((n) => n.what)).toEqual([
       'account sysgus',
       "sysfred's .qmail: |/usr/local/bin/myfilter --user fred",
+      "shared's password",
     ]);
     expect(c.notCarried[0]?.why).toMatch(/belongs to uid 0/);
     expect(c.notCarried[1]?.why).toMatch(/ran as the Unix user/);
+    expect(c.notCarried[2]?.why).toMatch(/which no account logs into: the user is created locked/);
+  });
+
+  it('makes a mailbox nobody logs into (users/assign into another directory) a locked user', () => {
+    expect(c.loginless).toEqual(['shared']);
+    expect(user('shared')).toMatchObject({
+      dir: '/home/sysshared',
+      passwordScheme: 'locked',
+      messages: 2,
+      dotQmail: undefined,
+    });
+    expect(user('shared')?.password.value).toBe('!');
+  });
+
+  it('takes the quota of the Maildir++ definition, else the disk quota of where the mail lies', () => {
+    expect(user('sysann')?.quota).toBe('52428800S,5000C');
+    expect(user('sysdora')?.quota).toBe('NOQUOTA');
+    expect(c.notes).toContain(
+      'old has no quota(1): Unix disk quotas were not read (a user without a Maildir++ quota gets none)',
+    );
+    // `quota -w -v -p` lines as the script passes them on (a home's, a spool's): KiB limits.
+    const withDisk = convertSystemDomain(
+      parseSystemInventory(
+        SYSTEM_INVENTORY_OUTPUT.replace('quota-tool 0', 'quota-tool 1')
+          .replace(
+            '@@user sysdora\n',
+            '@@user sysdora\n@@diskquota /home/sysdora\t/dev/sda3\t24\t100000\t120000\n',
+          )
+          .replace(
+            '@@user syscarl\n',
+            '@@user syscarl\n@@diskquota /home/syscarl\t/dev/sda3\t8\t0\t0\n@@diskquota /var/spool/mail/syscarl\t/dev/sda2\t4\t2048\t0\n',
+          ),
+        'old',
+        'system.example',
+      ),
+    );
+    const q = (name: string) => withDisk.inventory.users.find((u) => u.name === name)?.quota;
+    expect(q('sysdora')).toBe(`${120000 * 1024}S`);
+    // The spool's file system holds carl's mbox: its soft limit, the only one set.
+    expect(q('syscarl')).toBe(`${2048 * 1024}S`);
+    expect(q('sysann')).toBe('52428800S,5000C');
+    expect(withDisk.notes).toContain(
+      `sysdora: its disk quota on /dev/sda3 (hard limit 120000 KiB, which counted all its files there) becomes its mailbox quota, ${120000 * 1024}S`,
+    );
   });
 });
 
@@ -147,7 +197,7 @@ describe('how qmail routes the domain', () => {
     expect(convertSystemDomain(inv).problems).toEqual([]);
     const virtual = variant((t) => t.replace('locals 1', 'locals 0\nvirtualdomain joe'));
     expect(virtual.problems).toEqual([
-      expect.stringContaining('is a virtual domain on old (control/virtualdomains: joe)'),
+      'the source did not say whom control/virtualdomains hands system.example to',
     ]);
     expect(variant((t) => t.replace('locals 1', 'locals 0')).problems).toEqual([
       expect.stringContaining('neither in control/locals nor in control/virtualdomains'),
@@ -186,6 +236,46 @@ describe('how qmail routes the domain', () => {
     expect(c.notCarried.map((n) => n.what)).not.toContain(
       'users/assign =sysann:sysann:5001:5001:/home/sysann:::',
     );
+  });
+});
+
+describe('a domain control/virtualdomains hands to a prefix', () => {
+  const pinv = parseSystemInventory(PREFIX_INVENTORY_OUTPUT, 'old', 'prefix.example');
+  const p = convertSystemDomain(pinv);
+
+  it('reads whom qmail-getpw hands the prefix to, and where bare names go', () => {
+    expect(pinv.virtualDomain).toBe('sysvirt-px');
+    expect(pinv.prefixOwner).toEqual({ user: 'sysvirt', home: '/home/sysvirt', extPrefix: '-px' });
+    expect(pinv.envnoathost).toBe('old.lab.example');
+    expect(p.problems).toEqual([]);
+  });
+
+  it('makes each .qmail-px-<address> an address: forwards an alias, a Maildir a locked mailbox', () => {
+    expect(p.inventory.dotQmail.map((d) => [d.file, d.content])).toEqual([
+      ['.qmail-info', '&sysann@system.example\n&joe@old.lab.example\n'],
+    ]);
+    expect(p.inventory.users.map((u) => [u.name, u.dir, u.passwordScheme, u.messages])).toEqual([
+      ['box', '/home/sysvirt/box', 'locked', 1],
+    ]);
+    expect(p.mail).toEqual([{ user: 'box', maildir: '/home/sysvirt/box/Maildir' }]);
+    // The uid range's accounts are not the domain's: none of them is a user, none is named.
+    expect(p.notCarried.map((n) => n.what)).toEqual([
+      "box's password",
+      '/home/sysvirt/.qmail-px-default',
+      '/home/sysvirt/.qmail-px-run: |/usr/bin/true',
+    ]);
+    expect(p.notCarried[1]?.why).toMatch(/every other address of prefix.example/);
+  });
+
+  it('finds the file qmail-local reads for an extension, defaults included', () => {
+    const files = parseSystemInventory(PREFIX_INVENTORY_OUTPUT, 'old', 'prefix.example').otherHomes.find(
+      (h) => h.home === '/home/sysvirt',
+    )!.dotQmail;
+    expect(dotQmailFor(files, 'px-info')?.file).toBe('.qmail-px-info');
+    expect(dotQmailFor(files, 'px-nobody')?.file).toBe('.qmail-px-default');
+    expect(dotQmailFor(files, 'PX-Box')?.file).toBe('.qmail-px-box');
+    expect(dotQmailFor(files, 'other')).toBeUndefined();
+    expect(dotQmailFor(files, '')).toBeUndefined();
   });
 });
 
