@@ -45,7 +45,7 @@ export default class Verify extends DomainsCommand<VerifyResult> {
           concurrency: flags.concurrency,
           checksum: flags.checksum,
         },
-        this.records.copied,
+        this.records,
       );
       return { outcome: result.problems > 0 ? 'different' : 'ok', data: result };
     };

@@ -13,6 +13,8 @@ export interface HostCheckRow {
   capabilities: Capabilities | undefined;
   /** Requirements the host does not meet (vmigrate cannot work with it). */
   problems: string[];
+  /** Without vpopmail, still fit as the source of `move --from-system` (qmail, GNU tools, root). */
+  systemSource: boolean;
   error: (ErrorReport & { outcome: Outcome }) | undefined;
 }
 
@@ -26,6 +28,7 @@ async function checkOne(session: HostSession, arg: string): Promise<HostCheckRow
     hostKey: undefined,
     capabilities: undefined,
     problems: [],
+    systemSource: false,
     error: undefined,
   };
   try {
@@ -38,6 +41,7 @@ async function checkOne(session: HostSession, arg: string): Promise<HostCheckRow
     if (key) row.hostKey = { type: key.keyType, fingerprint: key.fingerprint, recordedIn: key.recordedIn };
     row.capabilities = await probe(remote, { vpopmailDir: spec.vpopmailDir, qmailDir: spec.qmailDir });
     row.problems = missingRequirements(row.capabilities);
+    row.systemSource = missingRequirements(row.capabilities, 'system').length === 0;
     row.ok = row.problems.length === 0;
   } catch (err) {
     row.error = { ...describeError(err), outcome: outcomeOf(err) };

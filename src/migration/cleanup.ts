@@ -5,16 +5,22 @@
  * the operator's confirmation; then vpopmail's own vdeldomain (alias domains go with it).
  */
 import { PreconditionError, UsageError, VerificationError, type Outcome } from '../errors.js';
-import { openPair } from '../hosts/open-hosts.js';
+import { openPair, type HostPair } from '../hosts/open-hosts.js';
+import { readFileState } from '../remote/file-state.js';
+import type { CutoverRecord } from '../state/cutovers.js';
+import type { Inventory } from '../vpopmail/inventory-types.js';
 import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
 import type { Records } from '../state/records.js';
 import { assignedDomains } from '../vpopmail/assign.js';
 import { readInventory } from '../vpopmail/inventory.js';
 import { validateDomain } from '../vpopmail/names.js';
-import { pendingFor } from '../vpopmail/qmail-control.js';
+import { pendingFor, withoutLocals } from '../vpopmail/qmail-control.js';
 import { readQmailQueue } from '../vpopmail/qmail-send.js';
 import { requireFitHosts } from './preflight.js';
+import { sourceReaderFor } from './source-reader.js';
+import { makeChange } from './cutover-changes.js';
+import { sourceSide } from './cutover.js';
 import { verifyDomain } from './verify-domain.js';
 
 export interface CleanupAsk {
@@ -39,6 +45,8 @@ export interface CleanupResult {
   removed: string[];
   /** The source's messages, each found on the destination by the verify that came first. */
   verifiedMessages: number;
+  /** A system source's accounts, left as they are (`user: where its mail lies`), for the operator to remove. */
+  kept?: string[];
   seconds: number;
 }
 
@@ -58,7 +66,14 @@ export async function runCleanup(ask: CleanupAsk, env: CleanupEnv): Promise<Clea
       },
     );
   const hosts = await openPair(env.session, ask.from, ask.to);
-  requireFitHosts(hosts);
+  const reader = sourceReaderFor(
+    hosts,
+    domain,
+    env.records.runs.lastCopyRequest(domain, ask.from, ask.to),
+    env.records.file,
+    cutover.plan.systemForm,
+  );
+  requireFitHosts(hosts, reader.kind);
   const names = cutover.plan.names;
   const waiting = pendingFor(
     await readQmailQueue(hosts.source.remote, cutover.plan.qmailDir),
@@ -74,7 +89,7 @@ export async function runCleanup(ask: CleanupAsk, env: CleanupEnv): Promise<Clea
       },
     );
   const [source, dest] = await Promise.all([
-    readInventory(hosts.source.remote, hosts.source.caps, domain),
+    reader.read(),
     readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
   const where = { source: ask.from, destination: ask.to, domain };
@@ -89,6 +104,16 @@ export async function runCleanup(ask: CleanupAsk, env: CleanupEnv): Promise<Clea
       `verify --checksum finds ${problems} difference(s) between ${ask.from} and ${ask.to} for ${domain}; nothing was removed`,
       { hint: `see them with vmigrate verify ${domain} --from ${ask.from} --to ${ask.to} --checksum` },
     );
+  const verifiedMessages = verdicts.reduce(
+    (n, v) => n + v.folders.reduce((m, f) => m + f.source.messages, 0),
+    0,
+  );
+  if (reader.kind === 'system')
+    return {
+      ...(await closeSystemDomain(hosts, cutover, source, env)),
+      verifiedMessages,
+      seconds: (Date.now() - started) / 1000,
+    };
   const removed = [domain, ...source.aliasDomains];
   const ok = await env.confirm(
     `Remove ${removed.join(', ')} from ${ask.from} with vdeldomain: its ${source.totals.users} mailbox(es) and ${source.totals.messages} message(s) there are deleted for good (every one is on ${ask.to}).`,
@@ -111,7 +136,53 @@ export async function runCleanup(ask: CleanupAsk, env: CleanupEnv): Promise<Clea
     domain,
     outcome: 'ok',
     removed,
-    verifiedMessages: verdicts.reduce((n, v) => n + v.folders.reduce((m, f) => m + f.source.messages, 0), 0),
+    verifiedMessages,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/**
+ * A system domain's cleanup: the source stops accepting it (its rcpthosts or morercpthosts line
+ * goes, journaled like the cutover's changes), and nothing of the accounts is touched — they
+ * may be people's logins — but each is listed, with where its mail lies, for the operator.
+ */
+async function closeSystemDomain(
+  hosts: HostPair,
+  cutover: CutoverRecord,
+  source: Inventory,
+  env: CleanupEnv,
+): Promise<Pick<CleanupResult, 'domain' | 'outcome' | 'removed' | 'kept'>> {
+  const domain = cutover.domain;
+  const kept = source.users.map((u) => `${u.name}: ${u.mbox ?? `${u.dir}/Maildir`}`);
+  const ok = await env.confirm(
+    `Remove ${domain} from rcpthosts on ${cutover.source}: it then refuses the domain's mail. Its ${source.users.length} Unix account(s) and their mail stay as they are (listed after).`,
+    domain,
+  );
+  if (!ok) throw new UsageError('not confirmed: nothing was removed');
+  const side = sourceSide(hosts, cutover.plan);
+  const journal = { cutovers: env.records.cutovers, id: cutover.id };
+  const qmail = cutover.plan.qmailDir;
+  let removed = false;
+  for (const name of ['rcpthosts', 'morercpthosts']) {
+    const path = `${qmail}/control/${name}`;
+    const before = await readFileState(hosts.source.remote, path, 'file');
+    const edit = withoutLocals(before.content.toString('latin1'), [domain]);
+    if (!before.exists || edit.removed.length === 0) continue;
+    await makeChange(
+      side,
+      journal,
+      path,
+      { kind: 'file', ...before },
+      { kind: 'file', ...before, content: Buffer.from(edit.text, 'latin1') },
+    );
+    // qmail-smtpd reads morercpthosts.cdb, not the text.
+    if (name === 'morercpthosts') await hosts.source.remote.run([`${qmail}/bin/qmail-newmrh`]);
+    removed = true;
+  }
+  env.records.cutovers.setState(cutover.id, 'cleaned');
+  env.log.info(
+    { domain, removedFromRcpthosts: removed, accounts: source.users.length },
+    'closed on the source',
+  );
+  return { domain, outcome: 'ok', removed: removed ? [domain] : [], kept };
 }

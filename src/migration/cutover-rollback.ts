@@ -69,7 +69,8 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
       `${domain} was removed from ${ask.from} after its cutover (cleanup): there is nothing to roll back to`,
     );
   const hosts: HostPair = await openPair(env.session, ask.from, ask.to);
-  requireFitHosts(hosts);
+  const system = runs.lastCopyRequest(domain, ask.from, ask.to)?.fromSystem !== undefined;
+  requireFitHosts(hosts, system ? 'system' : 'vpopmail');
   const run = runs.create('rollback', oneDomainRequest(domain, ask));
   env.started?.(run);
   cutovers.setState(record.id, 'rolling-back', run.id);
@@ -110,7 +111,8 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
   const destLock = await lockOn(hosts.dest);
   let lock: Awaited<ReturnType<typeof lockOn>>;
   try {
-    lock = await lockOn(hosts.source);
+    // A system source has no vpopmail directory to lock, and nothing is copied back into it.
+    lock = system ? destLock : await lockOn(hosts.source);
   } catch (error) {
     await destLock.release().catch(() => undefined);
     throw error;
@@ -138,7 +140,14 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
       await undo(isRoutes);
       finish('rollback-routes');
     }
-    if (!done.has('rollback-copied-back')) {
+    if (system && !done.has('rollback-copied-back')) {
+      // Unix accounts own their mail, each with its uid, in Maildirs and mboxes: vmigrate writes
+      // only vpopmail domains, so what new received meanwhile is left there, and said so.
+      result.left.push(
+        `Mail ${ask.to} received for ${domain} since the cutover stays there: vmigrate does not write into Unix accounts. Copy it into the accounts by hand (where each user's Maildir is on ${ask.to}: vuserinfo -d user@${domain}).`,
+      );
+      finish('rollback-copied-back', { copied: 0, skipped: 'system source' });
+    } else if (!done.has('rollback-copied-back')) {
       const back: HostPair = { source: hosts.dest, dest: hosts.source };
       const report = await deltaPass(back, domain, { run, env, fence: lock.fence, ...transferOf(ask) });
       result.copiedBack = report;
@@ -156,7 +165,7 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
     runs.finish(run.id, env.signal.aborted ? 'interrupted' : 'failed');
     throw error;
   } finally {
-    for (const l of [lock, destLock])
+    for (const l of new Set([lock, destLock]))
       await l.release().catch((e: Error) => env.log.warn({ err: e.message }, 'could not release the lock'));
   }
   runs.setPhase(run.id, domain, 'done');

@@ -14,6 +14,7 @@ import { readInventory } from '../vpopmail/inventory.js';
 import { validateDomain } from '../vpopmail/names.js';
 import {
   acceptedNames,
+  localNames,
   virtualNames,
   withoutLocals,
   withoutVirtualDomains,
@@ -30,6 +31,7 @@ import {
   type SourceSide,
 } from './cutover-changes.js';
 import { lockForRun } from './domain-lock.js';
+import { sourceReaderFor, type SourceReader } from './source-reader.js';
 import { requireFitHosts } from './preflight.js';
 import { sweepLateDeliveries, type SweepReport } from './sweep.js';
 import { deltaPass, oneDomainRequest, transferOf, type SyncEnv } from './sync-run.js';
@@ -118,9 +120,14 @@ async function checkPreconditions(
   domain: string,
   ask: CutoverAsk,
   env: CutoverEnv,
+  reader: SourceReader,
 ): Promise<Checked> {
+  if (reader.kind === 'system' && ask.freezeAccess)
+    throw new UsageError(
+      `--freeze-access sets vpopmail flags: ${domain}'s users on ${ask.from} are Unix accounts, which vmigrate does not change`,
+    );
   const [source, dest] = await Promise.all([
-    readInventory(hosts.source.remote, hosts.source.caps, domain),
+    reader.read(),
     readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
   if (source.realDomain !== source.domain)
@@ -156,26 +163,39 @@ async function checkPreconditions(
     names,
     route: ask.routeTo ? parseRoute(ask.routeTo) : { host: (await env.session.resolve(ask.to)).hostname },
     domainDir: source.dir,
+    // A system domain's deliveries go into many homes: each is held (src/system/convert.ts).
+    ...(reader.system
+      ? { holdDirs: reader.system.conversion.holdDirs, systemForm: reader.system.conversion.form }
+      : {}),
     qmailDir: sourceQmail,
     freezeAccess: ask.freezeAccess,
     reloadCommand: ask.reloadCommand,
   };
   const virtual = await readFileState(hosts.source.remote, controlPath(plan, 'virtualdomains'), 'file');
-  const local = virtualNames(virtual.content.toString('latin1'), [domain]);
+  const locals =
+    reader.kind === 'system'
+      ? await readFileState(hosts.source.remote, controlPath(plan, 'locals'), 'file')
+      : undefined;
+  const local = [
+    ...virtualNames(virtual.content.toString('latin1'), [domain]),
+    ...(locals ? localNames(locals.content.toString('latin1'), [domain]) : []),
+  ];
   if (local.length === 0)
     throw new PreconditionError(
-      `${hosts.source.label} does not deliver ${domain} locally (no line in ${controlPath(plan, 'virtualdomains')})`,
+      `${hosts.source.label} does not deliver ${domain} locally (no line in ${controlPath(plan, reader.kind === 'system' ? 'locals' : 'virtualdomains')})`,
       { host: hosts.source.label, hint: 'if a cutover was done by hand, there is nothing left to switch' },
     );
-  const dir = await readFileState(hosts.source.remote, source.dir, 'dir');
-  if (parseInt(dir.mode, 8) & STICKY)
-    throw new PreconditionError(
-      `${source.dir} on ${hosts.source.label} already has the sticky bit: its mail is held`,
-      {
-        host: hosts.source.label,
-        hint: 'someone else froze this domain; find out who before switching it',
-      },
-    );
+  for (const held of holdDirsOf(plan)) {
+    const dir = await readFileState(hosts.source.remote, held, 'dir');
+    if (parseInt(dir.mode, 8) & STICKY)
+      throw new PreconditionError(
+        `${held} on ${hosts.source.label} already has the sticky bit: its mail is held`,
+        {
+          host: hosts.source.label,
+          hint: 'someone else froze this domain; find out who before switching it',
+        },
+      );
+  }
   if (!ask.reloadCommand) await theQmailSend(hosts.source.remote);
   if (!ask.skipRouteCheck) await checkRoute(hosts.source, plan.route, names);
   return { plan, lastCopied };
@@ -264,8 +284,12 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
   const domain = validateDomain(ask.domain);
   const startedAt = Date.now();
   const hosts = await openPair(env.session, ask.from, ask.to);
-  requireFitHosts(hosts);
   const { cutovers, runs } = env.records;
+  const moved = runs.lastCopyRequest(domain, ask.from, ask.to);
+  const readerFor = (plan?: CutoverPlan) =>
+    sourceReaderFor(hosts, domain, moved, env.records.file, plan?.systemForm);
+  let reader = readerFor();
+  requireFitHosts(hosts, reader.kind);
   const where = { source: ask.from, destination: ask.to, domain };
   const other = cutovers.standingFrom(ask.from, domain).find((c) => c.destination !== ask.to);
   if (other)
@@ -283,10 +307,12 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
   if (existing?.state === 'rolled-back') existing = undefined;
 
   // A new cutover reads everything it relies on before a run or a change exists.
-  const checked = existing ? undefined : await checkPreconditions(hosts, domain, ask, env);
+  const checked = existing ? undefined : await checkPreconditions(hosts, domain, ask, env, reader);
   const run = runs.create('cutover', oneDomainRequest(domain, ask));
   env.started?.(run);
   const record: CutoverRecord = existing ?? cutovers.create(run.id, where, checked!.plan);
+  // Once the domain is rerouted it is no longer local on the source: later reads take its form from the plan.
+  reader = readerFor(record.plan);
   if (existing) cutovers.setState(record.id, record.state, run.id);
   const done = cutovers.steps(record.id);
   const result: CutoverResult = {
@@ -333,31 +359,37 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
       env,
       fence: lock.fence,
       ...transferOf(ask),
-      sourceRead: inventories?.then(([source]) => source),
+      sourceRead: inventories ? inventories.then(([source]) => source) : reader.read(),
       destRead: inventories?.then(([, dest]) => dest),
     });
   try {
     await settlePlanned();
     if (!done.has('checked')) finish('checked', { lastCopied: checked?.lastCopied, route: result.route });
 
-    const dirState = async () => (await readFileState(side.remote, plan.domainDir, 'dir')).mode;
-    const dirChanges = () => cutovers.changes(record.id).filter((c) => c.before.kind === 'dir-mode');
+    const dirState = async (dir: string) => (await readFileState(side.remote, dir, 'dir')).mode;
+    /** The first change of each held directory: its freeze, with the mode it had. */
+    const freezeOf = (dir: string) =>
+      cutovers.changes(record.id).find((c) => c.before.kind === 'dir-mode' && c.target === dir);
     if (!done.has('frozen')) {
-      // Made before a kill that came ahead of its step's record: not made twice.
-      const made = dirChanges()[0];
-      const mode = made?.before.kind === 'dir-mode' ? made.before.mode : await dirState();
-      if (!made)
-        await makeChange(
-          side,
-          journal,
-          plan.domainDir,
-          { kind: 'dir-mode', mode },
-          {
-            kind: 'dir-mode',
-            mode: (parseInt(mode, 8) | STICKY).toString(8),
-          },
-        );
-      finish('frozen', { dir: plan.domainDir, mode });
+      const modes: Record<string, string> = {};
+      for (const dir of holdDirsOf(plan)) {
+        // Made before a kill that came ahead of its step's record: not made twice.
+        const made = freezeOf(dir);
+        const mode = made?.before.kind === 'dir-mode' ? made.before.mode : await dirState(dir);
+        if (!made)
+          await makeChange(
+            side,
+            journal,
+            dir,
+            { kind: 'dir-mode', mode },
+            {
+              kind: 'dir-mode',
+              mode: (parseInt(mode, 8) | STICKY).toString(8),
+            },
+          );
+        modes[dir] = mode;
+      }
+      finish('frozen', { dir: plan.domainDir, mode: modes[plan.domainDir], dirs: modes });
     }
 
     if (plan.freezeAccess && !done.has('access-frozen')) {
@@ -387,7 +419,7 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
       for (let n = 1; ; n++) {
         // One read of both inventories serves the pass and its verify: neither changes the
         // domain's users or their directories.
-        const inventories = bothInventories(hosts, domain);
+        const inventories = bothInventories(hosts, domain, reader);
         const report = await pass(inventories);
         result.finalSync ??= report;
         copied += report.messagesCopied;
@@ -431,21 +463,18 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
     }
 
     if (!done.has('unfrozen')) {
-      const frozen = dirChanges()[0];
-      if (frozen?.before.kind !== 'dir-mode')
-        throw new Error('the freeze of the domain directory is not in the journal');
-      const mode = frozen.before.mode;
-      const now = await dirState();
-      if (now !== mode)
-        await makeChange(
-          side,
-          journal,
-          plan.domainDir,
-          { kind: 'dir-mode', mode: now },
-          { kind: 'dir-mode', mode },
-        );
+      const modes: Record<string, string> = {};
+      for (const dir of holdDirsOf(plan)) {
+        const frozen = freezeOf(dir);
+        if (frozen?.before.kind !== 'dir-mode') throw new Error(`the freeze of ${dir} is not in the journal`);
+        const mode = frozen.before.mode;
+        const now = await dirState(dir);
+        if (now !== mode)
+          await makeChange(side, journal, dir, { kind: 'dir-mode', mode: now }, { kind: 'dir-mode', mode });
+        modes[dir] = mode;
+      }
       await hurryQmail(hosts.source, env.log);
-      finish('unfrozen', { mode });
+      finish('unfrozen', { mode: modes[plan.domainDir], dirs: modes });
     }
 
     if (!done.has('swept')) {
@@ -489,11 +518,17 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
   return result;
 }
 
-async function bothInventories(hosts: HostPair, domain: string): Promise<[Inventory, Inventory]> {
-  return Promise.all([
-    readInventory(hosts.source.remote, hosts.source.caps, domain),
-    readInventory(hosts.dest.remote, hosts.dest.caps, domain),
-  ]);
+async function bothInventories(
+  hosts: HostPair,
+  domain: string,
+  reader: SourceReader,
+): Promise<[Inventory, Inventory]> {
+  return Promise.all([reader.read(), readInventory(hosts.dest.remote, hosts.dest.caps, domain)]);
+}
+
+/** The directories whose sticky bit holds the domain's deliveries: the domain's, or a system domain's homes. */
+export function holdDirsOf(plan: CutoverPlan): string[] {
+  return plan.holdDirs ?? [plan.domainDir];
 }
 
 /**

@@ -4,7 +4,6 @@
  * Every stage reads both hosts before it acts, so a run stopped anywhere (Ctrl-C, kill -9, a
  * lost host) continues where it stopped, and a transient failure is simply retried.
  */
-import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import {
   combinedOutcome,
@@ -35,6 +34,7 @@ import {
 import { fanOut } from './fan-out.js';
 import { lockDomain, type DomainLock } from './domain-lock.js';
 import { preflight, requireFitHosts } from './preflight.js';
+import { newPasswordFile } from './source-reader.js';
 import { provision, type ProvisionReport } from './provision.js';
 import { chooseCompressor, transferDomain, type TransferEvents, type TransferReport } from './transfer.js';
 import { verifyDomain } from './verify-domain.js';
@@ -155,11 +155,7 @@ async function moveDomain(
   // New passwords (--from-system --new-passwords) go to a file of the operator's, beside the store.
   const system = req.fromSystem && {
     ...req.fromSystem,
-    passwordFile: join(
-      dirname(ctx.records.file),
-      'new-passwords',
-      `${domain}-${hosts.dest.label.replace(/[^A-Za-z0-9._-]/g, '_')}.txt`,
-    ),
+    passwordFile: newPasswordFile(ctx.records.file, domain, hosts.dest.label),
   };
   try {
     requireFitHosts(hosts, req.fromSystem ? 'system' : 'vpopmail');

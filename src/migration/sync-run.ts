@@ -26,6 +26,7 @@ import {
 } from './direct-path.js';
 import { lockForRun } from './domain-lock.js';
 import { requireFitHosts } from './preflight.js';
+import { sourceReaderFor } from './source-reader.js';
 import { fanOut } from './fan-out.js';
 import { recorder } from './run-move.js';
 import { chooseCompressor, transferDomain, type TransferEvents, type TransferReport } from './transfer.js';
@@ -99,9 +100,16 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
   const started = Date.now();
   // Hosts first: a host that cannot be reached or used leaves no run behind.
   const hosts = await openPair(env.session, ask.from, ask.to);
-  requireFitHosts(hosts);
   const { runs } = env.records;
-  const run = runs.create('sync', oneDomainRequest(domain, ask));
+  const reader = sourceReaderFor(
+    hosts,
+    domain,
+    runs.lastCopyRequest(domain, ask.from, ask.to),
+    env.records.file,
+  );
+  requireFitHosts(hosts, reader.kind);
+  // The source's kind and the move's choices go with the request: the next command reads it alike.
+  const run = runs.create('sync', { ...oneDomainRequest(domain, ask), ...reader.origin });
   env.started?.(run);
   let report: TransferReport;
   let path: DataPath | undefined;
@@ -113,7 +121,7 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
       env.session,
     );
     env.log.info({ domain, dataPath: path.kind, why: path.why, swept: path.swept }, 'data path');
-    const sourceRead = readInventory(hosts.source.remote, hosts.source.caps, domain);
+    const sourceRead = reader.read();
     // Settled either way: a failed lock must not leave the source's read rejecting unheard.
     sourceRead.catch(() => {});
     const lock = await lockForRun(hosts.dest, domain, run.id, { ...env, breakLock: ask.breakLock });

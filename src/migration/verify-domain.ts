@@ -8,9 +8,10 @@ import type { WrittenMessage } from '../maildir/delta.js';
 import type { Mailbox } from '../maildir/sync.js';
 import { compareMailbox, messageChecksums, type MailboxVerdict } from '../maildir/verify.js';
 import { sourceChecksums, sourceListingsOrFail } from '../maildir/source-mailboxes.js';
-import type { CopiedMessages } from '../state/copied-messages.js';
+import type { Records } from '../state/records.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
+import { sourceReaderFor } from './source-reader.js';
 import { mailboxesOf } from './transfer.js';
 
 export async function verifyDomain(
@@ -63,16 +64,22 @@ export async function verifyBetween(
   session: HostSession,
   domain: string,
   ask: { from: string; to: string; concurrency: number; checksum: boolean },
-  copied?: CopiedMessages,
+  records: Pick<Records, 'copied' | 'runs' | 'file'>,
 ): Promise<VerifyResult> {
   const hosts = await openPair(session, ask.from, ask.to);
-  const [source, dest] = await Promise.all([
-    readInventory(hosts.source.remote, hosts.source.caps, domain),
+  const source = sourceReaderFor(
+    hosts,
+    domain,
+    records.runs.lastCopyRequest(domain, ask.from, ask.to),
+    records.file,
+  );
+  const [sourceInv, dest] = await Promise.all([
+    source.read(),
     readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
-  const written =
-    copied &&
-    ((box: Mailbox) => copied.written({ source: ask.from, destination: ask.to, domain, mailbox: box.label }));
-  const verdicts = await verifyDomain(hosts, source, dest, { ...ask, written });
+  const { copied } = records;
+  const written = (box: Mailbox) =>
+    copied.written({ source: ask.from, destination: ask.to, domain, mailbox: box.label });
+  const verdicts = await verifyDomain(hosts, sourceInv, dest, { ...ask, written });
   return { domain, problems: verdicts.reduce((n, v) => n + v.problems.length, 0), verdicts };
 }

@@ -24,11 +24,17 @@ export interface Change {
   status: ChangeStatus;
 }
 
+import type { SystemForm } from '../system/inventory.js';
+
 export interface CutoverPlan {
   /** The domain and its alias domains. */
   names: string[];
   route: { host: string; port?: number | undefined };
   domainDir: string;
+  /** A system domain's: every home that holds its deliveries (the domain directory otherwise). */
+  holdDirs?: string[] | undefined;
+  /** A system domain's: how qmail delivered it (`local`, `prefix:<p>`), for reads after the reroute. */
+  systemForm?: SystemForm | undefined;
   qmailDir: string;
   freezeAccess: boolean;
   reloadCommand?: string | undefined;

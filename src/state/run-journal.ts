@@ -179,6 +179,19 @@ export class RunJournal {
     return row.at ?? undefined;
   }
 
+  /** What the newest finished move or sync of the domain asked: how later commands read its source. */
+  lastCopyRequest(domain: string, source: string, destination: string): MoveRequest | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT r.id AS id FROM runs r JOIN domains d ON d.run_id = r.id
+         WHERE r.command IN ('move', 'sync') AND r.source = ? AND r.destination = ?
+           AND d.domain = ? AND d.phase = 'done'
+         ORDER BY d.updated_at DESC, r.id DESC LIMIT 1`,
+      )
+      .get(source, destination, domain) as { id: number } | undefined;
+    return row ? this.get(row.id)?.request : undefined;
+  }
+
   /**
    * Takes a run over for this process. Refused while the controller that holds it is alive:
    * two processes must never drive the same run.

@@ -13,6 +13,7 @@
  * alias directory (the domain's `dir` here) to the new domain directory.
  */
 import { Secret } from '../remote/quote.js';
+import type { SystemForm } from './inventory.js';
 import { parseDotQmail, roleOf, type DeliveryLine } from '../vpopmail/dot-qmail.js';
 import type { DomainDotQmail, Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
 import { emptyInventory, withUsers } from '../vpopmail/inventory-users.js';
@@ -48,6 +49,14 @@ export interface SystemConversion {
    * delivers into a Maildir of its own): created locked, or with a new password when asked.
    */
   loginless: string[];
+  /**
+   * The homes qmail-local delivers the domain's mail in (each mail account's, the alias
+   * directory, those users/assign or the prefix name): a cutover holds the domain's deliveries
+   * with their sticky bit, as qmail-local defers a delivery into a sticky home.
+   */
+  holdDirs: string[];
+  /** How qmail delivers the domain (what a cutover records before it changes that). */
+  form: SystemForm | undefined;
 }
 
 /** The hash a mailbox without a login of its own gets: no password matches it. */
@@ -285,6 +294,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     notes.push(
       `${inv.host} has no quota(1): Unix disk quotas were not read (a user without a Maildir++ quota gets none)`,
     );
+  const hold = new Set<string>([...users.map((u) => u.dir), ...(prefixed ? [] : [inv.aliasHome])]);
   const homes = new Map<string, SystemHome>([
     ...inv.otherHomes.map((h): [string, SystemHome] => [h.home, h]),
     ...inv.users.map((u): [string, SystemHome] => [u.home, u]),
@@ -319,7 +329,16 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     },
     users,
   );
-  return { inventory, mail, notCarried, notes, problems, loginless };
+  return {
+    inventory,
+    mail,
+    notCarried,
+    notes,
+    problems,
+    loginless,
+    holdDirs: [...hold].filter((d) => d !== '').sort(),
+    form: inv.locals ? 'local' : prefixed ? `prefix:${inv.virtualDomain ?? ''}` : undefined,
+  };
 
   /**
    * A users/assign `=` line (`=address:user:uid:gid:home:dash:ext:`): qmail-lspawn delivers that
@@ -389,6 +408,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
    * mailbox of that name without a login; a program is named.
    */
   function addressFrom(address: string, home: SystemHome, ext: string, where: string): void {
+    hold.add(home.home);
     const file = dotQmailFor(home.dotQmail, ext);
     if (!file && ext !== '') {
       notCarried.push({

@@ -1,12 +1,15 @@
 # vmigrate system inventory: the Unix accounts that receive a domain's mail on a qmail server,
 # read only, POSIX sh + getent + GNU find/stat, one round trip. $1 = domain (validated by the
 # caller), $2 = qmail directory, $3 = lowest uid of a mail user ('' = login.defs UID_MIN, else
-# 1000), $4 = "all", or "list" with the user names on stdin, one per line.
+# 1000), $4 = "all", or "list" with the user names on stdin, one per line; $5 = how qmail
+# delivered the domain when a cutover has since taken it out of control/locals or
+# virtualdomains (`local`, or `prefix:<prefix>`), '' to read those files.
 # Sections start with "@@"; file contents travel as od hex, so any byte survives.
 d=$1
 q=$2
 uidmin=$3
 mode=$4
+form=${5-}
 hex() { od -An -v -tx1 | tr -d ' \n'; echo; }
 echo '@@vmigrate-system-inventory 1'
 echo '@@control'
@@ -15,11 +18,19 @@ dl=$(printf '%s' "$d" | lower)
 vprefix=
 # qmail lower-cases the host part: a line for the domain in any case is the domain's.
 local=0
-if [ -f "$q/control/locals" ] && lower <"$q/control/locals" | grep -qxF -- "$dl"; then
-  local=1
-fi
+case $form in
+  local) local=1 ;;
+  prefix:?*) vprefix=${form#prefix:} ;;
+  *)
+    if [ -f "$q/control/locals" ] && lower <"$q/control/locals" | grep -qxF -- "$dl"; then
+      local=1
+    fi
+    ;;
+esac
 echo "locals $local"
-if [ -f "$q/control/virtualdomains" ]; then
+if [ -n "$form" ]; then
+  [ -n "$vprefix" ] && echo "virtualdomain $vprefix"
+elif [ -f "$q/control/virtualdomains" ]; then
   vprefix=$(awk -v d="$dl" '{ i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == d) { print substr($0, i + 1); exit } }' \
     "$q/control/virtualdomains")
   [ -n "$vprefix" ] && echo "virtualdomain $vprefix"

@@ -12,7 +12,14 @@ export interface SystemScope {
   uidMin?: number | undefined;
   /** Exactly these accounts (--users FILE), instead of every account from uidMin up. */
   users?: readonly string[] | undefined;
+  /**
+   * How qmail delivered the domain (`local`, `prefix:<prefix>`) when a cutover has since taken
+   * it out of control/locals or virtualdomains; read from those files otherwise.
+   */
+  form?: SystemForm | undefined;
 }
+
+export type SystemForm = 'local' | `prefix:${string}`;
 
 export async function readSystemInventory(
   remote: Remote,
@@ -32,6 +39,7 @@ export async function readSystemInventory(
         qmailDir,
         scope.uidMin === undefined ? '' : String(scope.uidMin),
         list ? 'list' : 'all',
+        scope.form ?? '',
       ],
       { stdin: list ? `${list.join('\n')}\n` : '', timeoutMs: 30 * 60_000 },
     )

@@ -54,6 +54,13 @@ export function renderRollback(r: RollbackResult): string {
 }
 
 export function renderCleanup(r: CleanupResult): string {
-  if (r.removed.length === 0) return `${r.domain}: already removed from the source; nothing to do.`;
-  return `${r.domain}: ${r.verifiedMessages} message(s) verified on the destination by checksum; removed ${r.removed.join(', ')} from the source.`;
+  if (r.removed.length === 0 && !r.kept)
+    return `${r.domain}: already removed from the source; nothing to do.`;
+  const verified = `${r.domain}: ${r.verifiedMessages} message(s) verified on the destination by checksum`;
+  if (!r.kept) return `${verified}; removed ${r.removed.join(', ')} from the source.`;
+  return [
+    `${verified}; ${r.removed.length > 0 ? "removed from the source's rcpthosts (it refuses the domain's mail now)" : "not in the source's rcpthosts"}.`,
+    'Its Unix accounts are as they were; remove them yourself when you are sure (user: its mail):',
+    ...r.kept.map((k) => `  ${k}`),
+  ].join('\n');
 }

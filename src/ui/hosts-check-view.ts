@@ -33,6 +33,8 @@ function block(r: HostCheckRow): string[] {
   field('optional', optional || (c ? 'none' : undefined));
   if (r.hostKey?.recordedIn) lines.push(`  new host key recorded in ${r.hostKey.recordedIn}`);
   for (const p of r.problems) lines.push(`  problem: ${p}`);
+  if (r.problems.length > 0 && r.systemSource)
+    lines.push('  fit as the source of move --from-system (its mail users are Unix accounts)');
   if (r.error) {
     lines.push(`  error: ${r.error.message}`);
     if (r.error.hint) lines.push(`  hint: ${r.error.hint}`);

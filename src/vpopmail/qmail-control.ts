@@ -95,6 +95,16 @@ export function virtualNames(text: string, names: readonly string[]): string[] {
   return names.filter((n) => local.has(lower(n)));
 }
 
+/** The names control/locals lists (qmail compares them lower-cased). */
+export function localNames(text: string, names: readonly string[]): string[] {
+  const local = new Set(
+    splitLines(text)
+      .lines.map((l) => lower(l.trim()))
+      .filter((l) => l !== '' && !l.startsWith('#')),
+  );
+  return names.filter((n) => local.has(lower(n)));
+}
+
 export interface QueuedMessage {
   id: string;
   /** When the message was queued, in seconds since the epoch (qmail-qread's GMT time). */

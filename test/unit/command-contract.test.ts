@@ -114,6 +114,7 @@ describe('hosts check for a terminal', () => {
       hostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:eJCBAr8P70Phb/y9yICBWPb+KVwPvtEosvXsocxgJHg' },
       capabilities: capabilities({ vpopmailDir: '/home/vpopmail' }),
       problems: [],
+      systemSource: true,
       error: undefined,
     };
     const failed: HostCheckRow = {
