@@ -33,7 +33,9 @@ describe('sync, verify, cutover, rollback and cleanup of a domain moved with --f
   const state = freshStateDir();
   const cli = (...args: string[]) => runLabCli(args, { state });
   const controlFiles = () =>
-    hosts.old.sh(`cd ${hosts.old.qmail}/control && cat locals rcpthosts; cat smtproutes 2>/dev/null; true`);
+    hosts.old.sh(
+      `cd ${hosts.old.qmail}/control && cat locals morercpthosts; cat smtproutes 2>/dev/null; true`,
+    );
   /** The accounts and their homes as a move leaves them: modes, owners, and every file's bytes. */
   const accounts = async () =>
     (
@@ -55,7 +57,7 @@ describe('sync, verify, cutover, rollback and cleanup of a domain moved with --f
     await hosts.old.sh(
       `cd ${hosts.old.qmail}/control && sed -i '/^${SYSTEM_DOMAIN}:/d' smtproutes 2>/dev/null; ` +
         `grep -qx ${SYSTEM_DOMAIN} locals || echo ${SYSTEM_DOMAIN} >> locals; ` +
-        `grep -qx ${SYSTEM_DOMAIN} rcpthosts || echo ${SYSTEM_DOMAIN} >> rcpthosts; chmod -t ${HOMES.join(' ')} ${hosts.old.qmail}/alias`,
+        `grep -qx ${SYSTEM_DOMAIN} morercpthosts || { echo ${SYSTEM_DOMAIN} >> morercpthosts && ../bin/qmail-newmrh; }; chmod -t ${HOMES.join(' ')} ${hosts.old.qmail}/alias`,
     );
     await hosts.new.vp('vdeldomain', SYSTEM_DOMAIN);
   });
@@ -151,8 +153,11 @@ describe('sync, verify, cutover, rollback and cleanup of a domain moved with --f
     expect(result.removed).toEqual([SYSTEM_DOMAIN]);
     expect(result.kept).toContain('sysbob: /home/sysbob/Mailbox');
     expect(result.kept).toContain('sysann: /home/sysann/Maildir');
-    const rcpt = await hosts.old.sh(`grep -cx ${SYSTEM_DOMAIN} ${hosts.old.qmail}/control/rcpthosts; true`);
-    expect(rcpt.stdout.trim()).toBe('0');
+    // It was in morercpthosts (the fixture's rcpthosts is full): gone, and the cdb qmail-smtpd reads rebuilt.
+    const rcpt = await hosts.old.sh(
+      `cd ${hosts.old.qmail}/control && grep -cx ${SYSTEM_DOMAIN} rcpthosts morercpthosts; grep -c ${SYSTEM_DOMAIN} morercpthosts.cdb`,
+    );
+    expect(rcpt.stdout.trim()).toBe('rcpthosts:0\nmorercpthosts:0\n0');
     expect(await accounts()).toBe(before);
   });
 });

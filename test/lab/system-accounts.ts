@@ -223,8 +223,9 @@ export async function loadSystemDomain(remote: Remote, qmail: string): Promise<v
     `echo 'alias:x:7790:7790:qmail alias:${qmail}/alias:/usr/sbin/nologin' >> /etc/passwd`,
     `mkdir -p ${qmail}/alias && chown 7790:7790 ${qmail}/alias`,
     `grep -qx ${SYSTEM_DOMAIN} ${qmail}/control/locals 2>/dev/null || echo ${SYSTEM_DOMAIN} >> ${qmail}/control/locals`,
-    // qmail-smtpd takes its mail (a cutover relays it from there; cleanup removes the line).
-    `grep -qx ${SYSTEM_DOMAIN} ${qmail}/control/rcpthosts 2>/dev/null || echo ${SYSTEM_DOMAIN} >> ${qmail}/control/rcpthosts`,
+    // qmail-smtpd takes its mail (a cutover relays it from there; cleanup removes the line). In
+    // morercpthosts: rcpthosts holds its 50 lines already, the fixture's threshold.
+    `grep -qx ${SYSTEM_DOMAIN} ${qmail}/control/morercpthosts 2>/dev/null || { echo ${SYSTEM_DOMAIN} >> ${qmail}/control/morercpthosts && ${qmail}/bin/qmail-newmrh; }`,
     `echo ./Maildir/ > ${qmail}/control/defaultdelivery`,
   );
   for (const [name, text] of Object.entries(SYSTEM_ALIASES))
