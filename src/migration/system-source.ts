@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import type { HostHandle } from '../hosts/open-hosts.js';
 import { convertSystemDomain, type SystemConversion } from '../system/convert.js';
+import { parseCatchAll, parseDotQmail, roleOf } from '../vpopmail/dot-qmail.js';
 import { checkHashes, type HashCheck } from '../system/crypt-check.js';
 import { readSystemInventory, type SystemScope } from '../system/inventory.js';
 import { newPasswords } from '../system/new-passwords.js';
@@ -86,6 +87,40 @@ export interface SystemFacts {
   renewed: { users: string[]; file: string | undefined; asked: boolean };
 }
 
+/**
+ * The conversion's catch-all as the domain's `.qmail-default`, the line vadddomain -e writes on
+ * the destination: `| <its vpopmail>/bin/vdelivermail '' <address, or the user's directory>`
+ * (the source's directory here: provisioning maps it to the new one, as every path).
+ */
+function withCatchAll(c: SystemConversion, dest: HostHandle): SystemConversion {
+  const bin = dest.caps.vpopmail?.bin;
+  if (!c.catchAll || !bin) return c;
+  const target =
+    c.catchAll.kind === 'forward'
+      ? c.catchAll.address
+      : (c.inventory.users.find((u) => u.name === (c.catchAll as { user: string }).user)?.dir ?? '');
+  if (target === '') return c;
+  const content = `| ${bin}/vdelivermail '' ${target}\n`;
+  const lines = parseDotQmail(content);
+  const file = {
+    name: 'default',
+    file: '.qmail-default',
+    role: roleOf('default', lines),
+    symlinkTarget: undefined,
+    content,
+    lines,
+  };
+  const inventory = {
+    ...c.inventory,
+    // The line names the destination's vpopmail: the domain it becomes lives there (a system
+    // source has none of its own), which is also how a comparison reads the line on both sides.
+    vpopmailDir: dest.caps.vpopmail?.dir ?? c.inventory.vpopmailDir,
+    catchAll: parseCatchAll(content),
+    dotQmail: [...c.inventory.dotQmail.filter((f) => f.file !== '.qmail-default'), file],
+  };
+  return { ...c, inventory };
+}
+
 /** Hashes that need no asking: a locked account stays locked, no hash stays none. */
 const UNASKED = new Set(['locked', 'none']);
 
@@ -96,7 +131,7 @@ export async function readSystemSource(
   ask: SystemAsk,
 ): Promise<SystemFacts> {
   const inv = await readSystemInventory(source.remote, source.caps.qmail.dir, domain, ask);
-  const conversion = convertSystemDomain(inv);
+  const conversion = withCatchAll(convertSystemDomain(inv), dest);
   const users = conversion.inventory.users;
   const asked = users.filter((u) => !UNASKED.has(u.passwordScheme));
   const answers = await checkHashes(

@@ -57,6 +57,13 @@ export interface SystemConversion {
   holdDirs: string[];
   /** How qmail delivers the domain (what a cutover records before it changes that). */
   form: SystemForm | undefined;
+  /**
+   * Where mail for any other address goes, from `~alias/.qmail-default` or the prefix's
+   * `.qmail-<p>default`: an address, or a user of the domain (its mailbox). The source's
+   * reading makes it the domain's `.qmail-default` (vdelivermail's target), which needs the
+   * destination's vpopmail directory; undefined: vpopmail's own (bounce).
+   */
+  catchAll: { kind: 'forward'; address: string } | { kind: 'mailbox'; user: string } | undefined;
 }
 
 /** The hash a mailbox without a login of its own gets: no password matches it. */
@@ -294,6 +301,8 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     notes.push(
       `${inv.host} has no quota(1): Unix disk quotas were not read (a user without a Maildir++ quota gets none)`,
     );
+  let catchAll: SystemConversion['catchAll'];
+  let catchAllLater: (() => void) | undefined;
   const hold = new Set<string>([...users.map((u) => u.dir), ...(prefixed ? [] : [inv.aliasHome])]);
   const homes = new Map<string, SystemHome>([
     ...inv.otherHomes.map((h): [string, SystemHome] => [h.home, h]),
@@ -304,10 +313,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
   for (const a of prefixed ? [] : inv.aliases) {
     const name = a.ext ?? '';
     if (name === 'default') {
-      notCarried.push({
-        what: `~alias/${a.file}`,
-        why: "the domain's catch-all stays vpopmail's (vdelivermail); add its deliveries by hand if they still apply",
-      });
+      catchAllLater = () => catchAllFrom(aliasHome(), 'default', `~alias/${a.file}`, 'catchall');
       continue;
     }
     if (local.has(name)) {
@@ -320,6 +326,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     const kept = carry(undefined, a, `~alias/${a.file}`, undefined);
     if (kept.length > 0) domainFiles.push(domainFile(name, deliveryText(kept)));
   }
+  if (!prefixed) catchAllLater?.();
   const inventory = withUsers(
     {
       ...emptyInventory(inv.host, inv.domain),
@@ -338,6 +345,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     loginless,
     holdDirs: [...hold].filter((d) => d !== '').sort(),
     form: inv.locals ? 'local' : prefixed ? `prefix:${inv.virtualDomain ?? ''}` : undefined,
+    catchAll,
   };
 
   /**
@@ -386,15 +394,66 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
       if (ext === undefined || !ext.startsWith(pre)) continue;
       const address = ext.slice(pre.length);
       const where = `${owner.home}/${f.file}`;
-      if (address === 'default' || address.endsWith('-default')) {
+      if (address === 'default') {
+        catchAllLater = () => catchAllFrom(at, ext, where, owner.user);
+        continue;
+      }
+      if (address.endsWith('-default')) {
         notCarried.push({
           what: where,
-          why: `it answers ${address === 'default' ? 'every other address' : `every ${address.slice(0, -'default'.length)}* address`} of ${inv.domain}; the domain's catch-all stays vpopmail's (vdelivermail): add its deliveries by hand if they still apply`,
+          why: `it answers every ${address.slice(0, -'default'.length)}* address of ${inv.domain}; vpopmail has one catch-all per domain: add its deliveries by hand if they still apply`,
         });
         continue;
       }
       if (address === '' || taken.has(address)) continue;
       addressFrom(address, at, ext, where);
+    }
+    // Last: every address it could name exists by then.
+    catchAllLater?.();
+  }
+
+  /**
+   * The domain's catch-all from the file that answered every other address: one forward is its
+   * target; a mailbox of its own becomes a user (`preferred`, the prefix's account, else
+   * `catchall`) that it delivers to; anything else is named.
+   */
+  function catchAllFrom(home: SystemHome, ext: string, where: string, preferred: string): void {
+    const file = dotQmailFor(home.dotQmail, ext);
+    const lines = (file?.lines ?? []).filter((l) => l.kind !== 'comment');
+    const only = lines.length === 1 ? lines[0] : undefined;
+    if (only?.kind === 'forward') {
+      const address = qualify(only.address, inv.domain, local, notes, where, inv.envnoathost);
+      catchAll = { kind: 'forward', address };
+      notes.push(
+        `${where}: every other address of ${inv.domain} is forwarded to ${address}, as on the source`,
+      );
+      return;
+    }
+    const taken = new Set([...users.map((u) => u.name), ...domainFiles.map((f) => f.name), ...local]);
+    const name = [preferred, 'catchall'].find((n) => n !== 'alias' && VPOP_NAME.test(n) && !taken.has(n));
+    if (!only || only.kind === 'program' || !name) {
+      notCarried.push({
+        what: where,
+        why: `it answers every other address of ${inv.domain}; the domain's catch-all stays vpopmail's (bounce): add its deliveries by hand if they still apply`,
+      });
+      return;
+    }
+    const before = users.length;
+    addressFrom(name, home, ext, where);
+    if (users.length > before) {
+      catchAll = { kind: 'mailbox', user: name };
+      notes.push(
+        `${where}: every other address of ${inv.domain} is delivered to the mailbox ${name}@${inv.domain}, as on the source`,
+      );
+      return;
+    }
+    // A delivery into a moved account's mailbox: the alias made for it names that account.
+    const made = domainFiles.findIndex((f) => f.name === name);
+    const fwd = made >= 0 && domainFiles[made]!.lines.length === 1 ? domainFiles[made]!.lines[0] : undefined;
+    if (fwd?.kind === 'forward') {
+      domainFiles.splice(made, 1);
+      catchAll = { kind: 'forward', address: fwd.address };
+      notes.push(`${where}: every other address of ${inv.domain} goes to ${fwd.address}, as on the source`);
     }
   }
 

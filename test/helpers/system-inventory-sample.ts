@@ -28,11 +28,11 @@ quota-tool 0
 @@maildirsize 3532343238383030532c35303030430a
 @@user sysbob
 @@file .qmail 2e2f4d61696c626f780a
-@@mbox ./Mailbox	/home/sysbob/Mailbox	11141432	1796277973	5002	3	0	3
+@@mbox ./Mailbox	/home/sysbob/Mailbox	11141432	1796284015	5002	3	0	3
 @@user syscarl
 @@file .qmail 2f7661722f73706f6f6c2f6d61696c2f7379736361726c0a26737973616e6e4073797374656d2e6578616d706c650a
-@@mbox /var/mail/syscarl	/var/mail/syscarl	80	1796277973	5003	1	0	0
-@@mbox /var/spool/mail/syscarl	/var/mail/syscarl	80	1796277973	5003	1	0	0
+@@mbox /var/mail/syscarl	/var/mail/syscarl	80	1796284015	5003	1	0	0
+@@mbox /var/spool/mail/syscarl	/var/mail/syscarl	80	1796284015	5003	1	0	0
 @@user sysdora
 @@file .qmail 26646f726140656c736577686572652e6578616d706c650a2e2f4d61696c6469722f0a
 @@maildir ./Maildir/
@@ -45,6 +45,7 @@ quota-tool 0
 @@file .qmail-sales 26737973616e6e0a2e2f4d61696c6469722f2e53616c65732f0a
 @@maildir ./Maildir/
 /home/sysfred/Maildir/cur	1	28
+/home/sysfred/Maildir/.Sales/new	1	25
 @@others
 @@home /home/sysshared
 @@file .qmail 2e2f4d61696c6469722f0a
@@ -79,6 +80,9 @@ quota-tool 0
 @@file .qmail-sales 26737973616e6e0a2e2f4d61696c6469722f2e53616c65732f0a
 @@maildir ./Maildir/
 /home/sysfred/Maildir/cur	1	28
+/home/sysfred/Maildir/.Sales/new	1	25
+@@maildir ./Maildir/.Sales/
+/home/sysfred/Maildir/.Sales/new	1	25
 @@home /home/sysshared
 @@file .qmail 2e2f4d61696c6469722f0a
 @@maildir ./Maildir/
@@ -89,6 +93,8 @@ quota-tool 0
 @@file .qmail-px-default 2e2f4d61696c6469722f0a
 @@file .qmail-px-info 26737973616e6e4073797374656d2e6578616d706c650a266a6f650a
 @@file .qmail-px-run 7c2f7573722f62696e2f747275650a
+@@maildir ./Maildir/
+/home/sysvirt/Maildir/new	1	27
 @@maildir ./box/Maildir/
 /home/sysvirt/box/Maildir/new	1	27
 @@alias

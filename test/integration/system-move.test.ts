@@ -16,6 +16,7 @@ import { findTrafficIds, sendMessage, waitForLocalDeliveries } from '../lab/mail
 import {
   loadSystemDomain,
   PREFIX_BOX_MESSAGES,
+  PREFIX_CATCHALL_MESSAGES,
   PREFIX_DOMAIN,
   SHARED_MESSAGES,
   SYSTEM_DOMAIN,
@@ -215,7 +216,9 @@ describe('move --from-system', () => {
     const plan = runLabCli([...prefixMove, '--dry-run'], { state });
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain('not carried: /home/sysvirt/.qmail-px-run: |/usr/bin/true');
-    expect(plan.stdout).toContain('not carried: /home/sysvirt/.qmail-px-default');
+    expect(plan.stdout).toContain(
+      '/home/sysvirt/.qmail-px-default: every other address of prefix.example is delivered to the mailbox sysvirt@prefix.example',
+    );
     try {
       const r = runLabCli([...prefixMove, '--new-passwords', '--checksum'], { state });
       expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -230,6 +233,20 @@ describe('move --from-system', () => {
         `cd "$(${hosts.new.home}/bin/vuserinfo -d box@${PREFIX_DOMAIN})/Maildir/new" && cat * | sha256sum | cut -c1-64`,
       );
       expect(box.stdout.trim()).toBe(sha(PREFIX_BOX_MESSAGES.join('')));
+      // The catch-all: vdelivermail into the mailbox .qmail-px-default delivered to, with its mail.
+      const sysvirt = (await hosts.new.vp('vuserinfo', '-d', `sysvirt@${PREFIX_DOMAIN}`)).stdout.trim();
+      expect((await hosts.new.sh(`cat ${dir}/.qmail-default`)).stdout).toBe(
+        `| ${hosts.new.home}/bin/vdelivermail '' ${sysvirt}\n`,
+      );
+      const caught = await hosts.new.sh(`cat ${sysvirt}/Maildir/new/* | sha256sum | cut -c1-64`);
+      expect(caught.stdout.trim()).toBe(sha(PREFIX_CATCHALL_MESSAGES.join('')));
+      const id = `px-${Date.now().toString(36)}`;
+      expect(
+        await sendMessage({ host: lab().hosts.new.address, recipient: `nobody@${PREFIX_DOMAIN}`, id }),
+      ).toMatch(/^250 ok/);
+      await waitForLocalDeliveries(hosts.new.remote, hosts.new.qmail);
+      const found = (await findTrafficIds(hosts.new.remote, `${hosts.new.home}/domains`)).get(id) ?? [];
+      expect(found.map((f) => f.startsWith(`${sysvirt}/Maildir/new/`))).toEqual([true]);
       const [line] = readFileSync(join(state, 'new-passwords', `${PREFIX_DOMAIN}-new.txt`), 'utf8')
         .split('\n')
         .filter((l) => l.startsWith('box@'));

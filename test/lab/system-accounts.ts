@@ -159,6 +159,8 @@ export const PREFIX_FILES: Record<string, string> = {
   'px-run': '|/usr/bin/true\n',
 };
 export const PREFIX_BOX_MESSAGES = ['Subject: in the box\n\nboxed\n'];
+/** What `.qmail-px-default` (every other address) delivered into sysvirt's own Maildir. */
+export const PREFIX_CATCHALL_MESSAGES = ['Subject: to anyone\n\ncaught\n'];
 
 /** A daemon account below the uid range: never a mail user. */
 const DAEMON = 'sysdaemon:x:150:150:daemon:/var/lib/sysdaemon:/usr/sbin/nologin';
@@ -247,11 +249,14 @@ export async function loadSystemDomain(remote: Remote, qmail: string): Promise<v
   );
   for (const [ext, text] of Object.entries(PREFIX_FILES))
     put(`/home/sysvirt/.qmail-${ext}`, text, '4900:4900');
+  PREFIX_CATCHALL_MESSAGES.forEach((m, i) =>
+    put(`/home/sysvirt/Maildir/new/17334${i}0000.M${i}P1.old`, m, '4900:4900', '600'),
+  );
   PREFIX_BOX_MESSAGES.forEach((m, i) =>
     put(`/home/sysvirt/box/Maildir/new/17332${i}0000.M${i}P1.old`, m, '4900:4900', '600'),
   );
   lines.push(
-    'mkdir -p /home/sysvirt/box/Maildir/cur /home/sysvirt/box/Maildir/tmp && chown -R 4900:4900 /home/sysvirt/box',
+    'for m in /home/sysvirt/box/Maildir /home/sysvirt/Maildir; do mkdir -p $m/cur $m/tmp; done && chown -R 4900:4900 /home/sysvirt',
   );
   const r = await remote.exec(['sh', '-s'], { stdin: lines.join('\n') });
   if (r.code !== 0) throw new Error(`loading ${SYSTEM_DOMAIN} on ${remote.label} failed: ${r.stderr}`);

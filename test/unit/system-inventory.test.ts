@@ -256,15 +256,42 @@ describe('a domain control/virtualdomains hands to a prefix', () => {
     ]);
     expect(p.inventory.users.map((u) => [u.name, u.dir, u.passwordScheme, u.messages])).toEqual([
       ['box', '/home/sysvirt/box', 'locked', 1],
+      // .qmail-px-default: every other address, into sysvirt's own Maildir.
+      ['sysvirt', '/home/sysvirt', 'locked', 1],
     ]);
-    expect(p.mail).toEqual([{ user: 'box', maildir: '/home/sysvirt/box/Maildir' }]);
+    expect(p.mail).toEqual([
+      { user: 'box', maildir: '/home/sysvirt/box/Maildir' },
+      { user: 'sysvirt', maildir: '/home/sysvirt/Maildir' },
+    ]);
+    expect(p.catchAll).toEqual({ kind: 'mailbox', user: 'sysvirt' });
     // The uid range's accounts are not the domain's: none of them is a user, none is named.
     expect(p.notCarried.map((n) => n.what)).toEqual([
       "box's password",
-      '/home/sysvirt/.qmail-px-default',
       '/home/sysvirt/.qmail-px-run: |/usr/bin/true',
+      "sysvirt's password",
     ]);
-    expect(p.notCarried[1]?.why).toMatch(/every other address of prefix.example/);
+    expect(p.notes).toContain(
+      '/home/sysvirt/.qmail-px-default: every other address of prefix.example is delivered to the mailbox sysvirt@prefix.example, as on the source',
+    );
+  });
+
+  it('makes a catch-all of one forward its target, and names one that runs a program', () => {
+    const withDefault = (hex: string) =>
+      convertSystemDomain(
+        parseSystemInventory(
+          PREFIX_INVENTORY_OUTPUT.replace(/@@file \.qmail-px-default \S+/, `@@file .qmail-px-default ${hex}`),
+          'old',
+          'prefix.example',
+        ),
+      );
+    const hex = (t: string) => Buffer.from(t).toString('hex');
+    expect(withDefault(hex('&owner@example.org\n')).catchAll).toEqual({
+      kind: 'forward',
+      address: 'owner@example.org',
+    });
+    const program = withDefault(hex('|/usr/bin/procmail\n'));
+    expect(program.catchAll).toBeUndefined();
+    expect(program.notCarried.map((n) => n.what)).toContain('/home/sysvirt/.qmail-px-default');
   });
 
   it('finds the file qmail-local reads for an extension, defaults included', () => {
