@@ -18,7 +18,7 @@ import { validateDomain } from '../vpopmail/names.js';
 import { pendingFor, withoutLocals } from '../vpopmail/qmail-control.js';
 import { readQmailQueue } from '../vpopmail/qmail-send.js';
 import { requireFitHosts } from './preflight.js';
-import { sourceReaderFor } from './source-reader.js';
+import { recordedSourceReader } from './source-reader.js';
 import { makeChange } from './cutover-changes.js';
 import { sourceSide } from './cutover.js';
 import { verifyDomain } from './verify-domain.js';
@@ -66,13 +66,7 @@ export async function runCleanup(ask: CleanupAsk, env: CleanupEnv): Promise<Clea
       },
     );
   const hosts = await openPair(env.session, ask.from, ask.to);
-  const reader = sourceReaderFor(
-    hosts,
-    domain,
-    env.records.runs.lastCopyRequest(domain, ask.from, ask.to),
-    env.records.file,
-    cutover.plan.systemForm,
-  );
+  const reader = recordedSourceReader(hosts, domain, ask, env.records, cutover.plan.systemForm);
   requireFitHosts(hosts, reader.kind);
   const names = cutover.plan.names;
   const waiting = pendingFor(

@@ -15,6 +15,7 @@ import { undoChange, type ChangeJournal, type UndoOutcome } from './cutover-chan
 import { hurryQmail, reloadQmail, sourceSide, type CutoverEnv } from './cutover.js';
 import { lockForRun } from './domain-lock.js';
 import { requireFitHosts } from './preflight.js';
+import { recordedSourceReader } from './source-reader.js';
 import { deltaPass, oneDomainRequest, transferOf } from './sync-run.js';
 import type { TransferReport } from './transfer.js';
 
@@ -69,8 +70,9 @@ export async function runRollback(ask: RollbackAsk, env: RollbackEnv): Promise<R
       `${domain} was removed from ${ask.from} after its cutover (cleanup): there is nothing to roll back to`,
     );
   const hosts: HostPair = await openPair(env.session, ask.from, ask.to);
-  const system = runs.lastCopyRequest(domain, ask.from, ask.to)?.fromSystem !== undefined;
-  requireFitHosts(hosts, system ? 'system' : 'vpopmail');
+  const { kind } = recordedSourceReader(hosts, domain, ask, env.records, record.plan.systemForm);
+  const system = kind === 'system';
+  requireFitHosts(hosts, kind);
   const run = runs.create('rollback', oneDomainRequest(domain, ask));
   env.started?.(run);
   cutovers.setState(record.id, 'rolling-back', run.id);

@@ -31,7 +31,7 @@ import {
   type SourceSide,
 } from './cutover-changes.js';
 import { lockForRun } from './domain-lock.js';
-import { sourceReaderFor, type SourceReader } from './source-reader.js';
+import { recordedSourceReader, type SourceReader } from './source-reader.js';
 import { requireFitHosts } from './preflight.js';
 import { sweepLateDeliveries, type SweepReport } from './sweep.js';
 import { deltaPass, oneDomainRequest, transferOf, type SyncEnv } from './sync-run.js';
@@ -285,9 +285,8 @@ export async function runCutover(ask: CutoverAsk, env: CutoverEnv): Promise<Cuto
   const startedAt = Date.now();
   const hosts = await openPair(env.session, ask.from, ask.to);
   const { cutovers, runs } = env.records;
-  const moved = runs.lastCopyRequest(domain, ask.from, ask.to);
   const readerFor = (plan?: CutoverPlan) =>
-    sourceReaderFor(hosts, domain, moved, env.records.file, plan?.systemForm);
+    recordedSourceReader(hosts, domain, ask, env.records, plan?.systemForm);
   let reader = readerFor();
   requireFitHosts(hosts, reader.kind);
   const where = { source: ask.from, destination: ask.to, domain };

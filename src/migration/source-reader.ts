@@ -8,6 +8,7 @@
 import { dirname, join } from 'node:path';
 import { PreconditionError } from '../errors.js';
 import type { HostPair } from '../hosts/open-hosts.js';
+import type { Records } from '../state/records.js';
 import type { MoveRequest } from '../state/run-journal.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
@@ -55,10 +56,13 @@ export function sourceReaderFor(
       read: () => readInventory(hosts.source.remote, hosts.source.caps, domain),
     };
   const skip = moved.skipUnrepresentable === true;
-  const reader: SourceReader = {
+  let last: SystemFacts | undefined;
+  return {
     kind: 'system',
     origin: { fromSystem, skipUnrepresentable: skip },
-    system: undefined,
+    get system() {
+      return last;
+    },
     async read() {
       const facts = await readSystemSource(hosts.source, hosts.dest, domain, {
         ...fromSystem,
@@ -68,7 +72,7 @@ export function sourceReaderFor(
           ? newPasswordFile(storeFile, domain, hosts.dest.label)
           : undefined,
       });
-      (reader as { system: SystemFacts | undefined }).system = facts;
+      last = facts;
       const problems: string[] = [];
       const inventory = assessSystemSource(facts, {
         destLabel: hosts.dest.label,
@@ -85,5 +89,21 @@ export function sourceReaderFor(
       return inventory;
     },
   };
-  return reader;
+}
+
+/** The reader as this state store recorded the domain's newest finished move or sync between the pair. */
+export function recordedSourceReader(
+  hosts: HostPair,
+  domain: string,
+  pair: { from: string; to: string },
+  records: Pick<Records, 'runs' | 'file'>,
+  form?: SystemForm,
+): SourceReader {
+  return sourceReaderFor(
+    hosts,
+    domain,
+    records.runs.lastCopyRequest(domain, pair.from, pair.to),
+    records.file,
+    form,
+  );
 }

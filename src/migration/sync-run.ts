@@ -26,7 +26,7 @@ import {
 } from './direct-path.js';
 import { lockForRun } from './domain-lock.js';
 import { requireFitHosts } from './preflight.js';
-import { sourceReaderFor } from './source-reader.js';
+import { recordedSourceReader } from './source-reader.js';
 import { fanOut } from './fan-out.js';
 import { recorder } from './run-move.js';
 import { chooseCompressor, transferDomain, type TransferEvents, type TransferReport } from './transfer.js';
@@ -101,12 +101,7 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
   // Hosts first: a host that cannot be reached or used leaves no run behind.
   const hosts = await openPair(env.session, ask.from, ask.to);
   const { runs } = env.records;
-  const reader = sourceReaderFor(
-    hosts,
-    domain,
-    runs.lastCopyRequest(domain, ask.from, ask.to),
-    env.records.file,
-  );
+  const reader = recordedSourceReader(hosts, domain, ask, env.records);
   requireFitHosts(hosts, reader.kind);
   // The source's kind and the move's choices go with the request: the next command reads it alike.
   const run = runs.create('sync', { ...oneDomainRequest(domain, ask), ...reader.origin });

@@ -11,7 +11,7 @@ import { sourceChecksums, sourceListingsOrFail } from '../maildir/source-mailbox
 import type { Records } from '../state/records.js';
 import type { Inventory } from '../vpopmail/inventory-types.js';
 import { readInventory } from '../vpopmail/inventory.js';
-import { sourceReaderFor } from './source-reader.js';
+import { recordedSourceReader } from './source-reader.js';
 import { mailboxesOf } from './transfer.js';
 
 export async function verifyDomain(
@@ -67,12 +67,7 @@ export async function verifyBetween(
   records: Pick<Records, 'copied' | 'runs' | 'file'>,
 ): Promise<VerifyResult> {
   const hosts = await openPair(session, ask.from, ask.to);
-  const source = sourceReaderFor(
-    hosts,
-    domain,
-    records.runs.lastCopyRequest(domain, ask.from, ask.to),
-    records.file,
-  );
+  const source = recordedSourceReader(hosts, domain, ask, records);
   const [sourceInv, dest] = await Promise.all([
     source.read(),
     readInventory(hosts.dest.remote, hosts.dest.caps, domain),

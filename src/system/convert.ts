@@ -157,12 +157,12 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
   /** Lines of one .qmail as they will be on the destination (paths still the source's), or what is left out. */
   const carry = (
     u: SystemUser | undefined,
-    file: SystemDotQmail,
+    lines: readonly DeliveryLine[],
     where: string,
     ownStore: string | undefined,
   ) => {
     const kept: DeliveryLine[] = [];
-    for (const l of file.lines) {
+    for (const l of lines) {
       if (l.kind === 'program') {
         notCarried.push({
           what: `${where}: |${l.command}`,
@@ -253,7 +253,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
           why: `mail the user's delivery no longer names: vmigrate moves ${first?.path ?? 'no store'}`,
         });
     }
-    const lines = carry(u, delivery, `${u.name}'s .qmail`, first?.path);
+    const lines = carry(u, delivery.lines, `${u.name}'s .qmail`, first?.path);
     const onlyOwn =
       lines.length === 1 && lines[0]?.kind === 'maildir' && lines[0].path === `${u.home}/Maildir/`;
     const hash = u.password.value;
@@ -292,7 +292,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
     }
     for (const ext of u.dotQmail.filter((f) => f.ext !== undefined)) {
       const name = `${u.name}-${ext.ext ?? ''}`;
-      const kept = carry(u, ext, `${u.name}'s ${ext.file}`, first?.path);
+      const kept = carry(u, ext.lines, `${u.name}'s ${ext.file}`, first?.path);
       if (kept.length === 0) continue;
       domainFiles.push(domainFile(name, deliveryText(kept)));
     }
@@ -323,7 +323,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
       });
       continue;
     }
-    const kept = carry(undefined, a, `~alias/${a.file}`, undefined);
+    const kept = carry(undefined, a.lines, `~alias/${a.file}`, undefined);
     if (kept.length > 0) domainFiles.push(domainFile(name, deliveryText(kept)));
   }
   if (!prefixed) catchAllLater?.();
@@ -491,14 +491,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
         else own.push({ kind: l.kind, path: path.replace(/\/$/, '') });
         continue;
       }
-      kept.push(
-        ...carry(
-          undefined,
-          { ...(file ?? { file: '.qmail', ext: undefined, content: '' }), lines: [l] },
-          where,
-          undefined,
-        ),
-      );
+      kept.push(...carry(undefined, [l], where, undefined));
     }
     if (own.length === 0) {
       if (kept.length > 0) domainFiles.push(domainFile(address, deliveryText(kept)));
@@ -524,12 +517,7 @@ export function convertSystemDomain(inv: SystemInventory): SystemConversion {
       notCarried.push({ what: `${where}: ${store.path}`, why });
       return;
     }
-    const stored = home.stores.find((x) =>
-      x.kind === 'maildir'
-        ? absolute(home.home, x.path).replace(/\/$/, '') === store.path
-        : x.canonical === store.path || absolute(home.home, x.path) === store.path,
-    );
-    const folders = storeFolders(stored ? [stored] : [], store.path, home.home);
+    const folders = storeFolders(home.stores, store.path, home.home);
     const delivery: DeliveryLine[] = [...kept, { kind: 'maildir', path: `${dir}/Maildir/` }];
     users.push({
       name: address,
