@@ -142,6 +142,11 @@ export interface SyncOptions {
   planned?: (() => void) | undefined;
   /** How each tree travels (default relayTree: through the controller). */
   tree?: TreeStream | undefined;
+  /**
+   * Keep each mailbox's source listing, as its copy was planned from it, in the outcome
+   * (GroupOutcome.listings): what a move verifies the copy against.
+   */
+  keepListings?: boolean | undefined;
 }
 
 /** SyncOptions.together where there is no state store to batch for: the burst as it comes. */
@@ -152,6 +157,8 @@ export interface GroupOutcome {
   failures: Array<{ box: Mailbox; error: Error }>;
   /** Tar streams the pass ran (each one command on either side). */
   streams: number;
+  /** With keepListings: the source listing each mailbox synced was planned from. */
+  listings: Map<Mailbox, readonly MaildirEntry[]>;
 }
 
 /** One mailbox on its way through a group's pass. */
@@ -160,6 +167,8 @@ interface BoxPass {
   delta: Delta;
   listed: Map<string, MaildirEntry>;
   onDest: Map<string, MaildirEntry>;
+  /** The whole source listing, kept for verification (keepListings). */
+  snapshot: readonly MaildirEntry[] | undefined;
   streamBytes: number;
   vanished: number;
   error: Error | undefined;
@@ -212,6 +221,7 @@ export async function syncMailboxes(
         delta,
         listed: new Map(listed.map((e) => [e.path, e])),
         onDest: new Map((to[i] ?? []).map((e) => [e.path, e])),
+        snapshot: options.keepListings ? listed : undefined,
         streamBytes: 0,
         vanished: 0,
         error: unread,
@@ -382,7 +392,7 @@ export async function syncMailboxes(
     }),
   ]);
 
-  const outcome: GroupOutcome = { results: [], failures: [], streams: relay.streams() };
+  const outcome: GroupOutcome = { results: [], failures: [], streams: relay.streams(), listings: new Map() };
   for (const p of passes) {
     const { delta, box } = p;
     if (p.error === undefined && delta.conflicts.length > 0)
@@ -405,6 +415,7 @@ export async function syncMailboxes(
       outcome.failures.push({ box, error: p.error });
       continue;
     }
+    if (p.snapshot) outcome.listings.set(box, p.snapshot);
     outcome.results.push({
       label: box.label,
       messagesCopied: Math.max(0, delta.messages - p.vanished),

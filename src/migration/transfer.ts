@@ -26,6 +26,9 @@ import { isTransient, withRetry, type RetryPolicy } from '../retry.js';
 import { isStoreFailure } from '../state/store-failure.js';
 import type { Inventory, InventoryUser } from '../vpopmail/inventory-types.js';
 import type { HostPair } from '../hosts/open-hosts.js';
+import type { MaildirEntry } from '../maildir/listing.js';
+import type { MailboxVerdict } from '../maildir/verify.js';
+import { verifyCopied } from '../maildir/verify-copied.js';
 
 /** Mailboxes at once. Over a 20 ms link one ssh2 channel moves ~23 MB/s and 8 move ~94. */
 export const DEFAULT_CONCURRENCY = 8;
@@ -105,6 +108,8 @@ export interface TransferReport {
   keptOnDestination: Array<{ label: string; path: string; why: string }>;
   /** Messages a user deleted or moved away on the destination, not sent again. */
   leftOut: number;
+  /** With `verify`: each mailbox copied, verified. */
+  verdicts?: MailboxVerdict[];
 }
 
 export async function transferDomain(
@@ -127,6 +132,11 @@ export async function transferDomain(
     together?: (<T>(burst: () => T) => T) | undefined;
     /** How each tree travels (SyncOptions.tree): the relay by default, or the direct data path. */
     tree?: TreeStream | undefined;
+    /**
+     * Each group verified as soon as it is copied, while the next groups stream (verify-domain.ts
+     * verifyCopied): the verdicts are in the report.
+     */
+    verify?: boolean | undefined;
   },
 ): Promise<TransferReport> {
   const together = options.together ?? oneByOne;
@@ -196,12 +206,29 @@ export async function transferDomain(
       quotaFailure ??= err instanceof Error ? err : new Error(String(err));
     }
   };
+  const verdicts: MailboxVerdict[] = [];
+  let verifyFailure: Error | undefined;
+  const verifyGroup = async (copied: ReadonlyMap<Mailbox, readonly MaildirEntry[]>) => {
+    if (!options.verify || copied.size === 0 || options.signal?.aborted) return;
+    const boxes = [...copied].map(([box, listed]) => ({ box, listed }));
+    try {
+      const got = await withRetry(
+        `verify ${boxes.length} mailbox(es) from ${boxes[0]?.box.label}`,
+        () => verifyCopied(hosts.source.remote, hosts.dest.remote, boxes, ledger?.written),
+        retry,
+      );
+      verdicts.push(...got);
+    } catch (err) {
+      verifyFailure ??= err instanceof Error ? err : new Error(String(err));
+    }
+  };
   // Groups are listed and planned a little ahead of the streams, so that a free stream always
   // finds work waiting; a bounded number in flight keeps the listings held in memory bounded.
   await forEachGroup(boxes, options.concurrency, async (group, planned) => {
     if (options.signal?.aborted) return void interrupted.push(...group.map((b) => b.label));
     together(() => group.forEach((box) => ev.started?.(box)));
     const ofGroup: MailboxResult[] = [];
+    const copied = new Map<Mailbox, readonly MaildirEntry[]>();
     // Each attempt passes over the mailboxes not yet done; a pass is planned afresh from
     // both listings, so what an earlier attempt copied is not sent again.
     let pending = group;
@@ -225,6 +252,7 @@ export async function transferDomain(
               together,
               planned,
               tree: options.tree,
+              keepListings: options.verify,
             });
           } catch (error) {
             // The listing itself failed: every mailbox of the attempt with it.
@@ -249,6 +277,7 @@ export async function transferDomain(
               ofGroup.push(r);
             }
           });
+          for (const [box, listed] of outcome.listings) copied.set(box, listed);
           lastErrors = new Map(outcome.failures.map((f) => [f.box, f.error]));
           pending = outcome.failures.map((f) => f.box);
           // Retried only when some failure may be cured by trying again.
@@ -278,7 +307,7 @@ export async function transferDomain(
       options.log.error({ mailbox: box.label, err: e.message }, 'mailbox failed');
       ev.finished?.(box, e);
     }
-    await countQuotaFiles(ofGroup);
+    await Promise.all([countQuotaFiles(ofGroup), verifyGroup(copied)]);
   }).catch(async (error: unknown) => {
     if (!(error instanceof DiskFullError)) throw error;
     throw await diskFullReport(
@@ -289,6 +318,7 @@ export async function transferDomain(
     );
   });
   if (quotaFailure) throw quotaFailure;
+  if (verifyFailure) throw verifyFailure;
   // Every failure a lost or refused connection: the host is out of reach (exit 4, try again
   // later), not a mailbox that cannot be copied.
   const unreachable = failureErrors.find((e) => e instanceof ConnectionError);
@@ -317,5 +347,6 @@ export async function transferDomain(
       r.kept.map((x) => ({ label: r.label, path: showName(x.path), why: x.why })),
     ),
     leftOut: sum((r) => r.leftOut),
+    ...(options.verify ? { verdicts: verdicts.sort((a, b) => (a.label < b.label ? -1 : 1)) } : {}),
   };
 }
