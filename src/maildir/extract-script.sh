@@ -19,10 +19,18 @@
 # the stream dropped. cp never replaces a link by a directory, and a link standing where a
 # file goes is replaced, not followed.
 #
+# A Maildir the destination still has as vadduser made it (empty but for its quota file: a
+# first copy) arrives whole and is put in place by one rename over the empty one, whose quota
+# file, cur, new and tmp go first (rmdir: only ever an empty directory), for all such Maildirs
+# of the stream in a few processes: a first copy then costs no link and no unlink per file.
+# One that got anything meanwhile (a delivery) is not empty, the rename fails, and it is
+# placed like the others. (A delivery at that moment cannot write into tmp/: a temporary
+# failure, which qmail tries again.)
+#
 # $1 = the base directory (where the stage is made), $2 = uid:gid that own what the archive
 # holds, $3 = the decompressor ('' for none), $4 = a GNU tar --transform expression that puts
-# each mailbox of a stream of many under .p/ at its place below the base ('' for none: the
-# archive's top is the base).
+# each mailbox of a stream of many under .p/ at its place below the base, or under .s/ for a
+# user directory whose Maildir arrives whole ('' for none: the archive's top is the base).
 b=$1 owner=$2 z=$3 t=$4
 umask 022
 # Staging directories of writers that are gone (killed, or their stream failed) are removed.
@@ -41,19 +49,20 @@ tar "$@" || {
   rm -rf -- "$s"
   exit "$st"
 }
-# The stage's mirror of the base. With a transform, nothing may lie outside it: a member that
-# no place matched would be lost with the stage.
-m=$s${t:+/.p}
+# The stage's mirrors of the base: .p, and .s for user directories that arrive whole. With a
+# transform, nothing may lie outside them: a member that no place matched would be lost with
+# the stage.
+m=$s${t:+/.p} f=${t:+$s/.s}
 if [ -n "$t" ]; then
   for e in "$s"/* "$s"/.[!.]* "$s"/..?*; do
-    [ "$e" = "$m" ] || { [ ! -e "$e" ] && [ ! -L "$e" ]; } || {
+    [ "$e" = "$m" ] || [ "$e" = "$f" ] || { [ ! -e "$e" ] && [ ! -L "$e" ]; } || {
       printf 'vmigrate: %s: a member of the stream outside every mailbox\n' "${e#"$s"/}" >&2
       rm -rf -- "$s"
       exit 3
     }
   done
   # Every member vanished from a live source: nothing to place.
-  [ -d "$m" ] || {
+  [ -d "$m" ] || [ -d "$f" ] || {
     rm -rf -- "$s"
     exit 0
   }
@@ -76,8 +85,8 @@ failed() {
 # and one shell for the stream (a glob per directory cost a millisecond per mailbox). A part
 # with something in its way is named, and dropped from the stage (its paths on stdout).
 # (A stream of one mailbox is checked directory by directory as it is moved, below.)
-[ -z "$t" ] || {
-  cd "$m" || failed
+check() {
+  cd "$1" || failed
   find . -mindepth 1 -type d -exec sh -c '
     b=$1 root=$2
     shift 2
@@ -106,6 +115,48 @@ failed() {
   rm -f -- "$s/.dropped"
   cd / || failed
 }
+if [ -n "$t" ]; then
+  [ ! -d "$m" ] || check "$m"
+  [ ! -d "$f" ] || check "$f"
+fi
+# The Maildirs that arrive whole (their user directories' places are in the transform:
+# .s/<place>/), each renamed over the empty one the destination has, as the owner, by
+# util-linux's rename: one process for them all (where it is missing, they are placed like
+# the rest). Root acts only inside the stage, which nobody else can change; what is done on
+# the destination's side is done as the owner, who could do as much anyway.
+if [ -n "$f" ] && [ -d "$f" ] && [ "$root" = 1 ]; then
+  ren=$(command -v rename.ul 2>/dev/null) ||
+    { ren=$(command -v rename 2>/dev/null) && "$ren" --version 2>/dev/null | grep -q util-linux; } ||
+    ren=
+  places=
+  [ -z "$ren" ] || ! chroot --userspec="$owner" / true 2>/dev/null || {
+    rest="$t;"
+    while [ -n "$rest" ]; do
+      e=${rest%%;*} rest=${rest#*;}
+      case $e in *,.s/*/,S) ;; *) continue ;; esac
+      p=${e#*,.s/} p=${p%/,S}
+      [ -d "$f/$p/Maildir" ] && [ ! -L "$f/$p/Maildir" ] && [ -d "$b/$p/Maildir" ] &&
+        [ ! -L "$b/$p/Maildir" ] && places="$places $p"
+    done
+  }
+  if [ -n "$places" ]; then
+    # A rename needs write access to the parent it leaves: the stage's user directories.
+    (cd "$f" && chown -h -- "$owner" $places) || failed
+    # The quota file vadduser wrote goes (the copy counts it again once the group is done);
+    # then only ever an empty directory: one that got a message meanwhile stays, and so does
+    # its Maildir then, which the rename cannot replace (it is placed with the rest).
+    for p in $places; do
+      printf '%s\0' "$b/$p/Maildir/maildirsize"
+    done | chroot --userspec="$owner" / xargs -0 rm -f --
+    for p in $places; do
+      printf '%s\0' "$b/$p/Maildir/cur" "$b/$p/Maildir/new" "$b/$p/Maildir/tmp"
+    done | chroot --userspec="$owner" / xargs -0 rmdir -- 2>/dev/null
+    # shellcheck disable=SC2046 # places are plain (tar-relay.ts PLAIN_PLACE)
+    chroot --userspec="$owner" / "$ren" -- "$f/" "$b/" $(for p in $places; do
+      printf '%s/%s/Maildir ' "$f" "$p"
+    done) 2>/dev/null
+  fi
+fi
 # A stream of many mailboxes (many directories of a few files each) is placed by one cp; a
 # stream of one mailbox (a slice of a big one: a few directories of many files) by rename, a
 # directory at a time, which there costs a few processes and no link and unlink per file. So
@@ -113,61 +164,74 @@ failed() {
 # in this container).
 place() {
   if [ "$root" = 1 ]; then
-    chroot --userspec="$owner" / cp -R -l --preserve=timestamps -T -- "$m" "$b"
+    chroot --userspec="$owner" / cp -R -l --preserve=timestamps -T -- "$1" "$b"
   else
-    cp -R -l --preserve=timestamps -T -- "$m" "$b"
+    cp -R -l --preserve=timestamps -T -- "$1" "$b"
   fi
 }
 fallback=1
 if [ -n "$t" ]; then
-  (umask 0 && place) 2>/dev/null && {
+  placed=0
+  for x in "$m" "$f"; do
+    [ -d "$x" ] || continue
+    (umask 0 && place "$x") 2>/dev/null || {
+      placed=$?
+      break
+    }
+  done
+  [ "$placed" = 0 ] && {
     rm -rf -- "$s"
     exit "$bad"
   }
-  case $? in 125 | 126 | 127) ;; *) fallback=0 ;; esac
+  case $placed in 125 | 126 | 127) ;; *) fallback=0 ;; esac
 fi
 # What cp did not place is renamed into place: a file the destination already has (replaced
 # whole or not at all), what the owner may not write (a directory root made there), and
 # without chroot everything (a new directory whole, the files of one that exists by one mv).
-set -- "" "$b"
-while [ "$#" -ge 2 ]; do
-  from=$m${1:+/$1} to=$2
-  shift 2
-  files=0
-  for e in "$from"/* "$from"/.[!.]* "$from"/..?*; do
-    # Files first, and as little as possible for each: a slice's directory holds thousands,
-    # and even cutting the name off its path cost the shell 20 microseconds a file.
-    if [ ! -d "$e" ] || [ -L "$e" ]; then
-      # (or a pattern that matched nothing: the find below then moves nothing)
-      [ "$fallback" = 0 ] || {
-        files=1
+by_rename() {
+  m=$1
+  set -- "" "$b"
+  while [ "$#" -ge 2 ]; do
+    from=$m${1:+/$1} to=$2
+    shift 2
+    files=0
+    for e in "$from"/* "$from"/.[!.]* "$from"/..?*; do
+      # Files first, and as little as possible for each: a slice's directory holds thousands,
+      # and even cutting the name off its path cost the shell 20 microseconds a file.
+      if [ ! -d "$e" ] || [ -L "$e" ]; then
+        # (or a pattern that matched nothing: the find below then moves nothing)
+        [ "$fallback" = 0 ] || {
+          files=1
+          continue
+        }
+        [ -e "$e" ] || [ -L "$e" ] || continue
+        d=$to/${e##*/}
+        if [ -d "$d" ] && [ ! -L "$d" ]; then
+          problem "$d is a directory on the destination"
+        elif [ -L "$d" ] || [ ! "$e" -ef "$d" ]; then
+          mv -f -T -- "$e" "$d" || failed
+        fi
         continue
-      }
-      [ -e "$e" ] || [ -L "$e" ] || continue
+      fi
       d=$to/${e##*/}
       if [ -d "$d" ] && [ ! -L "$d" ]; then
-        problem "$d is a directory on the destination"
-      elif [ -L "$d" ] || [ ! "$e" -ef "$d" ]; then
+        set -- "$@" "${e#"$m"/}" "$d"
+      elif [ -L "$d" ]; then
+        problem "$d is a symbolic link on the destination: nothing is written through it"
+      elif [ -e "$d" ]; then
+        problem "$d exists on the destination and is not a directory"
+      elif [ "$root" = 1 ] && [ -O "$e" ]; then
+        problem "$d vanished on the destination during the copy"
+      else
         mv -f -T -- "$e" "$d" || failed
       fi
-      continue
-    fi
-    d=$to/${e##*/}
-    if [ -d "$d" ] && [ ! -L "$d" ]; then
-      set -- "$@" "${e#"$m"/}" "$d"
-    elif [ -L "$d" ]; then
-      problem "$d is a symbolic link on the destination: nothing is written through it"
-    elif [ -e "$d" ]; then
-      problem "$d exists on the destination and is not a directory"
-    elif [ "$root" = 1 ] && [ -O "$e" ]; then
-      problem "$d vanished on the destination during the copy"
-    else
-      mv -f -T -- "$e" "$d" || failed
+    done
+    if [ "$files" = 1 ]; then
+      find "$from" -mindepth 1 -maxdepth 1 ! -type d -exec mv -f -t "$to" -- {} + || failed
     fi
   done
-  if [ "$files" = 1 ]; then
-    find "$from" -mindepth 1 -maxdepth 1 ! -type d -exec mv -f -t "$to" -- {} + || failed
-  fi
-done
+}
+[ ! -d "$m" ] || by_rename "$m"
+[ -z "$f" ] || [ ! -d "$f" ] || by_rename "$f"
 rm -rf -- "$s"
 exit "$bad"

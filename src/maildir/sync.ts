@@ -167,6 +167,11 @@ interface BoxPass {
   delta: Delta;
   listed: Map<string, MaildirEntry>;
   onDest: Map<string, MaildirEntry>;
+  /**
+   * The destination has this user directory as vadduser made it (an empty Maildir) and the
+   * copy sends its whole Maildir: in a stream of many it is renamed into place whole.
+   */
+  fresh: boolean;
   /** The whole source listing, kept for verification (keepListings). */
   snapshot: readonly MaildirEntry[] | undefined;
   streamBytes: number;
@@ -175,6 +180,21 @@ interface BoxPass {
 }
 
 const asBytes = (text: string) => fromBytes(Buffer.from(text, 'utf8'));
+
+/** What vadduser makes of a Maildir, parents first. */
+const SKELETON = ['Maildir', 'Maildir/cur', 'Maildir/new', 'Maildir/tmp'];
+
+/**
+ * The destination's listing is the empty Maildir vadduser made (with the quota file it writes
+ * for a user under a quota, which the copy counts again anyway), and the source has all of it.
+ */
+function asMade(dest: readonly MaildirEntry[], source: readonly MaildirEntry[]): boolean {
+  const made = (e: MaildirEntry) =>
+    e.type === 'd' ? SKELETON.includes(e.path) : e.type === 'f' && e.path === 'Maildir/maildirsize';
+  if (!dest.every(made) || dest.filter((e) => e.type === 'd').length !== SKELETON.length) return false;
+  const dirs = new Set(source.flatMap((e) => (e.type === 'd' ? [e.path] : [])));
+  return SKELETON.every((d) => dirs.has(d));
+}
 
 /** The arguments a stream of many mailboxes may carry: far below any command-line limit. */
 const TARGET_TEXT = 32 * 1024;
@@ -216,9 +236,14 @@ export async function syncMailboxes(
         ...options.ledger?.(box),
         deleteCopied: options.deleteCopied,
       });
+      // (With a message to send: the quota file it replaces is counted again after the group.)
+      const fresh = !unread && box.mbox === undefined && delta.messages > 0 && asMade(to[i] ?? [], listed);
+      // Its Maildir's own directories too, so that the whole tree is in the stream, the owner's.
+      if (fresh) delta.copy = [...SKELETON, ...delta.copy];
       const pass = {
         box,
         delta,
+        fresh,
         listed: new Map(listed.map((e) => [e.path, e])),
         onDest: new Map((to[i] ?? []).map((e) => [e.path, e])),
         snapshot: options.keepListings ? listed : undefined,
@@ -515,7 +540,12 @@ function relayWith(
         options.bases &&
         combinedTrees(
           options.bases,
-          ps.map((p) => ({ sourceBase: p.box.sourceDir, destBase: p.box.destDir, members: p.delta.copy })),
+          ps.map((p) => ({
+            sourceBase: p.box.sourceDir,
+            destBase: p.box.destDir,
+            members: p.delta.copy,
+            fresh: p.fresh,
+          })),
         );
       if (!combined || !first) {
         // Places that overlap (user directories inside others): each streams alone.

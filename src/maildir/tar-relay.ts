@@ -39,13 +39,24 @@ export interface TreeRelay {
    * to sourceBase) and the destination directory it becomes, below destBase, where the stage is
    * made. Without it the archive's top becomes destBase. Only for 'staged'.
    */
-  targets?: ReadonlyArray<{ archived: string; dest: string }>;
+  targets?: ReadonlyArray<Target>;
   /** A live Maildir changes while it is read: files that vanish or change are skipped, not fatal. */
   live?: boolean;
   /** Compress the stream on the source and decompress it on the destination (slow links). */
   compress?: Compressor;
   /** Called with each chunk's size as the archive passes through the controller. */
   onBytes?: (n: number) => void;
+}
+
+/**
+ * A tree of a stream of many: its place in the archive and the directory it becomes. `fresh`:
+ * a user directory the destination has as vpopmail made it, whose whole tree the stream holds:
+ * the extractor renames it into place instead of linking each file (extract-script.sh).
+ */
+export interface Target {
+  archived: string;
+  dest: string;
+  fresh?: boolean;
 }
 
 /** A directory's place below a base, as a relative path; undefined when it is not below it. */
@@ -58,7 +69,7 @@ export function placeBelow(base: string, dir: string): string | undefined {
 /**
  * Places that a GNU tar --transform can move without quoting: vpopmail's hashed directories
  * and user names. The first character is never a dot, so no place starts with the stage's
- * `.p/` that the transform writes.
+ * `.p/` or `.s/` that the transform writes.
  */
 const PLAIN_PLACE = /^[A-Za-z0-9_@+=-][A-Za-z0-9._@+=-]*(\/[A-Za-z0-9._@+=-]+)*$/;
 
@@ -91,7 +102,7 @@ function separate(places: readonly string[]): boolean {
  */
 export function combinedTrees(
   bases: { source: string; dest: string },
-  trees: ReadonlyArray<{ sourceBase: string; destBase: string; members: readonly string[] }>,
+  trees: ReadonlyArray<{ sourceBase: string; destBase: string; members: readonly string[]; fresh?: boolean }>,
 ): Pick<TreeRelay, 'sourceBase' | 'destBase' | 'members' | 'targets'> | undefined {
   const places = trees.map((t) => placesOf(bases, { source: t.sourceBase, dest: t.destBase }));
   const known = places.filter((p) => p !== undefined);
@@ -108,13 +119,18 @@ export function combinedTrees(
       const prefix = fromBytes(Buffer.from(`${known[i]?.archived ?? ''}/`, 'utf8'));
       return t.members.map((m) => `${prefix}${m}`);
     }),
-    targets: trees.map((t, i) => ({ archived: known[i]?.archived ?? '', dest: t.destBase })),
+    targets: trees.map((t, i) => ({
+      archived: known[i]?.archived ?? '',
+      dest: t.destBase,
+      ...(t.fresh ? { fresh: true } : {}),
+    })),
   };
 }
 
 /**
  * The extractor's --transform: each tree's archived place to `.p/` + its place below the
- * destination base. Places are plain (placesOf): only the dot is special in a basic regex.
+ * destination base (`.s/` for a fresh one, never the base itself). Places are plain
+ * (placesOf): only the dot is special in a basic regex.
  */
 export function placingTransform(destBase: string, targets: TreeRelay['targets']): string {
   if (!targets || targets.length === 0) return '';
@@ -123,7 +139,8 @@ export function placingTransform(destBase: string, targets: TreeRelay['targets']
       const dest = t.dest === destBase ? '' : placeBelow(destBase, t.dest);
       if (!PLAIN_PLACE.test(t.archived) || dest === undefined || (dest !== '' && !PLAIN_PLACE.test(dest)))
         throw new Error(`a tree cannot share a stream: ${JSON.stringify(t)}`);
-      return `s,^${t.archived.replace(/\./g, '\\.')}/,.p/${dest === '' ? '' : `${dest}/`},S`;
+      const stage = t.fresh && dest !== '' ? '.s' : '.p';
+      return `s,^${t.archived.replace(/\./g, '\\.')}/,${stage}/${dest === '' ? '' : `${dest}/`},S`;
     })
     .join(';');
 }

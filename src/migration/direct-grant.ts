@@ -73,7 +73,7 @@ export function gatekeeper(g: Pick<GrantInput, 'domainDir' | 'owner' | 'extractS
     'case $b in "$D" | "$D"/*) ;; *) no "base outside the domain" ;; esac',
     'case $b/ in */../* | */./* | *//*) no "base not plain" ;; esac',
     `case $3 in ${decompressors} *) no "decompressor" ;; esac`,
-    // vmigrate's transforms: s,^<place>/,.p/<place>/,S joined by ; (tar-relay.ts).
+    // vmigrate's transforms: s,^<place>/,.p/<place>/,S (or .s/) joined by ; (tar-relay.ts).
     // In a pattern `;` must be escaped: the shell reads it before the bracket expression does.
     'case $t in *[!-A-Za-z0-9._/,^\\\\\\;S@+=]*) no "transform" ;; esac',
     // In English whatever sshd's environment says: the controller reads a full disk from its words.

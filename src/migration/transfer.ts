@@ -181,7 +181,8 @@ export async function transferDomain(
   const countQuotaFiles = async (groupResults: readonly MailboxResult[]) => {
     const changed = new Set(
       groupResults
-        .filter((r) => r.messagesCopied + r.renamed + r.deleted > 0)
+        // (A message that vanished was planned: a first copy may have taken the quota file.)
+        .filter((r) => r.messagesCopied + r.vanished + r.renamed + r.deleted > 0)
         .map((r) => r.label.slice(0, r.label.lastIndexOf('@'))),
     );
     const count = quotaFilesCommand(

@@ -45,7 +45,10 @@ function count(log: string): Counted {
   const checksums = cmds.filter((c) => c.includes('sha256sum')).length;
   const tarCreates = cmds.filter((c) => /^'?tar'? '?-c'?/.test(c)).length;
   const extractors = cmds.filter((c) => c.includes('vmigrate-extract') || /^'?tar'? '?-x'?/.test(c)).length;
-  const quotaCounts = cmds.filter((c) => c.includes('/maildirsize')).length;
+  // (The extractor names the quota file too: a first copy removes the one vadduser wrote.)
+  const quotaCounts = cmds.filter(
+    (c) => c.includes('/maildirsize') && !c.includes('vmigrate-extract'),
+  ).length;
   return {
     total: cmds.length,
     listings,

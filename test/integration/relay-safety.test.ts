@@ -186,6 +186,85 @@ describe('the destination end of a relay', () => {
     });
   });
 
+  describe('a Maildir that arrives whole into the empty one vadduser made', () => {
+    // Three users on the destination as vadduser leaves them (lastauth, an empty Maildir): the
+    // first (with the quota file vadduser writes, counted again after the copy) gets its
+    // Maildir by one rename; the second got a message after the listing, and is
+    // placed beside it; the third's cur is a link out of the domain, and nothing goes through it.
+    const users = { u1: '0/u1', u2: 'u2', u3: '1/u3' };
+    const skeleton = (dir: string) =>
+      `mkdir -p ${dir}/Maildir/cur ${dir}/Maildir/new ${dir}/Maildir/tmp && printf 0.0.0.0 > ${dir}/lastauth`;
+    const members = (at: string) =>
+      ['Maildir', 'Maildir/cur', 'Maildir/new', 'Maildir/tmp', MESSAGE].map((m) => `${at}/${m}`);
+    const fresh = (...names: Array<keyof typeof users>) =>
+      relayTree(hosts.old.remote, hosts.new.remote, {
+        sourceBase: `${SRC}-dom`,
+        destBase: DST,
+        owner: owner(),
+        members: names.flatMap((n) => members(n)),
+        targets: names.map((n) => ({ archived: n, dest: `${DST}/${users[n]}`, fresh: true })),
+      });
+    beforeAll(async () => {
+      await hosts.old.sh(
+        `rm -rf ${SRC}-dom && mkdir -p ${SRC}/Maildir/new ${SRC}/Maildir/tmp ${SRC}-dom && ` +
+          Object.keys(users)
+            .map((n) => `cp -a ${SRC} ${SRC}-dom/${n}`)
+            .join(' && '),
+      );
+      await hosts.new.sh(
+        `rm -rf ${DST} ${OUTSIDE} && mkdir -p ${OUTSIDE} && ` +
+          Object.values(users)
+            .map((d) => skeleton(`${DST}/${d}`))
+            .join(' && ') +
+          ` && printf '52428800S\\n0 0\\n' > ${DST}/0/u1/Maildir/maildirsize` +
+          ` && echo delivered > ${DST}/u2/Maildir/new/1700000009.1.new && rmdir ${DST}/1/u3/Maildir/cur && ` +
+          `ln -s ${OUTSIDE} ${DST}/1/u3/Maildir/cur && chown -R ${hosts.new.uid}:${hosts.new.gid} ${DST} && ` +
+          `find ${DST} -type d -exec chmod 700 {} +`,
+      );
+    });
+    afterAll(() => hosts.old.sh(`rm -rf ${SRC}-dom`));
+
+    it('renames one that is still empty, and places one that got mail beside it', async () => {
+      const inodes = `stat -c %i ${DST}/0/u1/Maildir ${DST}/u2/Maildir`;
+      const [u1Before, u2Before] = (await hosts.new.sh(inodes)).stdout.split('\n');
+      await fresh('u1', 'u2');
+      const [u1After, u2After] = (await hosts.new.sh(inodes)).stdout.split('\n');
+      expect(u1After).not.toBe(u1Before);
+      expect(u2After).toBe(u2Before);
+      const o = `${hosts.new.uid}:${hosts.new.gid}`;
+      const r = await hosts.new.sh(
+        `cd ${DST} && find 0 u2 -printf '%p %M %U:%G %s %n\n' | grep -v ' d' | sort; ls -a ${DST}`,
+      );
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+        `0/u1/${MESSAGE} -rw-r--r-- ${o} 13208 1`,
+        `0/u1/lastauth -rw-r--r-- ${o} 7 1`,
+        `u2/${MESSAGE} -rw-r--r-- ${o} 13208 1`,
+        `u2/Maildir/new/1700000009.1.new -rw-r--r-- ${o} 10 1`,
+        `u2/lastauth -rw-r--r-- ${o} 7 1`,
+        '.',
+        '..',
+        '0',
+        '1',
+        'u2',
+      ]);
+      // The renamed Maildir and its directories are the owner's, with the source's modes.
+      const dirs = await hosts.new.sh(`cd ${DST}/0/u1 && find . -type d -printf '%p %M %U:%G\n' | sort`);
+      expect(dirs.stdout.split('\n').filter(Boolean)).toEqual([
+        `. drwx------ ${o}`,
+        `./Maildir drwxr-xr-x ${o}`,
+        `./Maildir/cur drwxr-xr-x ${o}`,
+        `./Maildir/new drwxr-xr-x ${o}`,
+        `./Maildir/tmp drwxr-xr-x ${o}`,
+      ]);
+    });
+
+    it('writes nothing through a link in the empty Maildir, and names it', async () => {
+      await expect(fresh('u3')).rejects.toThrow(/cur is a symbolic link on the destination/);
+      const r = await hosts.new.sh(`find ${OUTSIDE} -mindepth 1; ls -a ${DST}/1/u3/Maildir`);
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual(['.', '..', 'cur', 'new', 'tmp']);
+    });
+  });
+
   it.each([
     ['vanished', '', /Maildir\/\.Sent vanished on the destination during the copy/],
     [

@@ -155,6 +155,14 @@ describe('a stream of many user directories', () => {
     expect(placingTransform(trees!.destBase, trees!.targets)).toBe(
       's,^alice/,.p/0/alice/,S;s,^1/bob/,.p/bob/,S',
     );
+    // A user directory whose Maildir arrives whole is staged under .s/, to be renamed into place.
+    const fresh = combinedTrees({ source: '/old/ex.com', dest: '/new/ex.com' }, [
+      { sourceBase: '/old/ex.com/alice', destBase: '/new/ex.com/0/alice', members: ['Maildir'], fresh: true },
+      { sourceBase: '/old/ex.com/1/bob', destBase: '/new/ex.com/bob', members: ['Maildir/new/2'] },
+    ]);
+    expect(placingTransform(fresh!.destBase, fresh!.targets)).toBe(
+      's,^alice/,.s/0/alice/,S;s,^1/bob/,.p/bob/,S',
+    );
     // A user directory outside the domain directory streams alone.
     expect(
       combinedTrees({ source: '/old/ex.com', dest: '/new/ex.com' }, [

@@ -8,6 +8,7 @@ import type { MaildirEntry } from '../../src/maildir/listing.js';
 import type { Mailbox } from '../../src/maildir/sync.js';
 import { verifyCopied } from '../../src/maildir/verify-copied.js';
 import { FakeRemote } from '../helpers/fake-remote.js';
+import { listingRecords as listing } from '../helpers/listing-records.js';
 
 const box = (user: string): Mailbox => ({
   label: `${user}@example.com`,
@@ -24,18 +25,6 @@ const entry = (path: string, size = 0, type = 'f'): MaildirEntry => ({
   mode: '0600',
 });
 const dirs = ['Maildir', 'Maildir/cur', 'Maildir/new', 'Maildir/tmp'].map((p) => entry(p, 4096, 'd'));
-
-/** find's records for these user directories: the starting point, then the entry. */
-function listing(byDir: Record<string, ReadonlyArray<MaildirEntry>>): string {
-  return Object.entries(byDir)
-    .flatMap(([dir, entries]) =>
-      entries.map(
-        (e) =>
-          `${dir}/Maildir\0${e.type} ${e.mode.slice(1)} ${e.size} 1.0 ${e.path === 'Maildir' ? 'Maildir/' : e.path}\0`,
-      ),
-    )
-    .join('');
-}
 
 const LISTING = /-name tmp -printf/;
 
