@@ -81,8 +81,9 @@ failed() {
   rm -rf -- "$s"
   exit "$st"
 }
-# Every directory of the stage against the destination, before anything is placed: one find
-# and one shell for the stream (a glob per directory cost a millisecond per mailbox). A part
+# Every directory of the stage against the destination, before cp places anything (a Maildir
+# renamed whole, below, has its way checked there): one find and one shell for the stream (a
+# glob per directory cost a millisecond per mailbox). A part
 # with something in its way is named, and dropped from the stage (its paths on stdout).
 # (A stream of one mailbox is checked directory by directory as it is moved, below.)
 check() {
@@ -115,10 +116,6 @@ check() {
   rm -f -- "$s/.dropped"
   cd / || failed
 }
-if [ -n "$t" ]; then
-  [ ! -d "$m" ] || check "$m"
-  [ ! -d "$f" ] || check "$f"
-fi
 # The Maildirs that arrive whole (their user directories' places are in the transform:
 # .s/<place>/), each renamed over the empty one the destination has, as the owner, by
 # util-linux's rename: one process for them all (where it is missing, they are placed like
@@ -135,8 +132,14 @@ if [ -n "$f" ] && [ -d "$f" ] && [ "$root" = 1 ]; then
       e=${rest%%;*} rest=${rest#*;}
       case $e in *,.s/*/,S) ;; *) continue ;; esac
       p=${e#*,.s/} p=${p%/,S}
-      [ -d "$f/$p/Maildir" ] && [ ! -L "$f/$p/Maildir" ] && [ -d "$b/$p/Maildir" ] &&
-        [ ! -L "$b/$p/Maildir" ] && places="$places $p"
+      # Before the check below, which then has only what is left to look at: every directory
+      # of the destination on the way is checked here, never a link.
+      ok=1 at=$b
+      for c in $(printf '%s\n' "$p/Maildir" | tr / ' '); do
+        at=$at/$c
+        { [ -d "$at" ] && [ ! -L "$at" ]; } || ok=0
+      done
+      [ "$ok" = 1 ] && [ -d "$f/$p/Maildir" ] && [ ! -L "$f/$p/Maildir" ] && places="$places $p"
     done
   }
   if [ -n "$places" ]; then
@@ -156,6 +159,11 @@ if [ -n "$f" ] && [ -d "$f" ] && [ "$root" = 1 ]; then
       printf '%s/%s/Maildir ' "$f" "$p"
     done) 2>/dev/null
   fi
+fi
+# What is left of the stage, against the destination (after the renames, little of a first copy).
+if [ -n "$t" ]; then
+  [ ! -d "$m" ] || check "$m"
+  [ ! -d "$f" ] || check "$f"
 fi
 # A stream of many mailboxes (many directories of a few files each) is placed by one cp; a
 # stream of one mailbox (a slice of a big one: a few directories of many files) by rename, a
