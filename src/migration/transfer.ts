@@ -133,8 +133,8 @@ export async function transferDomain(
     /** How each tree travels (SyncOptions.tree): the relay by default, or the direct data path. */
     tree?: TreeStream | undefined;
     /**
-     * Each group verified as soon as it is copied, while the next groups stream (verify-domain.ts
-     * verifyCopied): the verdicts are in the report.
+     * Each group verified as soon as it is copied, while the next groups stream
+     * (maildir/verify-copied.ts): the verdicts are in the report.
      */
     verify?: boolean | undefined;
   },
