@@ -83,9 +83,9 @@ failed() {
 }
 # Every directory of the stage against the destination, before cp places anything (a Maildir
 # renamed whole, below, has its way checked there): one find and one shell for the stream (a
-# glob per directory cost a millisecond per mailbox). A part
-# with something in its way is named, and dropped from the stage (its paths on stdout).
-# (A stream of one mailbox is checked directory by directory as it is moved, below.)
+# glob per directory cost a millisecond per mailbox). A part with something in its way is
+# named, and dropped from the stage (its paths on stdout). (A stream of one mailbox is checked
+# directory by directory as it is moved, below.)
 check() {
   cd "$1" || failed
   find . -mindepth 1 -type d -exec sh -c '
