@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { PreconditionError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
 import { fenceCheck, fencedError, type Fence } from '../remote/batch.js';
-import { fromBytes, nulList, showName, tarQuoted } from './byte-names.js';
+import { fromBytes, showName, tarQuoted } from './byte-names.js';
 import { kindOf, messageKey, planDelta, type Delta, type DeltaOptions, type MessageKey } from './delta.js';
 import { planChunks, type ChunkLimits } from './chunks.js';
 import { listMaildirs, type MaildirEntry } from './listing.js';
@@ -15,6 +15,7 @@ import { mboxTree } from './mbox-relay.js';
 import { sourceListings } from './source-mailboxes.js';
 import { combinedTrees, placesOf, relayTree, type Compressor, type TreeStream } from './tar-relay.js';
 import { streamRecords } from '../remote/stream-lines.js';
+import { quotedBytes, wholeScript } from '../remote/whole-script.js';
 
 export interface Mailbox {
   /** user@domain, for progress and errors. */
@@ -270,7 +271,7 @@ export async function syncMailboxes(
   const acrossMailboxes = async (
     which: readonly BoxPass[],
     paths: (p: BoxPass) => readonly string[],
-    command: string,
+    command: DestCommand,
     verb: string,
     done: (p: BoxPass) => void,
   ) => {
@@ -581,24 +582,63 @@ function relayWith(
 }
 
 /**
- * Renames and deletions read their paths from stdin, NUL-separated: a name may hold any byte,
- * and a command line is text. `mv -T` and `rm -f` act on the last component itself, and a
+ * Renames and deletions: one script for a remote sh, each name quoted byte for byte (a name may
+ * hold any byte but NUL), run only if it arrived whole (whole-script.ts): a list cut on its way
+ * would end in a path cut short. `mv -T` and `rm -f` act on the last component itself, and a
  * rename's target directory was checked by planDelta.
  */
-const RENAME = 'xargs -0 -r -x -n 2 mv -f -T --';
-const DELETE = 'xargs -0 -r rm -f --';
+type DestCommand = (paths: readonly string[]) => Buffer[];
+const mv = Buffer.from('mv -f -T -- ');
+const space = Buffer.from(' ');
+const orFail = Buffer.from(' || st=1\n');
+
+export const RENAME: DestCommand = (paths) => {
+  const lines: Buffer[] = [];
+  for (let i = 0; i + 1 < paths.length; i += 2)
+    lines.push(mv, quotedBytes(paths[i]!), space, quotedBytes(paths[i + 1]!), orFail);
+  return lines;
+};
+
+/** `rm -f` of at most RM_ARGS bytes of names at a time: far below any system's ARG_MAX. */
+const RM_ARGS = 64 * 1024;
+export const DELETE: DestCommand = (paths) => {
+  const lines: Buffer[] = [];
+  let size = 0;
+  for (const p of paths) {
+    if (size === 0 || size > RM_ARGS) {
+      if (size > 0) lines.push(orFail);
+      lines.push(Buffer.from('rm -f --'));
+      size = 1;
+    }
+    const word = quotedBytes(p);
+    lines.push(space, word);
+    size += word.length + 1;
+  }
+  if (size > 0) lines.push(orFail);
+  return lines;
+};
+
+/** The script for `sh -s`: it fails when a command did, after trying every one. */
+export function destScript(command: DestCommand, paths: readonly string[], fence?: Fence): Buffer {
+  return wholeScript(
+    Buffer.concat([
+      Buffer.from(`${fence ? `${fenceCheck(fence)}\n` : ''}st=0\n`),
+      ...command(paths),
+      Buffer.from('exit $st'),
+    ]),
+  );
+}
 
 /** Paths are absolute (the user directories' own, then bytes below them). */
 async function inDest(
   dest: Remote,
-  command: string,
+  command: DestCommand,
   paths: readonly string[],
   what: string,
   fence: Fence | undefined,
 ): Promise<void> {
-  const script = `${fence ? `${fenceCheck(fence)}\n` : ''}${command}`;
   try {
-    await streamRecords(dest, ['sh', '-c', script], what, () => {}, { stdin: nulList(paths) });
+    await streamRecords(dest, ['sh', '-s'], what, () => {}, { stdin: destScript(command, paths, fence) });
   } catch (err) {
     throw fencedError(err, dest.label, fence) ?? err;
   }

@@ -9,6 +9,7 @@ import { LockedError, RemoteCommandError } from '../errors.js';
 import { commandLine, displayCommand, quote, type Arg } from './quote.js';
 import type { Remote } from './remote.js';
 import { streamRecords } from './stream-lines.js';
+import { wholeScript } from './whole-script.js';
 
 export interface BatchStep {
   argv: readonly Arg[];
@@ -65,10 +66,10 @@ export function fencedError(err: unknown, host: string, fence: Fence | undefined
   return new LockedError(`the lock on ${host} (${fence.dir}) was taken over by another vmigrate`, { host });
 }
 
-export function batchScript(steps: readonly BatchStep[], fence?: Fence): string {
+export function batchScript(steps: readonly BatchStep[], fence?: Fence): Buffer {
   const lines = steps.map((s, i) => `vm_step ${i} ${commandLine(s.argv)} || exit 0`);
   const fencing = `vm_fence=${quote(fence?.dir ?? '')}\nvm_owner=${quote(fence?.owner ?? '')}\n`;
-  return `${fencing}${PRELUDE}${lines.join('\n')}\necho '@@done'\n`;
+  return wholeScript(`${fencing}${PRELUDE}${lines.join('\n')}\necho '@@done'`);
 }
 
 export function parseBatchOutput(stdout: string, steps: readonly BatchStep[]): BatchStepResult[] {
@@ -120,7 +121,7 @@ export async function runBatch(
             onResult(r);
           }
       },
-      { stdin: Buffer.from(batchScript(part, fence)), separator: 10 },
+      { stdin: batchScript(part, fence), separator: 10 },
     );
     if (fenced)
       throw new LockedError(

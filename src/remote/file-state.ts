@@ -80,7 +80,17 @@ export async function replaceFile(
 ): Promise<void> {
   const to = next.exists ? `${next.mode} ${next.uid}:${next.gid}` : 'absent';
   const r = await remote.exec(
-    ['sh', '-c', EDIT_SCRIPT, 'vmigrate-edit', path, 'file', fingerprint(expected), to],
+    [
+      'sh',
+      '-c',
+      EDIT_SCRIPT,
+      'vmigrate-edit',
+      path,
+      'file',
+      fingerprint(expected),
+      to,
+      posixCksum(next.content),
+    ],
     {
       stdin: next.content,
     },
@@ -91,9 +101,13 @@ export async function replaceFile(
       hint: 'run the same command again: it reads everything afresh',
     });
   if (r.code !== 0)
-    throw new RemoteCommandError(`${remote.label}: cannot replace ${path}: ${r.stderr.trim()}`, r, {
-      host: remote.label,
-    });
+    throw new RemoteCommandError(
+      `${remote.label}: cannot replace ${path}: ${`${r.stderr.toString()}${r.stdout.toString()}`.trim()}`,
+      r,
+      {
+        host: remote.label,
+      },
+    );
 }
 
 /** Sets a directory's mode, only if it still has `expected`. */

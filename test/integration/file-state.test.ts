@@ -96,6 +96,28 @@ describe('file state', () => {
     expect((await readFileState(remote, `${DIR}/sticky`, 'dir')).mode).toBe('700');
   });
 
+  it('replaces nothing when the new content arrives cut (a controller killed while sending it)', async () => {
+    const remote = hosts.old.remote;
+    const path = `${DIR}/plain`;
+    const was = await readFileState(remote, path, 'file');
+    const next = { ...was, content: Buffer.from('c.example:c.example\n'.repeat(200)) };
+    // The server sees what a dead controller leaves it: its stdin ends early, or at once.
+    for (const keep of [next.content.length >> 1, 0]) {
+      const cut = Object.assign(Object.create(remote) as Remote, {
+        exec: (argv: Parameters<Remote['exec']>[0], o?: Parameters<Remote['exec']>[1]) =>
+          remote.exec(argv, { ...o, stdin: (o?.stdin as Buffer).subarray(0, keep) }),
+      });
+      await expect(replaceFile(cut, path, was, next)).rejects.toThrow(/arrived incomplete/);
+      expect(await readFileState(remote, path, 'file'), `${keep} bytes of ${next.content.length}`).toEqual(
+        was,
+      );
+    }
+    expect((await hosts.old.sh(`ls ${DIR}`)).stdout).not.toMatch(/vmigrate/);
+    await replaceFile(remote, path, was, next);
+    expect(await readFileState(remote, path, 'file')).toEqual(next);
+    await replaceFile(remote, path, next, was);
+  });
+
   it('reads and replaces root-only files through sudo, where SFTP would run as the login', async () => {
     const l = lab();
     const profile = writeProfile(scratchConfig('').dir, 'op', {

@@ -53,4 +53,19 @@ describe('quota files', () => {
     expect((await h.vp('vmoduser', '-q', QUOTA, `ann@${DOMAIN}`)).code).toBe(0);
     expect(await read()).toBe(counted);
   });
+
+  it('writes nothing from a list cut on its way (a controller killed while sending it)', async () => {
+    const h = hosts.new;
+    // The user directory itself: a path the cut list below ends in, one a quota file must never be written into.
+    const cmd = quotaFilesCommand([{ quota: QUOTA, dir }], { uid: h.uid, gid: h.gid });
+    if (!cmd) throw new Error('no command for a user under a quota');
+    const whole = cmd.stdin;
+    for (const cut of [whole.slice(0, whole.indexOf('/Maildir')), whole.slice(0, whole.indexOf('@@end'))]) {
+      await h.sh(`rm -f '${dir}/maildirsize' '${dir}/Maildir/maildirsize'`);
+      const ran = await h.remote.exec(cmd.argv, { stdin: cut });
+      expect(ran.code, JSON.stringify(cut)).toBe(1);
+      expect(ran.stderr).toMatch(/arrived incomplete/);
+      expect((await h.sh(`ls '${dir}' '${dir}/Maildir'`)).stdout).not.toMatch(/maildirsize/);
+    }
+  });
 });

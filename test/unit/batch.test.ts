@@ -36,6 +36,29 @@ describe('batch scripts', () => {
   });
 });
 
+describe('a batch script cut on its way (a controller killed while sending it)', () => {
+  it('runs none of its steps, wherever it was cut', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cut-'));
+    const cutSteps: BatchStep[] = ['a', 'bb', 'ccc'].map((n) => ({
+      title: n,
+      argv: ['touch', join(dir, n), join(dir, `${n}-more`)],
+    }));
+    const script = batchScript(cutSteps);
+    // Every cut but the one that loses only the last newline (then the script is whole).
+    expect(script.at(-1)).toBe(10);
+    for (let at = 0; at < script.length - 1; at++) {
+      try {
+        execFileSync('sh', ['-s'], { input: script.subarray(0, at), stdio: ['pipe', 'pipe', 'pipe'] });
+      } catch {
+        // A syntax error at the early end: the point.
+      }
+      expect(readdirSync(dir), `cut after ${at} of ${script.length} bytes`).toEqual([]);
+    }
+    execFileSync('sh', ['-s'], { input: script });
+    expect(readdirSync(dir).sort()).toEqual(['a', 'a-more', 'bb', 'bb-more', 'ccc', 'ccc-more']);
+  });
+});
+
 describe('fenced batches', () => {
   const fenced: BatchStep[] = [{ title: 'second', argv: ['printf', 'two'] }];
 
