@@ -225,7 +225,7 @@ describe('counting quota files again', () => {
     expect(todo.map((u) => u.name)).toEqual(['a', 'c']);
     const cmd = quotaFilesCommand(todo, { uid: 89, gid: 89 });
     expect(cmd?.argv.at(-1)).toBe('89:89');
-    expect(cmd?.stdin).toBe('50S /d/a/Maildir\n100S,10C /d/0/c/Maildir\n');
+    expect(cmd?.stdin).toBe('50S /d/a/Maildir\n100S,10C /d/0/c/Maildir\n@@end\n');
   });
 
   it('is nothing when no mailbox changed', () => {
