@@ -26,7 +26,7 @@ export async function verifyCopied(
     copied.map((c) => c.box.destDir),
   );
   const compare = ({ box }: { box: Mailbox }, i: number, listed: readonly MaildirEntry[]) =>
-    compareMailbox(box.label, listed, onDest[i] ?? [], undefined, written?.(box));
+    compareMailbox(box.label, listed, onDest[i] ?? [], undefined, written && (() => written(box)));
   const verdicts = copied.map((c, i) => compare(c, i, c.listed));
   const differ = copied.flatMap((c, i) => ((verdicts[i]?.problems.length ?? 0) > 0 ? [{ c, i }] : []));
   if (differ.length > 0) {

@@ -44,7 +44,7 @@ export async function verifyDomain(
           a[i] ?? [],
           b[i] ?? [],
           options.checksum ? { source: sa[i] ?? new Map(), destination: sb[i] ?? new Map() } : undefined,
-          options.written?.(box),
+          () => options.written?.(box) ?? new Map(),
         ),
       ),
     );

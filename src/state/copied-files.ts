@@ -26,22 +26,24 @@ export class CopiedFiles {
   }
 
   record(where: LedgerPlace, files: ReadonlyArray<{ path: string; size: number; mtime: number }>): void {
+    if (files.length === 0) return;
     const st = this.db.prepare(
       `INSERT INTO copied_files (source, destination, domain, mailbox, path, size, mtime, confirmed)
        VALUES (?, ?, ?, ?, ?, ?, ?, 0)
        ON CONFLICT (source, destination, domain, mailbox, path)
        DO UPDATE SET size = excluded.size, mtime = excluded.mtime, confirmed = 0`,
     );
-    this.db.transaction(() => {
+    this.store.atomically(() => {
       for (const f of files) st.run(...at(where), blob(f.path), f.size, Math.round(f.mtime));
-    })();
+    });
   }
 
   confirm(where: LedgerPlace, paths: readonly string[]): void {
+    if (paths.length === 0) return;
     const st = this.db.prepare(`UPDATE copied_files SET confirmed = 1 WHERE ${WHERE} AND path = ?`);
-    this.db.transaction(() => {
+    this.store.atomically(() => {
       for (const p of paths) st.run(...at(where), blob(p));
-    })();
+    });
   }
 
   /** Each file vmigrate wrote in this mailbox, by its path under the user directory. */

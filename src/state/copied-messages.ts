@@ -44,10 +44,11 @@ export class CopiedMessages {
   }
 
   private each<T extends MessageRef>(sql: string, messages: readonly T[], args: (m: T) => unknown[]): void {
+    if (messages.length === 0) return;
     const st = this.db.prepare(sql);
-    this.db.transaction(() => {
+    this.store.atomically(() => {
       for (const m of messages) st.run(...args(m));
-    })();
+    });
   }
 
   /**

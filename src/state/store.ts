@@ -95,6 +95,15 @@ export class StateStore {
       .value;
   }
 
+  /**
+   * Runs `writes` as one transaction, or as part of the one already open: the ledger writes
+   * each mailbox's records inside the transfer's bursts, and a savepoint for each of those
+   * calls (8,000 in a move of 2,000 mailboxes) cost more CPU than its rows.
+   */
+  atomically<T>(writes: () => T): T {
+    return this.db.inTransaction ? writes() : this.db.transaction(writes)();
+  }
+
   close(): void {
     this.db.close();
   }
