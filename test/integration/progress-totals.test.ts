@@ -34,10 +34,23 @@ describe('the progress of a first move of small mailboxes', () => {
       .split('\n')
       .filter(Boolean)
       .map(
-        (l) => JSON.parse(l) as { event: string; streamBytes?: number; bytes?: number; totalBytes?: number },
+        (l) =>
+          JSON.parse(l) as {
+            event: string;
+            mailbox?: string;
+            streamBytes?: number;
+            bytes?: number;
+            totalBytes?: number;
+          },
       );
-    const sum = (kind: string) =>
-      events.filter((e) => e.event === kind).reduce((n, e) => n + (e.streamBytes ?? 0), 0);
+    // Each mailbox's last plan and what its last pass sent (a stream tried again after a
+    // failure is planned again, and its first attempt's bytes count in the progress only).
+    const sum = (kind: string) => {
+      const last = new Map(
+        events.filter((e) => e.event === kind).map((e) => [e.mailbox, e.streamBytes ?? 0]),
+      );
+      return [...last.values()].reduce((n, b) => n + b, 0);
+    };
     const planned = sum('mailbox-plan');
     const sent = sum('mailbox-done');
     expect(sent).toBeGreaterThan(corpus.bytes);
@@ -46,6 +59,7 @@ describe('the progress of a first move of small mailboxes', () => {
     expect(planned).toBeLessThanOrEqual(sent);
     expect(planned / sent, `planned ${planned}, sent ${sent}`).toBeGreaterThan(0.97);
     const last = events.filter((e) => e.event === 'progress').at(-1);
-    expect(last, `planned ${planned}, sent ${sent}`).toMatchObject({ bytes: sent, totalBytes: sent });
+    expect(last?.bytes).toBeGreaterThanOrEqual(sent);
+    expect(last?.totalBytes, `planned ${planned}, sent ${sent}`).toBe(last?.bytes);
   });
 });
