@@ -32,7 +32,15 @@ umask 077
 d=\${f%/*}
 [ -d "$d" ] || { mkdir -p "$d" && chown "$u" "$d"; } || exit 3
 [ -e "$f" ] || { : >"$f" && chown "$u" "$f"; } || exit 3
-line=$(cat)
+all=$(cat)
+# The line, then a marker line: a line cut on its way (its controller killed) could still be a
+# valid key without the comment its removal looks for, a grant nothing would take back.
+case $all in
+  *'
+@@end') line=\${all%'
+@@end'} ;;
+  *) echo 'vmigrate: the grant arrived incomplete' >&2; exit 3 ;;
+esac
 # A last line without its newline would swallow the grant.
 [ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ] && printf '\\n' >>"$f"
 printf '%s\\n' "$line" >>"$f" || exit 3
@@ -76,7 +84,7 @@ export async function installGrant(
     dest,
     `add the direct grant for ${o.login}`,
     [INSTALL, 'vmigrate-grant', o.login, o.sourceAddress],
-    o.line,
+    `${o.line}\n@@end\n`,
   );
 }
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { grantLine, grantMarker } from '../../src/migration/direct-grant.js';
 import { installGrant, removeGrant } from '../../src/migration/direct-grant-remote.js';
+import type { Remote } from '../../src/remote/remote.js';
 import { receiveRequest } from '../../src/maildir/direct-request.js';
 import { probeReach } from '../../src/migration/direct-reach.js';
 import { directScript, directTree, type DirectRoute } from '../../src/maildir/direct-tree.js';
@@ -207,6 +208,23 @@ describe('the direct data path, parts', () => {
     );
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
+  });
+
+  it('is not added when its line arrives cut (a controller killed while sending it)', async () => {
+    const line = `restrict,from="10.9.9.9" ssh-ed25519 AAAAcut ${MARKER}`;
+    const before = (await neu.sh(`cat ${grantFile}`)).stdout;
+    // Cut just before the comment its removal looks for: still a key sshd would take.
+    for (const keep of [line.indexOf(` ${MARKER}`), line.length + 1]) {
+      const cut = Object.assign(Object.create(neu.remote) as Remote, {
+        exec: (argv: Parameters<Remote['exec']>[0], o?: Parameters<Remote['exec']>[1]) =>
+          neu.remote.exec(argv, { ...o, stdin: (o?.stdin as string).slice(0, keep) }),
+      });
+      await expect(
+        installGrant(cut, { login: 'root', sourceAddress: '10.9.9.9', line }),
+        `${keep} of ${line.length} characters`,
+      ).rejects.toThrow(/arrived incomplete/);
+      expect((await neu.sh(`cat ${grantFile}`)).stdout).toBe(before);
+    }
   });
 
   it('tells, from the source, whether the destination is reachable and is the destination', async () => {
