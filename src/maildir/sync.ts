@@ -92,7 +92,7 @@ const up = (n: number, to: number) => Math.ceil(n / to) * to;
  * a name over 100 bytes), the contents padded to blocks. Many mailboxes share a stream, so a
  * mailbox's part has no end blocks or record of its own.
  */
-export function tarMembersSize(members: readonly string[], sizeOf: (path: string) => number): number {
+function tarMembersSize(members: readonly string[], sizeOf: (path: string) => number): number {
   let n = 0;
   for (const m of members) {
     n += BLOCK + up(sizeOf(m), BLOCK);

@@ -7,6 +7,7 @@
  */
 import { ConnectionError, VmigrateError } from '../errors.js';
 import type { Remote } from '../remote/remote.js';
+import { endedInput, readEndedInput } from '../remote/whole-script.js';
 import { GRANT_MARKER } from './direct-grant.js';
 
 // The first file sshd reads keys from for the login: $f.
@@ -32,15 +33,9 @@ umask 077
 d=\${f%/*}
 [ -d "$d" ] || { mkdir -p "$d" && chown "$u" "$d"; } || exit 3
 [ -e "$f" ] || { : >"$f" && chown "$u" "$f"; } || exit 3
-all=$(cat)
-# The line, then a marker line: a line cut on its way (its controller killed) could still be a
-# valid key without the comment its removal looks for, a grant nothing would take back.
-case $all in
-  *'
-@@end') line=\${all%'
-@@end'} ;;
-  *) echo 'vmigrate: the grant arrived incomplete' >&2; exit 3 ;;
-esac
+# A line cut on its way (its controller killed) could still be a valid key without the
+# comment its removal looks for: a grant nothing would take back.
+${readEndedInput('line', 'the grant', 3)}
 # A last line without its newline would swallow the grant.
 [ -s "$f" ] && [ -n "$(tail -c 1 "$f")" ] && printf '\\n' >>"$f"
 printf '%s\\n' "$line" >>"$f" || exit 3
@@ -84,7 +79,7 @@ export async function installGrant(
     dest,
     `add the direct grant for ${o.login}`,
     [INSTALL, 'vmigrate-grant', o.login, o.sourceAddress],
-    `${o.line}\n@@end\n`,
+    endedInput(`${o.line}\n`),
   );
 }
 

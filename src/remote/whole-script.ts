@@ -17,3 +17,25 @@ export function wholeScript(body: string | Buffer): Buffer {
 export function quotedBytes(name: string): Buffer {
   return Buffer.from(quote(name), 'latin1');
 }
+
+/**
+ * Text a remote script reads whole from stdin (a list, a line) ends in a marker line of its own:
+ * text cut on its way ends without it. `lines` ends in a newline.
+ */
+export function endedInput(lines: string): string {
+  return `${lines}@@end\n`;
+}
+
+/**
+ * sh that reads stdin into `variable`, without the marker line, or says that `what` arrived
+ * incomplete and exits with `status`.
+ */
+export function readEndedInput(variable: string, what: string, status: number): string {
+  return `all=$(cat)
+case $all in
+  *'
+@@end') ${variable}=\${all%'
+@@end'} ;;
+  *) echo 'vmigrate: ${what} arrived incomplete' >&2; exit ${status} ;;
+esac`;
+}

@@ -13,21 +13,14 @@
  */
 import { fenceCheck, type Fence } from '../remote/batch.js';
 import type { Arg } from '../remote/quote.js';
+import { endedInput, readEndedInput } from '../remote/whole-script.js';
 import type { InventoryUser } from './inventory-types.js';
 
 /** stdin: `<quota> <Maildir>` lines, then `@@end`; $1: the owner (uid:gid). */
 const SCRIPT = `owner=$1
 umask 077
-list=$(cat)
-# A list cut on its way (its controller killed) would end in a Maildir's path cut short: the
-# last line says the list is whole.
-case $list in
-  @@end) exit 0 ;;
-  *'
-@@end') list=\${list%'
-@@end'} ;;
-  *) echo 'vmigrate: the list of Maildirs arrived incomplete' >&2; exit 1 ;;
-esac
+# A list cut on its way (its controller killed) would end in a Maildir's path cut short.
+${readEndedInput('list', 'the list of Maildirs', 1)}
 # The Maildirs that are directories, NUL-separated (no shell loop reading line by line: that
 # costs a system call per byte).
 maildirs() {
@@ -89,6 +82,6 @@ export function quotaFilesCommand(
       'sh',
       `${owner.uid}:${owner.gid}`,
     ],
-    stdin: `${users.map((u) => `${u.quota} ${u.dir.replace(/\/+$/, '')}/Maildir\n`).join('')}@@end\n`,
+    stdin: endedInput(users.map((u) => `${u.quota} ${u.dir.replace(/\/+$/, '')}/Maildir\n`).join('')),
   };
 }
