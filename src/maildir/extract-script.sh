@@ -113,20 +113,21 @@ check() {
     done
     exit "$st"' sh "$b" "$root" {} + >"$s/.dropped" || bad=3
   [ -s "$s/.dropped" ] && { xargs -0 rm -rf -- <"$s/.dropped" || failed; }
-  rm -f -- "$s/.dropped"
   cd / || failed
 }
 # The Maildirs that arrive whole (their user directories' places are in the transform:
 # .s/<place>/), each renamed over the empty one the destination has, as the owner, by
 # util-linux's rename: one process for them all (where it is missing, they are placed like
 # the rest). Root acts only inside the stage, which nobody else can change; what is done on
-# the destination's side is done as the owner, who could do as much anyway.
+# the destination's side is done as the owner, who could do as much anyway. Where chroot is
+# refused, nothing is renamed and everything is placed below.
+whole=0
 if [ -n "$f" ] && [ -d "$f" ] && [ "$root" = 1 ]; then
   ren=$(command -v rename.ul 2>/dev/null) ||
     { ren=$(command -v rename 2>/dev/null) && "$ren" --version 2>/dev/null | grep -q util-linux; } ||
     ren=
-  places=
-  [ -z "$ren" ] || ! chroot --userspec="$owner" / true 2>/dev/null || {
+  places= all=1
+  [ -z "$ren" ] || {
     rest="$t;"
     while [ -n "$rest" ]; do
       e=${rest%%;*} rest=${rest#*;}
@@ -141,27 +142,36 @@ if [ -n "$f" ] && [ -d "$f" ] && [ "$root" = 1 ]; then
         { [ -d "$at" ] && [ ! -L "$at" ]; } || ok=0
       done
       IFS=$ifs
-      [ "$ok" = 1 ] && [ -d "$f/$p/Maildir" ] && [ ! -L "$f/$p/Maildir" ] && places="$places $p"
+      if [ "$ok" = 1 ] && [ -d "$f/$p/Maildir" ] && [ ! -L "$f/$p/Maildir" ]; then
+        places="$places $p"
+      else
+        all=0
+      fi
     done
   }
   if [ -n "$places" ]; then
     # A rename needs write access to the parent it leaves: the stage's user directories.
     (cd "$f" && chown -h -- "$owner" $places) || failed
-    # The quota file vadduser wrote goes (the copy counts it again once the group is done);
-    # then only ever an empty directory: one that got a message meanwhile stays, and so does
-    # its Maildir then, which the rename cannot replace (it is placed with the rest).
-    for p in $places; do
-      printf '%s\0' "$b/$p/Maildir/maildirsize"
-    done | chroot --userspec="$owner" / xargs -0 rm -f --
-    for p in $places; do
-      printf '%s\0' "$b/$p/Maildir/cur" "$b/$p/Maildir/new" "$b/$p/Maildir/tmp"
-    done | chroot --userspec="$owner" / xargs -0 rmdir -- 2>/dev/null
-    # shellcheck disable=SC2046 # places are plain (tar-relay.ts PLAIN_PLACE)
-    chroot --userspec="$owner" / "$ren" -- "$f/" "$b/" $(for p in $places; do
-      printf '%s/%s/Maildir ' "$f" "$p"
-    done) 2>/dev/null
+    # As the owner, in one shell: the quota file vadduser wrote goes (the copy counts it again
+    # once the group is done), and cur, new and tmp only while empty (a directory that got a
+    # message meanwhile stays, and so does its Maildir then, which the rename cannot replace:
+    # it is placed with the rest); then every Maildir by one rename.
+    # shellcheck disable=SC2016 # expanded by the owner's shell
+    chroot --userspec="$owner" / sh -c '
+      f=$1 b=$2 ren=$3 places=$4
+      set --
+      for p in $places; do set -- "$@" "$b/$p/Maildir"; done
+      find -P "$@" -mindepth 1 -maxdepth 1 \( -name maildirsize ! -type d -delete \) -o \
+        \( -type d \( -name cur -o -name new -o -name tmp \) -empty -delete \) 2>/dev/null
+      set --
+      for p in $places; do set -- "$@" "$f/$p/Maildir"; done
+      exec "$ren" -- "$f/" "$b/" "$@" 2>/dev/null' sh "$f" "$b" "$ren" "$places" &&
+      whole=$all
   fi
 fi
+# Every Maildir of .s renamed: what is left there are the user directories it came in, which
+# the destination has (checked on the way).
+[ "$whole" = 0 ] || f=
 # What is left of the stage, against the destination (after the renames, little of a first copy).
 if [ -n "$t" ]; then
   [ ! -d "$m" ] || check "$m"

@@ -191,7 +191,7 @@ describe('the destination end of a relay', () => {
     // first (with the quota file vadduser writes, counted again after the copy) gets its
     // Maildir by one rename; the second got a message after the listing, and is
     // placed beside it; the third's cur is a link out of the domain, and nothing goes through it.
-    const users = { u1: '0/u1', u2: 'u2', u3: '1/u3' };
+    const users = { u1: '0/u1', u2: 'u2', u3: '1/u3', u4: '2/u4', u5: 'u5' };
     const skeleton = (dir: string) =>
       `mkdir -p ${dir}/Maildir/cur ${dir}/Maildir/new ${dir}/Maildir/tmp && printf 0.0.0.0 > ${dir}/lastauth`;
     const members = (at: string) =>
@@ -217,6 +217,7 @@ describe('the destination end of a relay', () => {
             .map((d) => skeleton(`${DST}/${d}`))
             .join(' && ') +
           ` && printf '52428800S\\n0 0\\n' > ${DST}/0/u1/Maildir/maildirsize` +
+          ` && printf '52428800S\\n0 0\\n' > ${DST}/2/u4/Maildir/maildirsize` +
           ` && echo delivered > ${DST}/u2/Maildir/new/1700000009.1.new && rmdir ${DST}/1/u3/Maildir/cur && ` +
           `ln -s ${OUTSIDE} ${DST}/1/u3/Maildir/cur && chown -R ${hosts.new.uid}:${hosts.new.gid} ${DST} && ` +
           `find ${DST} -type d -exec chmod 700 {} +`,
@@ -245,7 +246,9 @@ describe('the destination end of a relay', () => {
         '..',
         '0',
         '1',
+        '2',
         'u2',
+        'u5',
       ]);
       // The renamed Maildir and its directories are the owner's, with the source's modes.
       const dirs = await hosts.new.sh(`cd ${DST}/0/u1 && find . -type d -printf '%p %M %U:%G\n' | sort`);
@@ -255,6 +258,37 @@ describe('the destination end of a relay', () => {
         `./Maildir/cur drwxr-xr-x ${o}`,
         `./Maildir/new drwxr-xr-x ${o}`,
         `./Maildir/tmp drwxr-xr-x ${o}`,
+      ]);
+    });
+
+    it('renames every one of a stream whose Maildirs are all still empty, and leaves nothing staged', async () => {
+      const inodes = `stat -c %i ${DST}/2/u4/Maildir ${DST}/u5/Maildir`;
+      const before = (await hosts.new.sh(inodes)).stdout.split('\n').filter(Boolean);
+      await fresh('u4', 'u5');
+      const after = (await hosts.new.sh(inodes)).stdout.split('\n').filter(Boolean);
+      expect(after).toHaveLength(2);
+      expect(after.filter((i) => before.includes(i))).toEqual([]);
+      const o = `${hosts.new.uid}:${hosts.new.gid}`;
+      const r = await hosts.new.sh(
+        `cd ${DST} && find 2 u5 -printf '%p %M %U:%G\n' | sort; ls -a ${DST} | grep -c vmigrate-stage`,
+      );
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+        `2 drwx------ ${o}`,
+        `2/u4 drwx------ ${o}`,
+        `2/u4/Maildir drwxr-xr-x ${o}`,
+        `2/u4/Maildir/cur drwxr-xr-x ${o}`,
+        `2/u4/${MESSAGE} -rw-r--r-- ${o}`,
+        `2/u4/Maildir/new drwxr-xr-x ${o}`,
+        `2/u4/Maildir/tmp drwxr-xr-x ${o}`,
+        `2/u4/lastauth -rw-r--r-- ${o}`,
+        `u5 drwx------ ${o}`,
+        `u5/Maildir drwxr-xr-x ${o}`,
+        `u5/Maildir/cur drwxr-xr-x ${o}`,
+        `u5/${MESSAGE} -rw-r--r-- ${o}`,
+        `u5/Maildir/new drwxr-xr-x ${o}`,
+        `u5/Maildir/tmp drwxr-xr-x ${o}`,
+        `u5/lastauth -rw-r--r-- ${o}`,
+        '0',
       ]);
     });
 
