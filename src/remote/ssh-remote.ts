@@ -76,9 +76,11 @@ class StderrSink {
 /**
  * sshd refuses "signal" requests for many logins (root among them), and closing a channel does
  * not stop a process that is not writing. So every command reports its pid first, and is
- * killed, with its process group, through a second channel when needed.
+ * killed, with its process group, through a second channel when needed. Its first argument is
+ * the controller's mark, exported with the C locale by the shell itself (an `env` process in
+ * between cost an exec per command).
  */
-const LAUNCHER = 'echo "vmigrate-pid $$" >&2; exec "$@"';
+const LAUNCHER = 'echo "vmigrate-pid $$" >&2; export LC_ALL=C "$1"; shift; exec "$@"';
 /**
  * Stops the processes named `pid:pgid` with their groups: TERM first, so that a script's EXIT
  * trap removes what it made (the direct path's temporary directory on the source), then KILL for whatever still runs after two seconds (a stopped process, one that
@@ -153,7 +155,7 @@ export class SshRemote implements Remote {
    * open the login's socket).
    */
   private wrap(argv: readonly Arg[], agent = false): Arg[] {
-    const base: Arg[] = ['sh', '-c', LAUNCHER, 'vmigrate', 'env', 'LC_ALL=C', this.mark, ...argv];
+    const base: Arg[] = ['sh', '-c', LAUNCHER, 'vmigrate', this.mark, ...argv];
     if (!this.pool.spec.sudo) return base;
     const sudo: Arg[] = ['sudo', '-n', '--', ...base];
     return agent
