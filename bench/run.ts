@@ -174,8 +174,9 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
   // forwarded from an agent of the bench's own.
   const agent = startAgent(lab.client.key);
 
+  // As an operator runs it: bin/run.js itself, whose shebang carries node's flags.
   const vmigrate = (args: string, config = lab.client.vmigrateConfig, sshConfig = ssh, stateDir = state) =>
-    `${quote(process.execPath)} ${quote(join(ROOT, 'bin/run.js'))} ${args} --config ${quote(config)} --ssh-config ${quote(sshConfig)} --state ${quote(stateDir)}`;
+    `${quote(join(ROOT, 'bin/run.js'))} ${args} --config ${quote(config)} --ssh-config ${quote(sshConfig)} --state ${quote(stateDir)}`;
 
   if (opt.only !== undefined && !['many-mailboxes', 'inventory', 'data-path'].includes(opt.only))
     throw new Error(`--only: unknown ${opt.only}`);

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-concurrent-recompilation
 import { setFlagsFromString } from 'node:v8';
 import { execute } from '@oclif/core';
 
@@ -6,5 +6,9 @@ import { execute } from '@oclif/core';
 // allocation rate of a relay (decrypted packets die young): 20-30 MB less resident memory for
 // the same CPU (docs/performance.md). V8 reads this flag each time it would grow the space.
 setFlagsFromString('--semi-space-growth-factor=1');
+// The shebang's flag is one V8 reads only as it starts: hot functions are optimised on the
+// main thread, whose memory the compiler's scratch space then reuses, instead of on a
+// background thread that keeps its own (8-15 MB less at the peak of a move of 2,000 small
+// mailboxes, for the same CPU; docs/performance.md). `node bin/run.js` runs without it.
 
 await execute({ dir: import.meta.url });

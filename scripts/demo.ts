@@ -64,8 +64,7 @@ async function main(): Promise<number> {
 
     const state = mkdtempSync(join(tmpdir(), 'vmigrate-demo-'));
     const cli = (...args: string[]) =>
-      run(process.execPath, [
-        'bin/run.js',
+      run('bin/run.js', [
         ...args,
         '--config',
         lab.client.vmigrateConfig,

@@ -37,7 +37,7 @@ export function spawnLabCli(
   options: { state: string; config?: string; sshConfig?: string },
 ): ChildProcessWithoutNullStreams & { result: Promise<CliResult & { log: string }> } {
   const flags = labFlags(options.state, options.config, options.sshConfig);
-  const child = spawn(process.execPath, [BIN, ...args, ...flags], {
+  const child = spawn(BIN, [...args, ...flags], {
     stdio: 'pipe',
     env: { ...process.env, ...shipped },
   });

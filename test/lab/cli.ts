@@ -21,7 +21,7 @@ function howToReach(lab: LabInfo): string {
     'reach a host with OpenSSH:',
     `  ssh -F ${c.sshConfig} old`,
     'or with vmigrate:',
-    `  node bin/run.js hosts check old new --config ${c.vmigrateConfig} --ssh-config ${c.sshConfig}`,
+    `  bin/run.js hosts check old new --config ${c.vmigrateConfig} --ssh-config ${c.sshConfig}`,
     'or export these and drop the flags:',
     `  export VMIGRATE_CONFIG=${c.vmigrateConfig}`,
     `  export VMIGRATE_SSH_CONFIG=${c.sshConfig}`,
