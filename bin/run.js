@@ -7,8 +7,8 @@ import { execute } from '@oclif/core';
 // the same CPU (docs/performance.md). V8 reads this flag each time it would grow the space.
 setFlagsFromString('--semi-space-growth-factor=1');
 // The shebang's flag is one V8 reads only as it starts: hot functions are optimised on the
-// main thread, whose memory the compiler's scratch space then reuses, instead of on a
-// background thread that keeps its own (8-15 MB less at the peak of a move of 2,000 small
-// mailboxes, for the same CPU; docs/performance.md). `node bin/run.js` runs without it.
+// main thread instead of a background thread with a malloc arena of its own. A move of 2,000
+// small mailboxes peaked at 116-123 MiB in five runs with it, 124-133 without, for the same
+// CPU (docs/performance.md). `node bin/run.js` runs without it.
 
 await execute({ dir: import.meta.url });
