@@ -9,7 +9,7 @@
  * classic tarball method, and a local `tar | tar` on the same disk (the machine's limit). Then
  * the same over a WAN-like link (a proxy adding 20 ms each way), the direct data path against the
  * relay and a hand-run server-to-server pipe with the controller's links throttled to 10 MB/s
- * (and on the LAN), many small files, a delta
+ * (and on the LAN), the relay with its channels on a stream thread per host, many small files, a delta
  * sync after 1% new mail and 5% flag changes, inventory and provisioning of a large domain (its
  * inventory from a cdb host and from a MySQL host, in round trips), and
  * a domain of thousands of small mailboxes (on plain hosts and on hosts whose shell is slow to
@@ -575,6 +575,12 @@ async function compare(
     for (const name of Object.keys(methods))
       if (!['vmigrate', 'vmigrate direct', 'openssh pipeline'].includes(name)) delete methods[name];
   } else if (net === 'lan') {
+    // The relay with each host's channels on a thread of its own (off by default, as
+    // here): what it costs or gains, and where its CPU goes (threadBusy).
+    methods['vmigrate threads'] = {
+      before: fresh,
+      run: `VMIGRATE_RELAY_THREADS=on ${methods.vmigrate!.run}`,
+    };
     methods['vmigrate direct'] = direct();
     methods['rsync from old'] = {
       run: `${s(from)} ${quote(`cd ${quote(l.srcDomainDir)} && rsync -aR -e ${quote(`ssh -F ${ctx.ssh} ${CIPHER}`)} ${boxes.map(quote).join(' ')} ${to}:${quote(l.dstDomainDir)}/`)}`,
@@ -609,6 +615,7 @@ async function compare(
   say(`\n${scenario}: ${Object.keys(methods).join(', ')} (x${REPEAT})`);
   const samples = new Map<string, Sample[]>();
   const wholeSeconds = new Map<string, number[]>();
+  const busyByMethod = new Map<string, Record<string, number>[]>();
   for (let round = 0; round < REPEAT; round++) {
     // Rotate the order so that no method always runs on a warm or a cold cache.
     const names = Object.keys(methods);
@@ -621,6 +628,10 @@ async function compare(
       const masters = await Promise.all((m.masters ?? []).map(masterPid));
       const cpuBefore = masters.reduce((t, pid) => t + processCpuSeconds(pid), 0);
       const sample = await timed(m.run);
+      if (name.startsWith('vmigrate')) {
+        const busy = threadBusy(scratchState);
+        if (busy) busyByMethod.set(name, [...(busyByMethod.get(name) ?? []), busy]);
+      }
       if (m.phases) {
         wholeSeconds.set(name, [...(wholeSeconds.get(name) ?? []), sample.seconds]);
         sample.seconds = m.phases(sample.stdout);
@@ -634,6 +645,12 @@ async function compare(
   }
   for (const [method, list] of wholeSeconds)
     extra[`${scenario}: ${method}, whole command (seconds)`] = stats(list);
+  for (const [method, list] of busyByMethod) {
+    const threads = [...new Set(list.flatMap((b) => Object.keys(b)))];
+    extra[`${scenario}: ${method}, CPU seconds by thread (median)`] = Object.fromEntries(
+      threads.map((t) => [t, Number(stats(list.map((b) => b[t] ?? 0)).median.toFixed(2))]),
+    );
+  }
   for (const [method, list] of samples) {
     rows.push({
       scenario,
@@ -645,6 +662,29 @@ async function compare(
       cpuSeconds: stats(list.map((x) => x.cpuSeconds)).median,
     });
   }
+}
+
+/**
+ * The CPU seconds of each thread of a vmigrate run (Linux), from the run log in the state
+ * directory `state`: the main thread, and each host's stream thread if any. (Their event
+ * loops' busy time counts waiting for a core as busy: on two cores shared with both servers
+ * it said 4.7 s for a main thread that used 2.5.)
+ */
+function threadBusy(state: string): Record<string, number> | undefined {
+  const logs = spawnSync('sh', ['-c', `ls -t ${quote(state)}/logs/*.log 2>/dev/null | head -n 1`], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  if (!logs) return undefined;
+  const busy: Record<string, number> = {};
+  for (const line of readFileSync(logs, 'utf8').split('\n')) {
+    if (!line.includes('"cpuSeconds"')) continue;
+    const r = JSON.parse(line) as { msg: string; host?: string; cpuSeconds?: number };
+    if (r.cpuSeconds === undefined) continue;
+    // Since the process started: the last record holds it all.
+    if (r.msg === 'main thread') busy.main = Math.max(busy.main ?? 0, r.cpuSeconds);
+    else if (r.msg === 'stream thread closed' && r.host) busy[r.host] = (busy[r.host] ?? 0) + r.cpuSeconds;
+  }
+  return Object.keys(busy).length > 0 ? busy : undefined;
 }
 
 /** The pid of an OpenSSH ControlMaster, from `ssh -O check` ("Master running (pid=N)"). */
@@ -701,6 +741,12 @@ function ratios(): Ratio[] {
     'LAN: vmigrate direct / OpenSSH pipeline',
     v('mixed lan', 'vmigrate direct'),
     v('mixed lan', 'openssh pipeline'),
+    1,
+  );
+  add(
+    'LAN: relay on stream threads / on the main thread',
+    v('mixed lan', 'vmigrate threads'),
+    v('mixed lan', 'vmigrate'),
     1,
   );
   const mb = THROTTLE / 1e6;

@@ -193,6 +193,7 @@ export abstract class VmigrateCommand<D = unknown> extends Command {
       passphrase: defaultPassphraseSource(promptHidden),
       log: this.runLog!.logger,
       ...(forwardTo === undefined ? {} : { forwardAgent: { host: forwardTo, agent: new EphemeralAgent() } }),
+      relayThreads: 'environment',
     });
     return this.session;
   }

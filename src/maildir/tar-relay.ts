@@ -13,10 +13,11 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
+import { MessageChannel } from 'node:worker_threads';
 import type { Remote, RemoteProcess } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
 import { relieveHeap } from '../remote/heap-relief.js';
-import { destinationBacklog, relayWindow } from './relay-window.js';
+import { destinationBacklog, relayWindow } from '../remote/relay-window.js';
 import { fromBytes, nulList } from './byte-names.js';
 
 export interface TreeRelay {
@@ -251,27 +252,22 @@ export function notSentNames(stderr: string): string[] {
 
 export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): Promise<RelayResult> {
   if (job.members.length === 0) return { vanished: 0, vanishedNames: [] };
+  if (source.spawnPiped && dest.spawnPiped) return relayAcrossThreads(source, dest, job);
   const readerArgs = readerArgv(job);
   const writerArgv = extractorArgv(job);
   // Both ends are opened at once: each costs a round trip or two, which on a slow link made
   // up a good part of a small slice's time.
-  const [r0, w0] = await Promise.allSettled([source.spawn(readerArgs), dest.spawn(writerArgv)]);
-  if (r0.status === 'rejected' || w0.status === 'rejected') {
-    for (const end of [r0, w0]) if (end.status === 'fulfilled') abandon(end.value);
-    throw r0.status === 'rejected' ? r0.reason : (w0 as PromiseRejectedResult).reason;
-  }
-  const reader = r0.value;
-  const writer = w0.value;
+  const [reader, writer] = await bothEnds(source.spawn(readerArgs), dest.spawn(writerArgv));
   // tar -x prints nothing on stdout, but the channel only closes once stdout is drained.
   writer.stdout.resume();
-  const list = nulList(job.members);
   // When one end fails the other must not wait for it forever: a tar -c whose reader went
   // away blocks on a full pipe, and a tar -x whose writer died waits for more input.
+  const ends = relayEnds(reader, writer);
   const stopBoth = () => {
-    reader.kill();
+    ends.stopReader();
     writer.kill();
   };
-  const sending = pipeline(Readable.from([list]), reader.stdin);
+  const sending = pipeline(Readable.from([nulList(job.members)]), reader.stdin);
   const paced = relayWindow(reader.stdout, writer.stdin);
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -289,8 +285,77 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   // early (an error), whatever the source still sends must be read, or its channel never
   // closes and the relay waits forever.
   void moving.finally(() => reader.stdout.resume()).catch(() => {});
+  return relayOutcome(source, dest, job, ends, sending, moving);
+}
+
+/**
+ * The same relay with each host's channel on its stream thread (stream-thread.ts): the archive
+ * goes from the source's thread to the destination's through a MessageChannel, and the main
+ * thread sees only the member list it sends, progress, and the two exits.
+ */
+async function relayAcrossThreads(source: Remote, dest: Remote, job: TreeRelay): Promise<RelayResult> {
+  const { port1, port2 } = new MessageChannel();
+  const [reader, writer] = await bothEnds(
+    source.spawnPiped!(readerArgv(job), { stdoutTo: port1 }),
+    dest.spawnPiped!(extractorArgv(job), { stdinFrom: port2 }, job.onBytes),
+  ).catch((err: unknown) => {
+    port1.close();
+    throw err;
+  });
+  writer.stdout.resume();
+  const sending = pipeline(Readable.from([nulList(job.members)]), reader.stdin);
+  const moving = writer.piped;
+  const ends = relayEnds(reader, writer);
+  moving.catch(() => {
+    ends.stopReader();
+    writer.kill();
+  });
+  return relayOutcome(source, dest, job, ends, sending, moving);
+}
+
+/** The two ends of a relay, and whether the relay itself stopped the reader. */
+interface RelayEnds {
+  reader: RemoteProcess;
+  writer: RemoteProcess;
+  readerStopped: boolean;
+  stopReader(): void;
+}
+
+function relayEnds(reader: RemoteProcess, writer: RemoteProcess): RelayEnds {
+  const ends: RelayEnds = {
+    reader,
+    writer,
+    readerStopped: false,
+    stopReader: () => {
+      ends.readerStopped = true;
+      reader.kill();
+    },
+  };
+  return ends;
+}
+
+/** Both ends started, or neither left running. */
+async function bothEnds<P extends RemoteProcess>(reading: Promise<P>, writing: Promise<P>): Promise<[P, P]> {
+  const [r0, w0] = await Promise.allSettled([reading, writing]);
+  if (r0.status === 'rejected' || w0.status === 'rejected') {
+    for (const end of [r0, w0]) if (end.status === 'fulfilled') abandon(end.value);
+    throw r0.status === 'rejected' ? r0.reason : (w0 as PromiseRejectedResult).reason;
+  }
+  return [r0.value, w0.value];
+}
+
+/** Waits for both ends of a relay and names what failed, the cause before its consequences. */
+async function relayOutcome(
+  source: Remote,
+  dest: Remote,
+  job: TreeRelay,
+  ends: RelayEnds,
+  sending: Promise<void>,
+  moving: Promise<void>,
+): Promise<RelayResult> {
+  const { reader, writer } = ends;
   void reader.done.then((st) => !tarCreateOk(st.code, st.stderr, job.live ?? false) && writer.kill());
-  void writer.done.then((st) => st.code !== 0 && reader.kill());
+  void writer.done.then((st) => st.code !== 0 && ends.stopReader());
   const [sent, moved, r, w] = await Promise.allSettled([sending, moving, reader.done, writer.done]);
   // A dead connection explains the other end's failure (it was killed): name it first.
   if (r.status === 'fulfilled' && r.value.lost)
@@ -298,8 +363,9 @@ export async function relayTree(source: Remote, dest: Remote, job: TreeRelay): P
   if (w.status === 'fulfilled' && w.value.lost) throw streamFailure(dest, 'tar -x', writer.command, w.value);
   const destFailed = w.status === 'fulfilled' && w.value.code !== 0;
   if (r.status === 'fulfilled' && !tarCreateOk(r.value.code, r.value.stderr, job.live ?? false)) {
-    // A source killed by a broken pipe only says that the destination stopped reading first.
-    if (!(destFailed && brokePipe(r.value))) {
+    // A source killed by a broken pipe, or by the relay once the destination stopped, only
+    // says that the destination failed first.
+    if (!(destFailed && (brokePipe(r.value) || ends.readerStopped))) {
       writer.kill();
       throw streamFailure(source, 'tar -c', reader.command, r.value);
     }

@@ -20,6 +20,17 @@ import { runInNewContext } from 'node:vm';
 const MINOR_EVERY = 4 * 1024 * 1024;
 const CHECK_EVERY = 1024 * 1024;
 const HEAP_FLOOR = 40 * 1024 * 1024;
+/**
+ * Buffers outside the heap (external memory: ssh2's WebAssembly memory, about 19 MB, and every
+ * packet and socket buffer). Those that lived through a minor collection or two, because the
+ * streams had them in flight, die in the old generation, which only a full collection frees:
+ * a thread that relays and does little else (stream-thread.ts) piled up 90 MB of them. Over
+ * EXTERNAL_HIGH: a minor collection, then a full one, at most one per EXTERNAL_FULL_EVERY
+ * bytes streamed. (The budget is not raised after a collection: its buffers are freed by a
+ * sweeper after it returns, so what it leaves cannot be read right away.)
+ */
+const EXTERNAL_HIGH = 48 * 1024 * 1024;
+const EXTERNAL_FULL_EVERY = 16 * 1024 * 1024;
 
 type Collector = (options?: { type: 'minor' }) => void;
 
@@ -38,12 +49,22 @@ let collector: Collector | undefined | null = null;
 let sinceMinor = 0;
 let sinceCheck = 0;
 let budget = HEAP_FLOOR;
+let sinceExternalFull = EXTERNAL_FULL_EVERY;
 
-/** A full collection if the heap grew past its budget since the last one. */
+/**
+ * A full collection if the heap, or the buffers outside it, grew past their budgets since the
+ * last one. Buffers first get a minor collection: most die young.
+ */
 function collectIfOverBudget(gc: Collector): boolean {
-  if (getHeapStatistics().used_heap_size < budget) return false;
+  const heap = getHeapStatistics();
+  if (heap.used_heap_size < budget) {
+    if (heap.external_memory < EXTERNAL_HIGH || sinceExternalFull < EXTERNAL_FULL_EVERY) return false;
+    gc({ type: 'minor' });
+    if (getHeapStatistics().external_memory < EXTERNAL_HIGH) return false;
+  }
   // Without arguments: in Node 20 an options object, even `{ type: 'major' }`, freed nothing.
   gc();
+  sinceExternalFull = 0;
   budget = Math.max(HEAP_FLOOR, getHeapStatistics().used_heap_size * 1.5);
   return true;
 }
@@ -54,6 +75,7 @@ export function relieveHeap(bytes: number): void {
   if (sinceCheck < CHECK_EVERY) return;
   sinceCheck = 0;
   sinceMinor += CHECK_EVERY;
+  sinceExternalFull += CHECK_EVERY;
   if (collector === null) collector = exposeCollector();
   if (!collector) return;
   if (collectIfOverBudget(collector)) sinceMinor = 0;

@@ -5,6 +5,7 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
 
 import type { Arg } from './quote.js';
+import type { PipeEnd } from './stream-thread-protocol.js';
 
 export interface ExitStatus {
   /** null when the process died of a signal or the server sent no status (treated as failure). */
@@ -48,6 +49,15 @@ export interface RemoteProcess {
   kill(): void;
 }
 
+/**
+ * A command one of whose ends is joined to a command on another host's stream thread
+ * (stream-thread.ts): its data never passes through the main thread.
+ */
+export interface PipedProcess extends RemoteProcess {
+  /** For the end fed by the other thread: settles once all of it was written into stdin. */
+  readonly piped: Promise<void>;
+}
+
 /** A file as the server has it, read whole (small files only: control files, vpasswd). */
 export interface FileRead {
   type: 'file' | 'dir' | 'link' | 'other';
@@ -65,6 +75,13 @@ export interface Remote {
   /** exec, throwing RemoteCommandError unless the exit status is 0. */
   run(argv: readonly Arg[], options?: ExecOptions): Promise<ExecResult>;
   spawn(argv: readonly Arg[], options?: SpawnOptions): Promise<RemoteProcess>;
+  /**
+   * spawn on the host's stream thread, stdout sent to or stdin fed from another host's thread
+   * (the relay off the main thread); absent where the host has no stream thread.
+   */
+  spawnPiped?:
+    | ((argv: readonly Arg[], pipe: PipeEnd, onBytes?: (n: number) => void) => Promise<PipedProcess>)
+    | undefined;
   /** A TCP connection opened by the server to host:port (absent where there is no server). */
   connectFrom?(host: string, port: number): Promise<Duplex>;
   /**

@@ -11,10 +11,21 @@ import type {
   ExecResult,
   ExitStatus,
   FileRead,
+  PipedProcess,
   Remote,
   RemoteProcess,
   SpawnOptions,
 } from './remote.js';
+import type { PipeEnd, StreamThread } from './stream-thread.js';
+import type { ChannelExit } from '../ssh/pool.js';
+
+/** A started command's channel, wherever it runs: the pool's, or a stream thread's. */
+interface LaunchedChannel {
+  channel: Duplex & { stderr: NodeJS.EventEmitter };
+  closed: Promise<ChannelExit>;
+  /** Read and drop what the command still prints (it is being killed). */
+  drain: () => void;
+}
 
 const STDERR_CAP = 64 * 1024;
 const DEFAULT_MAX_STDOUT = 64 * 1024 * 1024;
@@ -119,13 +130,17 @@ export class SshRemote implements Remote {
   private reaping: Promise<void> | undefined;
 
   readonly readFile: ((path: string) => Promise<FileRead | undefined>) | undefined;
+  readonly spawnPiped: Remote['spawnPiped'];
 
   constructor(
     private readonly pool: ConnectionPool,
     private readonly log: Logger,
+    /** The host's stream thread, for the relay's channels (stream-thread.ts); none: all here. */
+    private readonly thread?: StreamThread,
   ) {
     // SFTP runs as the login: through sudo, only exec reaches root's files.
     this.readFile = pool.spec.sudo ? undefined : (path) => this.readViaSftp(path);
+    this.spawnPiped = thread ? (argv, pipe, onBytes) => this.spawnOnThread(argv, pipe, onBytes) : undefined;
   }
 
   private async readViaSftp(path: string): Promise<FileRead | undefined> {
@@ -216,13 +231,46 @@ export class SshRemote implements Remote {
     return reaping;
   }
 
-  async spawn(argv: readonly Arg[], options: SpawnOptions = {}): Promise<RemoteProcess> {
-    await this.reapOrphans();
-    const full = this.wrap(argv, options.forwardAgent === true);
-    const shown = displayCommand(argv);
-    const { channel, closed } = await this.pool.exec(commandLine(full), {
-      forwardAgent: options.forwardAgent === true,
+  spawn(argv: readonly Arg[], options: SpawnOptions = {}): Promise<RemoteProcess> {
+    const forwardAgent = options.forwardAgent === true;
+    return this.launch(argv, forwardAgent, async (command) => {
+      const { channel, closed } = await this.pool.exec(command, { forwardAgent });
+      return { channel, closed, drain: () => channel.resume() };
     });
+  }
+
+  /**
+   * A command on the host's stream thread (stream-thread.ts), its stdout or stdin joined to
+   * another thread's command through `pipe`: only where the session gave this host a thread.
+   */
+  private async spawnOnThread(
+    argv: readonly Arg[],
+    pipe: PipeEnd,
+    onBytes?: (n: number) => void,
+  ): Promise<PipedProcess> {
+    let piped: Promise<void> = Promise.resolve();
+    const proc = await this.launch(argv, false, async (command) => {
+      const { channel, closed } = await this.thread!.exec(command, pipe);
+      channel.onBytes = onBytes;
+      piped = channel.piped;
+      return { channel, closed, drain: () => channel.drain() };
+    });
+    return { ...proc, piped };
+  }
+
+  /**
+   * The one way a command is started: wrapped (sudo, locale, the launcher's pid), its stderr
+   * kept, its kill and its loss handled, whichever connection `open` runs it on.
+   */
+  private async launch(
+    argv: readonly Arg[],
+    forwardAgent: boolean,
+    open: (command: string) => Promise<LaunchedChannel>,
+  ): Promise<RemoteProcess> {
+    await this.reapOrphans();
+    const full = this.wrap(argv, forwardAgent);
+    const shown = displayCommand(argv);
+    const { channel, closed, drain } = await open(commandLine(full));
     // The channel is both stdin and stdout: a relay pipes into and out of it at once.
     channel.setMaxListeners(32);
     const stderr = new StderrSink();
@@ -250,7 +298,7 @@ export class SshRemote implements Remote {
         if (killRequested) return;
         killRequested = true;
         // Nobody reads its output any more; ssh2 closes a channel only once stdout has ended.
-        channel.resume();
+        drain();
         if (stderr.pid !== undefined) this.killRemote(stderr.pid);
         // Without a pid yet, onPid kills it as soon as it is known.
       },

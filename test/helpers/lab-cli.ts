@@ -34,12 +34,12 @@ export function runLabCli(
 /** The CLI as a child process the test can watch and kill (and that lets the test's event loop run). */
 export function spawnLabCli(
   args: string[],
-  options: { state: string; config?: string; sshConfig?: string },
+  options: { state: string; config?: string; sshConfig?: string; env?: Record<string, string> },
 ): ChildProcessWithoutNullStreams & { result: Promise<CliResult & { log: string }> } {
   const flags = labFlags(options.state, options.config, options.sshConfig);
   const child = spawn(BIN, [...args, ...flags], {
     stdio: 'pipe',
-    env: { ...process.env, ...shipped },
+    env: { ...process.env, ...shipped, ...options.env },
   });
   let stdout = '';
   let stderr = '';

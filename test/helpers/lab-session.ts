@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { HostSession, type SessionOptions } from '../../src/hosts/session.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { LabInfo } from '../lab/lab.js';
+import { LAB_OPERATOR, type LabInfo } from '../lab/lab.js';
 
 export function lab(): LabInfo {
   return inject('lab');
@@ -117,5 +117,25 @@ export function proxiedPairConfig(ports: { old: number; new: number }): string {
       '',
     ].join('\n'),
   );
+  return config;
+}
+
+/**
+ * A vmigrate config whose profiles `oldop` and `newop` log in to old and new as the lab's
+ * operator, who works through sudo; returns its path.
+ */
+export function operatorConfig(): string {
+  const l = lab();
+  const { config } = scratchConfig('');
+  const profile = (h: 'old' | 'new') => [
+    `  ${h}op:`,
+    `    host: ${LAB_OPERATOR.name}@${l.hosts[h].address}`,
+    `    identityFile: ${l.client.key}`,
+    `    knownHostsFile: ${l.client.knownHosts}`,
+    '    sudo: true',
+    `    vpopmailDir: ${l.hosts[h].vpopmail!.home}`,
+    `    qmailDir: ${l.hosts[h].qmailDir!}`,
+  ];
+  writeFileSync(config, ['hosts:', ...profile('old'), ...profile('new'), ''].join('\n'));
   return config;
 }

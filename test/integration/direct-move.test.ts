@@ -9,9 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../lab/fault-proxy.js';
 import { freshStateDir, resultOf, spawnLabCli, verifyChecksums } from '../helpers/lab-cli.js';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { LAB_OPERATOR } from '../lab/lab.js';
-import { lab, proxiedPairConfig, scratchConfig } from '../helpers/lab-session.js';
+import { lab, operatorConfig, proxiedPairConfig } from '../helpers/lab-session.js';
 import { duplicateMessages, useMailHosts, type LabMailHost } from '../helpers/vpopmail.js';
 
 const DOMAIN = 'example.com';
@@ -147,17 +146,7 @@ describe('moves on the direct data path', () => {
   });
 
   it("logs in as an operator with sudo on both sides, compressed: the grant is the login's, the extractor runs as root", async () => {
-    const { config: ops } = scratchConfig('');
-    const profile = (h: 'old' | 'new') => [
-      `  ${h}op:`,
-      `    host: ${LAB_OPERATOR.name}@${l().hosts[h].address}`,
-      `    identityFile: ${l().client.key}`,
-      `    knownHostsFile: ${l().client.knownHosts}`,
-      '    sudo: true',
-      `    vpopmailDir: ${l().hosts[h].vpopmail!.home}`,
-      `    qmailDir: ${l().hosts[h].qmailDir!}`,
-    ];
-    writeFileSync(ops, ['hosts:', ...profile('old'), ...profile('new'), ''].join('\n'));
+    const ops = operatorConfig();
     const state = freshStateDir();
     const r = await cli(
       ['move', DOMAIN, '--from', 'oldop', '--to', 'newop', '--data-path', 'direct', '--compress', '--json'],

@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { relayWindow } from '../../src/maildir/relay-window.js';
+import { relayWindow } from '../../src/remote/relay-window.js';
 import { useMailHosts } from '../helpers/vpopmail.js';
 
 const MiB = 1024 * 1024;

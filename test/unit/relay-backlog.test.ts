@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { destinationBacklog } from '../../src/maildir/relay-window.js';
+import { destinationBacklog } from '../../src/remote/relay-window.js';
 
 /** A socket that holds what is written until `flush`, and a channel over it as ssh2 makes them. */
 function channelOverSlowSocket() {
