@@ -262,6 +262,9 @@ export class StreamThread {
     pipe: PipeEnd,
   ): Promise<{ channel: ThreadChannel; closed: Promise<ChannelExit> }> {
     await this.start();
+    // The thread may have ended between its start and now: nothing would answer.
+    if (!this.worker)
+      throw new ConnectionError(`the stream thread for ${this.label} stopped`, { host: this.label });
     const id = this.nextId++;
     const channel = new ThreadChannel(id, this.send);
     this.live.set(id, channel);
