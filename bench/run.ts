@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { HostSession } from '../src/hosts/session.js';
 import type { Remote } from '../src/remote/remote.js';
 import { quote } from '../src/remote/quote.js';
+import { statCpuSeconds } from '../src/remote/thread-cpu.js';
 import { labHostSession } from '../test/lab/connect.js';
 import { FaultProxy } from '../test/lab/fault-proxy.js';
 import { readLab, startLab, stopLab, type LabInfo } from '../test/lab/lab.js';
@@ -699,9 +700,9 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
 
 /** User + system CPU of a running process so far (/proc/PID/stat, fields 14 and 15). */
 function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  const seconds = statCpuSeconds(`/proc/${pid}/stat`, CLOCK_TICKS);
+  if (seconds === undefined) throw new Error(`cannot read the CPU time of process ${pid}`);
+  return seconds;
 }
 
 /** Peak resident set of a running process (VmHWM). */

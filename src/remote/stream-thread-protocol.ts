@@ -3,6 +3,7 @@
  * (stream-thread.ts, stream-worker.ts), and between two stream threads joined by a relay.
  * Everything here is structured-clone data: no functions, no class instances.
  */
+import { Buffer } from 'node:buffer';
 import type { MessagePort } from 'node:worker_threads';
 import type { HostSpec } from '../ssh/host-spec.js';
 import type { ChannelExit } from '../ssh/pool.js';
@@ -63,3 +64,8 @@ export type PeerMessage =
   | { ack: number }
   /** The receiving side is gone: discard what remains (still read, so its channel can close). */
   | { gone: true };
+
+/** The bytes of a message's data as a Buffer, without a copy. */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -14,7 +14,7 @@
  * launcher and its pid), stderr, exit statuses, kills, and the reaping of a lost connection's
  * processes go through SshRemote exactly as for its own channels.
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Duplex } from 'node:stream';
@@ -25,6 +25,7 @@ import type { PassphraseSource } from '../ssh/auth.js';
 import type { HostSpec } from '../ssh/host-spec.js';
 import type { ChannelExit } from '../ssh/pool.js';
 import type { FromWorker, PipeEnd, ToWorker, WorkerError } from './stream-thread-protocol.js';
+import { asBuffer } from './stream-thread-protocol.js';
 
 export type { PipeEnd } from './stream-thread-protocol.js';
 
@@ -118,10 +119,10 @@ export class ThreadChannel extends Duplex {
   receive(m: FromWorker, host: string): void {
     switch (m.type) {
       case 'stdout':
-        this.push(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+        this.push(asBuffer(m.data));
         break;
       case 'stderr':
-        this.stderr.emit('data', Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+        this.stderr.emit('data', asBuffer(m.data));
         break;
       case 'bytes':
         this.onBytes?.(m.n);

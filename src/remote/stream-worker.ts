@@ -20,6 +20,7 @@ import { destinationBacklog, relayWindow } from './relay-window.js';
 import { ConnectionPool } from '../ssh/pool.js';
 import { relieveHeap } from './heap-relief.js';
 import type { FromWorker, PeerMessage, ToWorker, WorkerError } from './stream-thread-protocol.js';
+import { asBuffer } from './stream-thread-protocol.js';
 import { threadCpuSeconds } from './thread-cpu.js';
 
 /** Bytes a source thread may have sent to its peer and not yet seen taken: about a window. */
@@ -243,7 +244,7 @@ main.on('message', (m: ToWorker) => {
       void exec(m);
       break;
     case 'stdin':
-      channels.get(m.id)?.write(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+      channels.get(m.id)?.write(asBuffer(m.data));
       break;
     case 'stdin-end':
       channels.get(m.id)?.end();

@@ -8,12 +8,17 @@ import { readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 export function threadCpuSeconds(): number | undefined {
+  return statCpuSeconds('/proc/thread-self/stat');
+}
+
+/** User plus system CPU seconds from a /proc `stat` file (a process's or a thread's). */
+export function statCpuSeconds(file: string, ticksPerSecond = TICKS_PER_SECOND): number | undefined {
   try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const stat = readFileSync(file, 'utf8');
     // utime and stime: the 14th and 15th fields, counted after the command name's ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks / TICKS_PER_SECOND : undefined;
+    return Number.isFinite(ticks) ? ticks / ticksPerSecond : undefined;
   } catch {
     return undefined;
   }
