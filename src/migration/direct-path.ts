@@ -17,6 +17,7 @@ import type { HostSession } from '../hosts/session.js';
 import type { Logger } from '../log/logger.js';
 import { startMaster, type DirectMaster } from '../maildir/direct-master.js';
 import { directHello, directTree, type DirectRoute } from '../maildir/direct-tree.js';
+import { DIRECT_SLICES, type SliceShape } from '../maildir/chunks.js';
 import { EXTRACT_SCRIPT, relayTree, type TreeStream } from '../maildir/tar-relay.js';
 import type { Remote } from '../remote/remote.js';
 import type { Records } from '../state/records.js';
@@ -168,8 +169,19 @@ async function decide(ask: DataPathAskFor, hosts: HostPair, session: HostSession
 }
 
 export interface DomainStreams {
-  /** How each of the domain's trees travels. */
+  /**
+   * How each of the domain's trees travels: once the grant answers, straight from the source;
+   * by the relay where auto found it does not (and for the directories-only streams).
+   */
   tree: TreeStream;
+  /** How the domain is cut into streams on this path. */
+  slices: SliceShape;
+  /**
+   * Settles once the grant was written and answered, or auto gave up on it; rejects with the
+   * reason the domain must stop (`--data-path direct` refused, a connection lost). Streams
+   * wait for it; a caller that sees it reject stops its transfer and throws that reason.
+   */
+  opened: Promise<void>;
   /** Takes the grant off the destination (logged, never thrown: the line expires anyway). */
   close(): Promise<void>;
 }
@@ -184,16 +196,17 @@ export interface GrantPlace {
 
 /**
  * The domain's streams on the direct path: its grant written (journaled first) and checked
- * with a hello. Undefined when auto finds the grant does not answer: the domain then goes by
- * the relay, and the log says why.
+ * with a hello through the domain's one login, while the caller goes on to list the mailboxes
+ * (the login takes about a quarter of a second, as long as the first listings). Undefined on
+ * the relay.
  */
-export async function openDirectStreams(
+export function openDirectStreams(
   path: DataPath,
   place: GrantPlace,
   hosts: HostPair,
   records: Records,
   log: Logger,
-): Promise<DomainStreams | undefined> {
+): DomainStreams | undefined {
   if (path.kind !== 'direct' || !path.route || !path.agent) return undefined;
   const agent = path.agent;
   // A key of the domain's own: sshd takes the first line whose key matches.
@@ -231,32 +244,36 @@ export async function openDirectStreams(
     agent.dropKey(route.runKey);
   };
   // One login for all the domain's streams (a login each cost more than a slice's bytes), and
-  // the gatekeeper's hello through it: the grant works, before any mail moves.
-  let master: DirectMaster | undefined;
-  try {
-    await write();
-    master = await startMaster(hosts.source.remote, route);
-    const seen = await directHello(hosts.source.remote, { ...route, controlPath: master.controlPath });
-    log.info({ domain: place.domain, file, sourceSeenAs: seen }, 'direct data path granted');
-  } catch (error) {
-    await master?.stop().catch(() => {});
-    await remove().catch(() => {});
-    const why = (error as Error).message;
-    // A lost connection is the run's to retry (or to stop on), not a verdict on the grant.
-    if (path.asked !== 'auto' && isTransient(error)) throw error;
-    if (path.asked !== 'auto')
-      throw new PreconditionError(
-        `--data-path direct: the grant for ${place.domain} does not answer: ${why}`,
-        {
-          host: hosts.dest.label,
-          hint: `check that ${hosts.source.label}'s sshd forwards agents (AllowAgentForwarding) and that its address is in directFrom; or use --data-path relay`,
-        },
-      );
-    log.warn({ domain: place.domain, err: why }, 'direct data path refused: the domain goes by the relay');
-    return undefined;
-  }
-  const shared = master;
-  const streamRoute: DirectRoute = { ...route, controlPath: shared.controlPath };
+  // the gatekeeper's hello through it: the grant works, before any mail moves. The master
+  // that answered, or undefined where auto goes by the relay.
+  const opening = (async (): Promise<DirectMaster | undefined> => {
+    let master: DirectMaster | undefined;
+    try {
+      await write();
+      master = await startMaster(hosts.source.remote, route);
+      const seen = await directHello(hosts.source.remote, { ...route, controlPath: master.controlPath });
+      log.info({ domain: place.domain, file, sourceSeenAs: seen }, 'direct data path granted');
+      return master;
+    } catch (error) {
+      await master?.stop().catch(() => {});
+      await remove().catch(() => {});
+      const why = (error as Error).message;
+      // A lost connection is the run's to retry (or to stop on), not a verdict on the grant.
+      if (path.asked !== 'auto' && isTransient(error)) throw error;
+      if (path.asked !== 'auto')
+        throw new PreconditionError(
+          `--data-path direct: the grant for ${place.domain} does not answer: ${why}`,
+          {
+            host: hosts.dest.label,
+            hint: `check that ${hosts.source.label}'s sshd forwards agents (AllowAgentForwarding) and that its address is in directFrom; or use --data-path relay`,
+          },
+        );
+      log.warn({ domain: place.domain, err: why }, 'direct data path refused: the domain goes by the relay');
+      return undefined;
+    }
+  })();
+  // Heard through `opened` and by every stream; never left rejecting unheard.
+  opening.catch(() => {});
   let rewriting: Promise<void> | undefined;
   const fresh = () => {
     if (Date.now() - writtenAt < GRANT_LIFE_MS / 2) return Promise.resolve();
@@ -268,12 +285,19 @@ export async function openDirectStreams(
     // gatekeeper unpacks staged streams only, and these carry no message.
     tree: async (source, dest, job) => {
       if (job.extract === 'direct') return relayTree(source, dest, job);
+      const master = await opening;
+      if (!master) return relayTree(source, dest, job);
       await fresh();
-      return directTree(source, job, streamRoute);
+      return directTree(source, job, { ...route, controlPath: master.controlPath });
     },
+    slices: DIRECT_SLICES,
+    opened: opening.then(() => undefined),
     close: async () => {
+      // A grant that did not answer was taken off already.
+      const master = await opening.catch(() => undefined);
+      if (!master) return;
       try {
-        await shared.stop().catch(() => {});
+        await master.stop().catch(() => {});
         await remove();
       } catch (error) {
         log.warn(
@@ -282,6 +306,24 @@ export async function openDirectStreams(
         );
       }
     },
+  };
+}
+
+/**
+ * A transfer that stops when the direct streams cannot open: `signal` for the transfer (the
+ * run's own, or the grant's failure), and `settled` to call once the transfer returned, which
+ * throws that failure in place of the transfer's report.
+ */
+export function stoppedByGrant(
+  direct: DomainStreams | undefined,
+  runSignal: AbortSignal | undefined,
+): { signal: AbortSignal | undefined; settled: () => Promise<void> } {
+  if (!direct) return { signal: runSignal, settled: async () => {} };
+  const stop = new AbortController();
+  direct.opened.catch((error: unknown) => stop.abort(error));
+  return {
+    signal: runSignal ? AbortSignal.any([runSignal, stop.signal]) : stop.signal,
+    settled: () => direct.opened,
   };
 }
 

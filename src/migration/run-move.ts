@@ -26,6 +26,7 @@ import { copyLedger, forgetAbsentMailboxes } from './copy-ledger.js';
 import {
   chooseDataPath,
   openDirectStreams,
+  stoppedByGrant,
   sweepGrants,
   sweptNotice,
   type DataPath,
@@ -214,7 +215,8 @@ async function moveDomain(
     claims.close(hosts.dest.label, domain);
     out.provisioned = provisioned;
     ctx.provisioned?.(provisioned);
-    direct = await openDirectStreams(
+    // The direct path's login runs while the first mailboxes are listed; its streams wait for it.
+    direct = openDirectStreams(
       path,
       {
         runId: run.id,
@@ -226,6 +228,8 @@ async function moveDomain(
       ctx.records,
       log,
     );
+    const grant = stoppedByGrant(direct, signal);
+    // (Where auto's grant does not answer, the log says so and the streams go by the relay.)
     log.info({ domain, dataPath: direct ? 'direct' : 'relay' }, 'transfer');
     const transferStarted = Date.now();
     const progress = ctx.progress(domain, pf.sourceInventory.users.length);
@@ -234,7 +238,7 @@ async function moveDomain(
         concurrency: req.concurrency,
         log,
         events: fanOut(progress, recorder(run.id, domain, runs)),
-        signal,
+        signal: grant.signal,
         compress,
         fence,
         ledger,
@@ -242,10 +246,17 @@ async function moveDomain(
         retry: ctx.retry,
         together: ctx.records.together,
         tree: direct?.tree,
+        slices: direct?.slices,
         // Checksums read every message on both sides: that verification walks both afresh.
         verify: !req.checksum,
       }),
     ).finally(() => progress.stop());
+    // A grant that did not answer stopped the transfer before any stream: the domain stops
+    // for that reason, not the transfer's (which only saw itself stopped).
+    await grant.settled().catch((error: Error) => {
+      runs.step(run.id, domain, 'transfer', 'failed', error.message);
+      throw error;
+    });
     // The verdicts of the groups verified as they were copied are the verification's, below.
     const { verdicts: copiedVerdicts, ...transferReport } = transfer;
     out.transfer = transferReport;

@@ -20,6 +20,7 @@ import { copyLedger } from './copy-ledger.js';
 import {
   chooseDataPath,
   openDirectStreams,
+  stoppedByGrant,
   sweepGrants,
   type DataPath,
   type DataPathAsk,
@@ -109,18 +110,24 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
   let report: TransferReport;
   let path: DataPath | undefined;
   try {
+    // Both inventories are read while the data path is chosen (the reach probe waits on a
+    // login from the source), the destination's once the lock is held. Settled either way: a
+    // failed choice or lock must not leave a read rejecting unheard.
+    const sourceRead = reader.read();
+    sourceRead.catch(() => {});
     await sweepGrants(hosts.dest, env.records, env.log);
-    path = await chooseDataPath(
+    const choice = chooseDataPath(
       { asked: ask.dataPath ?? 'relay', from: ask.from, to: ask.to, directAddress: ask.directAddress },
       hosts,
       env.session,
     );
-    env.log.info({ domain, dataPath: path.kind, why: path.why, swept: path.swept }, 'data path');
-    const sourceRead = reader.read();
-    // Settled either way: a failed lock must not leave the source's read rejecting unheard.
-    sourceRead.catch(() => {});
+    choice.catch(() => {});
     const lock = await lockForRun(hosts.dest, domain, run.id, { ...env, breakLock: ask.breakLock });
     try {
+      const destRead = readInventory(hosts.dest.remote, hosts.dest.caps, domain);
+      destRead.catch(() => {});
+      path = await choice;
+      env.log.info({ domain, dataPath: path.kind, why: path.why, swept: path.swept }, 'data path');
       runs.setPhase(run.id, domain, 'transferring');
       report = await deltaPass(hosts, domain, {
         run,
@@ -128,6 +135,7 @@ export async function runSync(ask: SyncAsk, env: SyncEnv): Promise<SyncResult> {
         fence: lock.fence,
         ...transferOf(ask),
         sourceRead,
+        destRead,
         path,
       });
     } finally {
@@ -190,22 +198,24 @@ export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContex
     ctx.destRead ?? readInventory(hosts.dest.remote, hosts.dest.caps, domain),
   ]);
   const { records, log, signal } = ctx.env;
+  // The direct path's login runs while the first mailboxes are listed; its streams wait for it.
   const direct =
     ctx.path &&
-    (await openDirectStreams(
+    openDirectStreams(
       ctx.path,
       { runId: ctx.run.id, domain, domainDir: dest.dir, owner: { uid: dest.uid, gid: dest.gid } },
       hosts,
       records,
       log,
-    ));
+    );
+  const grant = stoppedByGrant(direct, signal);
   const progress = ctx.env.progress(source.users.length);
   try {
-    return await transferDomain(hosts, source, dest, {
+    const report = await transferDomain(hosts, source, dest, {
       concurrency: ctx.concurrency,
       log,
       events: fanOut(progress, recorder(ctx.run.id, domain, records.runs)),
-      signal,
+      signal: grant.signal,
       compress: ctx.compress ? chooseCompressor(hosts) : undefined,
       fence: ctx.fence,
       // Keyed by the hosts as named, in the pass's direction.
@@ -217,7 +227,10 @@ export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContex
       deleteCopied: ctx.deleteCopied,
       together: records.together,
       tree: direct?.tree,
+      slices: direct?.slices,
     });
+    await grant.settled();
+    return report;
   } finally {
     progress.stop();
     await direct?.close();

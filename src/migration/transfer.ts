@@ -8,7 +8,7 @@ import { diskFullReport } from './disk-full.js';
 import { quotaFileUsers, quotaFilesCommand } from '../vpopmail/quota-rebuild.js';
 import type { Logger } from '../log/logger.js';
 import { showName } from '../maildir/byte-names.js';
-import { chunkLimitsFor } from '../maildir/chunks.js';
+import { chunkLimitsFor, type SliceShape } from '../maildir/chunks.js';
 import type { MessageKey, WrittenFile, WrittenMessage } from '../maildir/delta.js';
 import { forEachGroup } from '../maildir/mailbox-groups.js';
 import {
@@ -132,6 +132,8 @@ export async function transferDomain(
     together?: (<T>(burst: () => T) => T) | undefined;
     /** How each tree travels (SyncOptions.tree): the relay by default, or the direct data path. */
     tree?: TreeStream | undefined;
+    /** How the domain is cut into streams for that path (default: the relay's). */
+    slices?: SliceShape | undefined;
     /**
      * Each group verified as soon as it is copied, while the next groups stream
      * (maildir/verify-copied.ts): the verdicts are in the report.
@@ -147,6 +149,7 @@ export async function transferDomain(
   const chunks = chunkLimitsFor(
     { bytes: source.totals.bytes, files: source.totals.messages },
     options.concurrency,
+    options.slices,
   );
   const ev = options.events ?? {};
   const ledger = options.ledger;

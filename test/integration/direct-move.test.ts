@@ -5,6 +5,8 @@
  * Ctrl-C, cut connections: each verified by checksum, and after each no authorized_keys line
  * of vmigrate is left on the destination and no file of the sender's on the source.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../lab/fault-proxy.js';
 import { freshStateDir, resultOf, spawnLabCli, verifyChecksums } from '../helpers/lab-cli.js';
@@ -183,6 +185,35 @@ describe('moves on the direct data path', () => {
     );
     expect(moved.code, moved.stderr).toBe(0);
     expect(resultOf<{ dataPath: { kind: string } }>(moved.stdout).dataPath.kind).toBe('relay');
+    await verified(state);
+  });
+
+  it('when the grant does not answer, direct stops before any message moves and auto goes by the relay, saying why', async () => {
+    // The grant admits the source from its directFrom addresses only: here one it never has,
+    // so the source reaches the destination but its login is refused.
+    const wrongFrom = join(dirname(config), 'vmigrate-wrong-from.yaml');
+    writeFileSync(
+      wrongFrom,
+      readFileSync(config, 'utf8').replace('  newp:', '    directFrom: 192.0.2.1\n  newp:'),
+    );
+    const direct = await cli(['move', DOMAIN, ...PAIR, '--data-path', 'direct'], freshStateDir(), wrongFrom);
+    expect(direct.code, direct.stderr).toBe(5);
+    expect(direct.stdout).toMatch(
+      /example\.com: FAILED in transferring: --data-path direct: the grant for example\.com does not answer: oldp could not log in to newp: .*Permission denied/,
+    );
+    const messages = await hosts.new.sh(
+      `find "$(${hosts.new.home}/bin/vdominfo -d ${DOMAIN})" \\( -path '*/cur/*' -o -path '*/new/*' \\) -type f | wc -l`,
+    );
+    expect(messages.stdout.trim()).toBe('0');
+    expect(await grantLines()).toBe(0);
+    await dropDomain(hosts.new);
+
+    const state = freshStateDir();
+    const auto = spawnLabCli(['move', DOMAIN, ...PAIR, '--data-path', 'auto'], { state, config: wrongFrom });
+    const moved = await auto.result;
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.log).toMatch(/"msg":"direct data path refused: the domain goes by the relay"/);
+    expect(moved.log).not.toMatch(/"msg":"direct data path granted"/);
     await verified(state);
   });
 });

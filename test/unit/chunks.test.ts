@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkLimitsFor, planChunks } from '../../src/maildir/chunks.js';
+import { chunkLimitsFor, DIRECT_SLICES, planChunks } from '../../src/maildir/chunks.js';
 
 const members = [
   'Maildir/.Sent',
@@ -64,6 +64,16 @@ describe('chunkLimitsFor', () => {
     expect(chunkLimitsFor({ bytes: 1e12, files: 1e7 }, 8)).toEqual({
       maxBytes: 64 * 1024 * 1024,
       maxFiles: 5000,
+    });
+  });
+  it('aims at one larger slice per stream on the direct path, up to 256 MiB and 20000 files', () => {
+    expect(chunkLimitsFor({ bytes: 745e6, files: 6091 }, 8, DIRECT_SLICES)).toEqual({
+      maxBytes: 93_125_000,
+      maxFiles: 761,
+    });
+    expect(chunkLimitsFor({ bytes: 1e12, files: 1e7 }, 8, DIRECT_SLICES)).toEqual({
+      maxBytes: 256 * 1024 * 1024,
+      maxFiles: 20000,
     });
   });
 });
