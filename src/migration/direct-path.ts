@@ -310,21 +310,17 @@ export function openDirectStreams(
 }
 
 /**
- * A transfer that stops when the direct streams cannot open: `signal` for the transfer (the
- * run's own, or the grant's failure), and `settled` to call once the transfer returned, which
- * throws that failure in place of the transfer's report.
+ * The signal for a transfer on `direct`'s streams: the run's, and the grant's failure, which
+ * stops the transfer before any stream (the caller then throws `direct.opened`'s reason).
  */
-export function stoppedByGrant(
+export function transferSignal(
   direct: DomainStreams | undefined,
   runSignal: AbortSignal | undefined,
-): { signal: AbortSignal | undefined; settled: () => Promise<void> } {
-  if (!direct) return { signal: runSignal, settled: async () => {} };
+): AbortSignal | undefined {
+  if (!direct) return runSignal;
   const stop = new AbortController();
   direct.opened.catch((error: unknown) => stop.abort(error));
-  return {
-    signal: runSignal ? AbortSignal.any([runSignal, stop.signal]) : stop.signal,
-    settled: () => direct.opened,
-  };
+  return runSignal ? AbortSignal.any([runSignal, stop.signal]) : stop.signal;
 }
 
 /**

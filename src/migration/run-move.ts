@@ -26,9 +26,9 @@ import { copyLedger, forgetAbsentMailboxes } from './copy-ledger.js';
 import {
   chooseDataPath,
   openDirectStreams,
-  stoppedByGrant,
   sweepGrants,
   sweptNotice,
+  transferSignal,
   type DataPath,
   type DomainStreams,
 } from './direct-path.js';
@@ -228,7 +228,6 @@ async function moveDomain(
       ctx.records,
       log,
     );
-    const grant = stoppedByGrant(direct, signal);
     // (Where auto's grant does not answer, the log says so and the streams go by the relay.)
     log.info({ domain, dataPath: direct ? 'direct' : 'relay' }, 'transfer');
     const transferStarted = Date.now();
@@ -238,7 +237,7 @@ async function moveDomain(
         concurrency: req.concurrency,
         log,
         events: fanOut(progress, recorder(run.id, domain, runs)),
-        signal: grant.signal,
+        signal: transferSignal(direct, signal),
         compress,
         fence,
         ledger,
@@ -253,7 +252,7 @@ async function moveDomain(
     ).finally(() => progress.stop());
     // A grant that did not answer stopped the transfer before any stream: the domain stops
     // for that reason, not the transfer's (which only saw itself stopped).
-    await grant.settled().catch((error: Error) => {
+    await direct?.opened.catch((error: Error) => {
       runs.step(run.id, domain, 'transfer', 'failed', error.message);
       throw error;
     });

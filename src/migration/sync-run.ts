@@ -20,8 +20,8 @@ import { copyLedger } from './copy-ledger.js';
 import {
   chooseDataPath,
   openDirectStreams,
-  stoppedByGrant,
   sweepGrants,
+  transferSignal,
   type DataPath,
   type DataPathAsk,
 } from './direct-path.js';
@@ -208,14 +208,13 @@ export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContex
       records,
       log,
     );
-  const grant = stoppedByGrant(direct, signal);
   const progress = ctx.env.progress(source.users.length);
   try {
     const report = await transferDomain(hosts, source, dest, {
       concurrency: ctx.concurrency,
       log,
       events: fanOut(progress, recorder(ctx.run.id, domain, records.runs)),
-      signal: grant.signal,
+      signal: transferSignal(direct, signal),
       compress: ctx.compress ? chooseCompressor(hosts) : undefined,
       fence: ctx.fence,
       // Keyed by the hosts as named, in the pass's direction.
@@ -229,7 +228,8 @@ export async function deltaPass(hosts: HostPair, domain: string, ctx: PassContex
       tree: direct?.tree,
       slices: direct?.slices,
     });
-    await grant.settled();
+    // A grant that did not answer stopped the transfer: its reason, not the stopped transfer's.
+    await direct?.opened;
     return report;
   } finally {
     progress.stop();
