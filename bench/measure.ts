@@ -11,6 +11,8 @@ export interface Sample {
   maxRssKiB: number;
   /** User + system CPU of every local process of the run. */
   cpuSeconds: number;
+  /** CPU seconds of the lab's source and destination servers during the run, where measured. */
+  serverCpu?: { source: number; destination: number };
   stdout: string;
   stderr: string;
 }

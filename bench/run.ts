@@ -18,7 +18,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +64,10 @@ interface Row {
   mbPerSecond: Stats;
   filesPerSecond: Stats;
   maxRssMiB: number;
+  /** The controller's (the local processes'), median. */
   cpuSeconds: number;
+  /** The source's and the destination's servers' CPU seconds, medians (the whole command). */
+  serverCpu: { source: number; destination: number };
 }
 
 const rows: Row[] = [];
@@ -191,7 +194,7 @@ async function measureAll(lab: LabInfo, session: HostSession, proxies: FaultProx
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ options: opt, machine: machine(), rows, ratios: ratios(), extra }, null, 2)}\n`,
+    `${JSON.stringify({ options: opt, machine: machine(), rows, ratios: ratios(), cpuBounds: cpuBounds(), extra }, null, 2)}\n`,
   );
   say(`\nresults: ${file}`);
   return 0;
@@ -628,7 +631,13 @@ async function compare(
       if (m.before) await timed(m.before);
       const masters = await Promise.all((m.masters ?? []).map(masterPid));
       const cpuBefore = masters.reduce((t, pid) => t + processCpuSeconds(pid), 0);
+      const serversBefore = serverCpuSeconds(ctx.lab);
       const sample = await timed(m.run);
+      const serversAfter = serverCpuSeconds(ctx.lab);
+      sample.serverCpu = {
+        source: serversAfter.source - serversBefore.source,
+        destination: serversAfter.destination - serversBefore.destination,
+      };
       if (name.startsWith('vmigrate')) {
         const busy = threadBusy(scratchState);
         if (busy) busyByMethod.set(name, [...(busyByMethod.get(name) ?? []), busy]);
@@ -661,6 +670,10 @@ async function compare(
       filesPerSecond: stats(list.map((x) => l.corpus.files / x.seconds)),
       maxRssMiB: Math.max(...list.map((x) => x.maxRssKiB)) / 1024,
       cpuSeconds: stats(list.map((x) => x.cpuSeconds)).median,
+      serverCpu: {
+        source: stats(list.map((x) => x.serverCpu?.source ?? 0)).median,
+        destination: stats(list.map((x) => x.serverCpu?.destination ?? 0)).median,
+      },
     });
   }
 }
@@ -703,6 +716,21 @@ function processCpuSeconds(pid: number): number {
   const seconds = statCpuSeconds(`/proc/${pid}/stat`, CLOCK_TICKS);
   if (seconds === undefined) throw new Error(`cannot read the CPU time of process ${pid}`);
   return seconds;
+}
+
+/**
+ * CPU seconds the lab's old (source) and new (destination) servers have spent so far: each
+ * one's sshd listener's own and that of every session it has reaped, which is all a server
+ * does for a method once the method's sessions have ended. (A process a session leaves behind,
+ * adopted by init, would not count: none of the methods compared leaves one.)
+ */
+function serverCpuSeconds(lab: LabInfo): { source: number; destination: number } {
+  const of = (pid: number) => {
+    const seconds = statCpuSeconds(`/proc/${pid}/stat`, CLOCK_TICKS, true);
+    if (seconds === undefined) throw new Error(`cannot read the CPU time of the lab's sshd ${pid}`);
+    return seconds;
+  };
+  return { source: of(lab.hosts.old.pid), destination: of(lab.hosts.new.pid) };
 }
 
 /** Peak resident set of a running process (VmHWM). */
@@ -811,6 +839,37 @@ function ratios(): Ratio[] {
   return out;
 }
 
+const CORES = availableParallelism();
+
+/**
+ * The data path's ratios against what this machine's cores allow: here the controller and
+ * both servers share them, so a method can take no less time than all its processes' CPU
+ * seconds spread over every core. Each line gives that ceiling of the ratio for the CPU the
+ * method used in this run, and how busy the baseline kept the cores.
+ */
+function cpuBounds(): string[] {
+  const pairs: [string, string, string][] = [
+    ['mixed lan', 'vmigrate direct', 'openssh pipeline'],
+    ['mixed throttled', 'vmigrate direct x1', 'openssh old→new'],
+    ['mixed throttled', 'vmigrate direct', 'openssh old→new'],
+  ];
+  const cpu = (r: Row) => r.cpuSeconds + r.serverCpu.source + r.serverCpu.destination;
+  const split = (r: Row) =>
+    `${cpu(r).toFixed(1)} (${[r.cpuSeconds, r.serverCpu.source, r.serverCpu.destination].map((x) => x.toFixed(1)).join(' + ')})`;
+  const out: string[] = [];
+  for (const [scenario, method, baseline] of pairs) {
+    const a = row(scenario, method);
+    const b = row(scenario, baseline);
+    if (!a || !b || cpu(a) === 0) continue;
+    const ceiling = b.seconds.median / (cpu(a) / CORES);
+    const busy = cpu(b) / b.seconds.median / CORES;
+    out.push(
+      `  ${scenario}: ${method} / ${baseline} at most ${ceiling.toFixed(2)}x: CPU s ${split(a)} against ${split(b)} (local + old + new); ${baseline} kept ${(busy * 100).toFixed(0)}% of the cores busy`,
+    );
+  }
+  return out;
+}
+
 function machine() {
   const r = spawnSync('sh', ['-c', 'nproc; uname -sr; ssh -V 2>&1; tar --version | head -n 1'], {
     encoding: 'utf8',
@@ -822,17 +881,20 @@ function print() {
   const f = (s: Stats, d = 1) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
   const lines = [
     '',
-    `${'scenario'.padEnd(16)} ${'method'.padEnd(18)} ${'seconds'.padEnd(20)} ${'MB/s'.padEnd(22)} ${'files/s'.padEnd(24)} RSS MiB  CPU s`,
+    `${'scenario'.padEnd(16)} ${'method'.padEnd(18)} ${'seconds'.padEnd(20)} ${'MB/s'.padEnd(22)} ${'files/s'.padEnd(24)} RSS MiB  CPU s: local  old  new`,
   ];
   for (const r of rows)
     lines.push(
-      `${r.scenario.padEnd(16)} ${r.method.padEnd(18)} ${f(r.seconds, 2).padEnd(20)} ${f(r.mbPerSecond).padEnd(22)} ${f(r.filesPerSecond, 0).padEnd(24)} ${r.maxRssMiB.toFixed(0).padStart(7)}  ${r.cpuSeconds.toFixed(1)}`,
+      `${r.scenario.padEnd(16)} ${r.method.padEnd(18)} ${f(r.seconds, 2).padEnd(20)} ${f(r.mbPerSecond).padEnd(22)} ${f(r.filesPerSecond, 0).padEnd(24)} ${r.maxRssMiB.toFixed(0).padStart(7)}  ${r.cpuSeconds.toFixed(1).padStart(12)} ${r.serverCpu.source.toFixed(1).padStart(4)} ${r.serverCpu.destination.toFixed(1).padStart(4)}`,
     );
   lines.push('', 'ratios (same run):');
   for (const r of ratios())
     lines.push(
       `  ${r.what.padEnd(58)} ${r.ratio.toFixed(2)}x  (target ${r.atMost ? '≤' : '≥'} ${r.target}x) ${r.met ? 'met' : 'MISSED'}`,
     );
+  const bounds = cpuBounds();
+  if (bounds.length > 0)
+    lines.push('', `what the CPU allows on this machine's ${CORES} cores (same run):`, ...bounds);
   lines.push('', JSON.stringify(extra, null, 2));
   console.log(lines.join('\n'));
 }

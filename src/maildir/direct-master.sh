@@ -28,14 +28,16 @@ done
 dest_ssh -M -S "$ctl" -N ${ciphers:+-c "$ciphers"} -o ControlPersist=no "$host" \
   </dev/null >"$d/dest.err" 2>&1 &
 pid=$!
+# ssh makes its control socket once it has logged in: it is looked for every 20 ms (a login
+# takes a quarter of a second, and every stream waits for it), and asked only once it is there.
 i=0
-until ssh -F /dev/null -S "$ctl" -O check vmigrate-dest >/dev/null 2>&1; do
-  if ! kill -0 "$pid" 2>/dev/null || [ "$i" -ge 300 ]; then
+until [ -S "$ctl" ] && ssh -F /dev/null -S "$ctl" -O check vmigrate-dest >/dev/null 2>&1; do
+  if ! kill -0 "$pid" 2>/dev/null || [ "$i" -ge 1500 ]; then
     sed 's/^/vmigrate-dest: /' "$d/dest.err" >&2
     exit 255
   fi
   i=$((i + 1))
-  sleep 0.1
+  sleep 0.02
 done
 echo "vmigrate-master $ctl"
 cat >/dev/null

@@ -10,7 +10,8 @@ import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import tar from 'tar-stream';
+import type tar from 'tar-stream';
+import { lateRequire } from '../late-require.js';
 import type { Remote } from '../remote/remote.js';
 import { streamFailure } from '../remote/stream-lines.js';
 import { relieveHeap } from '../remote/heap-relief.js';
@@ -126,7 +127,7 @@ export async function mboxTree(
   const wanted = new Set(job.members);
   const writer = await dest.spawn(extractorArgv({ ...job, compress: undefined }));
   writer.stdout.resume();
-  const pack = tar.pack();
+  const pack = (lateRequire('tar-stream') as typeof tar).pack();
   const owner = { uid: job.owner.uid, gid: job.owner.gid };
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {

@@ -6,7 +6,8 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { BaseAgent, Client as SshClient, ConnectConfig, ParsedKey } from 'ssh2';
-import SftpClient from 'ssh2-sftp-client';
+import type SftpClient from 'ssh2-sftp-client';
+import { lateRequire } from '../late-require.js';
 
 const { Client } = ssh2;
 type Client = SshClient;
@@ -279,7 +280,8 @@ export async function openSftp(spec: HostSpec, opts: ConnectOptions): Promise<Sf
   const check: KeyCheck = {};
   // Without callbacks of its own the library prints its connection events on the console.
   const quiet = { error: () => undefined, end: () => undefined, close: () => undefined };
-  const sftp = new SftpClient(`vmigrate:${spec.label}`, quiet);
+  const Sftp = lateRequire('ssh2-sftp-client') as typeof SftpClient;
+  const sftp = new Sftp(`vmigrate:${spec.label}`, quiet);
   let notes: string[] = [];
   try {
     const plan = await planAuthentication(spec, opts.passphrase);

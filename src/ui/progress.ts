@@ -3,7 +3,8 @@
  * rate, ETA, and a line per active mailbox), a plain line every few seconds without one, and
  * JSON events with --json-events. All three count the same way (ProgressTotals).
  */
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { lateRequire } from '../late-require.js';
 import type { Mailbox, MailboxResult } from '../maildir/sync.js';
 import type { TransferEvents } from '../migration/transfer.js';
 import { formatBytes, formatDuration } from './table.js';
@@ -174,7 +175,8 @@ export function plainProgress(
 export function terminalProgress(stream: NodeJS.WriteStream, totalMailboxes: number): Progress {
   const t = new ProgressTotals(totalMailboxes);
   const count = counting(t);
-  const multi = new cliProgress.MultiBar(
+  const bars = lateRequire('cli-progress') as typeof cliProgress;
+  const multi = new bars.MultiBar(
     {
       stream,
       clearOnComplete: true,
@@ -182,7 +184,7 @@ export function terminalProgress(stream: NodeJS.WriteStream, totalMailboxes: num
       // The bar's own ETA divides by a rate that starts at zero ("NFs"): ours is shown instead.
       format: ' {bar} {pct}% | {value_h}/{total_h} | {messages} msgs | {boxes} | {rate}/s | ETA {eta_h}',
     },
-    cliProgress.Presets.shades_classic,
+    bars.Presets.shades_classic,
   );
   const overall = multi.create(1, 0, {
     pct: '0',
