@@ -719,18 +719,31 @@ function processCpuSeconds(pid: number): number {
 }
 
 /**
- * CPU seconds the lab's old (source) and new (destination) servers have spent so far: each
- * one's sshd listener's own and that of every session it has reaped, which is all a server
- * does for a method once the method's sessions have ended. (A process a session leaves behind,
- * adopted by init, would not count: none of the methods compared leaves one.)
+ * CPU seconds the lab's old (source) and new (destination) servers have spent so far: all
+ * that each one's sshd listener and every process below it used, those still running (a
+ * session open across a method, like an OpenSSH ControlMaster's) and those reaped. (A process
+ * a session leaves behind, adopted by init, would not count: none of the methods compared
+ * leaves one.)
  */
 function serverCpuSeconds(lab: LabInfo): { source: number; destination: number } {
-  const of = (pid: number) => {
-    const seconds = statCpuSeconds(`/proc/${pid}/stat`, CLOCK_TICKS, true);
-    if (seconds === undefined) throw new Error(`cannot read the CPU time of the lab's sshd ${pid}`);
-    return seconds;
-  };
-  return { source: of(lab.hosts.old.pid), destination: of(lab.hosts.new.pid) };
+  return { source: treeCpuSeconds(lab.hosts.old.pid), destination: treeCpuSeconds(lab.hosts.new.pid) };
+}
+
+/** A process's CPU seconds with its reaped children's, and its live children's likewise. */
+function treeCpuSeconds(pid: number, depth = 0): number {
+  const own = statCpuSeconds(`/proc/${pid}/stat`, CLOCK_TICKS, true);
+  if (own === undefined) {
+    if (depth === 0) throw new Error(`cannot read the CPU time of the lab's sshd ${pid}`);
+    // Ended and reaped since its parent was read: its parent's figure has it from the next reading.
+    return 0;
+  }
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean);
+  } catch {
+    // ended meanwhile
+  }
+  return own + children.reduce((t, c) => t + treeCpuSeconds(Number(c), depth + 1), 0);
 }
 
 /** Peak resident set of a running process (VmHWM). */

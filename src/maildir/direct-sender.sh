@@ -14,7 +14,9 @@ shift 7
 [ "$ctl" = - ] && ctl=
 exec 4>&1
 {
-  tar -c --checkpoint=32 --checkpoint-action='echo=vmigrate-records %u' --totals "$@" 2>&4
+  # A checkpoint every 128 records (1.25 MiB): a few a second for a stream of any speed worth
+  # this path; every 32 it was 2,300 lines for 745 MB, each through sshd and the controller.
+  tar -c --checkpoint=128 --checkpoint-action='echo=vmigrate-records %u' --totals "$@" 2>&4
   echo $? >"$d/tar.status"
 } | dest_ssh ${ctl:+-S "$ctl" -o ControlMaster=no} "$host" "$request" >"$d/dest.err" 2>&1
 st=$?
