@@ -10,7 +10,8 @@ ctl=$d/ctl
 pid=
 stop() {
   [ -S "$ctl" ] && ssh -F /dev/null -S "$ctl" -O exit vmigrate-dest >/dev/null 2>&1
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  # Waited for: gone before its socket's directory, and never left to init, still running.
+  [ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
   rm -rf -- "$d"
 }
 trap stop EXIT

@@ -21,8 +21,11 @@ echo $$ >"$d/owner"
 trap 'exit 143' HUP INT TERM PIPE
 printf 'vmigrate-dest %s\n' "$hostkey" >"$d/known_hosts"
 printf '%s\n' "$runkey" >"$d/run.pub"
+# ssh takes the place of the shell that calls it, so call it only in a subshell of its own (the
+# right of a pipeline, or in the background): `$!` is then ssh itself, which the caller's kill
+# and wait reach, instead of a shell whose death would leave ssh running, adopted by init.
 dest_ssh() {
-  ssh -F /dev/null -T -x -a -p "$port" -l "$login" \
+  exec ssh -F /dev/null -T -x -a -p "$port" -l "$login" \
     -o BatchMode=yes -o HostKeyAlias=vmigrate-dest -o StrictHostKeyChecking=yes \
     -o UserKnownHostsFile="$d/known_hosts" -o GlobalKnownHostsFile=/dev/null \
     -o IdentitiesOnly=yes -o IdentityFile="$d/run.pub" -o PasswordAuthentication=no \
