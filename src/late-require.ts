@@ -1,7 +1,9 @@
 /**
- * A CommonJS package loaded the first time a run needs it instead of as vmigrate starts: the
- * SFTP client, the progress bars and the mbox tar writer serve only some runs, and loading
- * them up front was a quarter of every start (0.12–0.16 s of 0.5–0.6).
+ * vmigrate's one `require`: for CommonJS code it reaches into (ssh2's crypto module, to see
+ * whether its native binding loaded), and for packages it loads the first time a run needs
+ * them instead of as it starts. The SFTP client, the progress bars and the mbox tar writer
+ * serve only some runs; loading them up front was a quarter of every start (0.12–0.16 s of
+ * 0.5–0.6).
  */
 import { createRequire } from 'node:module';
 
